@@ -1,0 +1,207 @@
+"""The ASYE year: milestone rules and the pure function that dates them for one NQSW."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from definitions.calendar import WorkingCalendar, add_months, is_month_end_clamped
+
+MilestoneKind = Literal["review", "recommendation", "report"]
+ResponsibleRole = Literal["assessor", "manager", "worker"]
+
+DEFAULT_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "review": ("on_track", "concerns", "not_on_track"),
+    "recommendation": ("pass", "fail", "extend"),
+    "report": ("submitted",),
+}
+
+
+class AsyeMilestoneRule(BaseModel):
+    """A milestone counted in calendar months from the NQSW's start date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    kind: MilestoneKind
+    months: int = Field(ge=1, le=36)
+    responsible: ResponsibleRole = "assessor"
+    outcomes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _default_outcomes(self) -> AsyeMilestoneRule:
+        if not self.outcomes:
+            object.__setattr__(self, "outcomes", DEFAULT_OUTCOMES[self.kind])
+        return self
+
+
+class AsyeProgramme(BaseModel):
+    """An employer's ASYE scheme (local policy: review points differ between employers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    eligible_roles: tuple[str, ...] = Field(min_length=1)
+    length_months: int = Field(default=12, ge=1, le=36)
+    reminder_policy: str
+    milestones: tuple[AsyeMilestoneRule, ...] = Field(min_length=1)
+
+    @field_validator("milestones")
+    @classmethod
+    def _unique_keys(cls, rules: tuple[AsyeMilestoneRule, ...]) -> tuple[AsyeMilestoneRule, ...]:
+        keys = [r.key for r in rules]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"milestone keys must be unique; {', '.join(dupes)} appear twice")
+        return rules
+
+    @field_validator("milestones")
+    @classmethod
+    def _within_year(
+        cls, rules: tuple[AsyeMilestoneRule, ...], info: ValidationInfo
+    ) -> tuple[AsyeMilestoneRule, ...]:
+        # A field validator (length_months is validated first) so the error's location is
+        # the first late milestone's `months`, which the loader turns into a file line.
+        length = info.data.get("length_months")
+        if length is None:  # length_months itself was invalid and is reported on its own
+            return rules
+        late = [(i, r) for i, r in enumerate(rules) if r.months > length]
+        if not late:
+            return rules
+        index, first = late[0]
+        keys = ", ".join(r.key for _, r in late)
+        error = PydanticCustomError(
+            "milestone_after_programme",
+            "milestones {keys} fall after the {length}-month year; "
+            "lower their `months` or raise `length_months`",
+            {"keys": keys, "length": length},
+        )
+        raise ValidationError.from_exception_data(
+            cls.__name__,
+            [InitErrorDetails(type=error, loc=(index, "months"), input=first.months)],
+        )
+
+    def milestone(self, key: str) -> AsyeMilestoneRule:
+        for rule in self.milestones:
+            if rule.key == key:
+                return rule
+        known = ", ".join(r.key for r in self.milestones)
+        raise KeyError(f"no ASYE milestone '{key}'; the programme has: {known}")
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A recorded absence (both dates included) that pauses the ASYE year."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"leave ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated milestone with the reasoning that produced its date."""
+
+    key: str
+    title: str
+    kind: MilestoneKind
+    responsible: ResponsibleRole
+    nominal: date
+    due: date
+    rule: str
+
+
+def merge_leave(leave: list[Leave] | tuple[Leave, ...]) -> list[Leave]:
+    """Overlapping or touching periods merged, so no day of absence counts twice."""
+    merged: list[Leave] = []
+    for period in sorted(leave, key=lambda p: p.start):
+        if merged and period.start <= merged[-1].end + timedelta(days=1):
+            last = merged[-1]
+            merged[-1] = Leave(last.start, max(last.end, period.end))
+        else:
+            merged.append(period)
+    return merged
+
+
+def asye_milestones(
+    start: date,
+    programme: AsyeProgramme,
+    calendar: WorkingCalendar,
+    leave: list[Leave] | tuple[Leave, ...] = (),
+) -> list[Milestone]:
+    """Date every milestone of `programme` for an NQSW who started on `start`.
+
+    Each milestone is `start` + N calendar months (clamped to the month end), counted from
+    the original start, never from the previous milestone. Leave that begins on or before
+    the (already pushed) date pauses the year and pushes it back by the days of leave. A
+    date on a weekend or bank holiday moves to the previous working day.
+    """
+    periods = [p for p in merge_leave(leave) if p.end >= start]
+    milestones = []
+    for rule in sorted(programme.milestones, key=lambda r: r.months):
+        nominal = add_months(start, rule.months)
+        reasons = [f"start {start.isoformat()} + {rule.months} calendar months = {nominal}"]
+        if is_month_end_clamped(start, rule.months):
+            reasons[-1] += f" (no day {start.day} in {nominal:%B}: month end)"
+        pushed = nominal
+        for period in periods:
+            if period.start <= pushed:
+                paused = Leave(max(period.start, start), period.end)
+                pushed += timedelta(days=paused.days)
+                unit = "day" if paused.days == 1 else "days"
+                reasons.append(
+                    f"+ {paused.days} {unit} of leave {paused.start}..{paused.end} = {pushed}"
+                )
+        due = calendar.previous_working_day(pushed)
+        if due != pushed:
+            reasons.append(
+                f"{calendar.why_not_working(pushed)}, so due the previous working day, "
+                f"{due:%A} {due.isoformat()}"
+            )
+        due = _after_leave(due, periods, calendar, reasons)
+        milestones.append(
+            Milestone(
+                rule.key, rule.title, rule.kind, rule.responsible, nominal, due, "; ".join(reasons)
+            )
+        )
+    return milestones
+
+
+def _after_leave(
+    due: date, periods: list[Leave], calendar: WorkingCalendar, reasons: list[str]
+) -> date:
+    """`due`, or the first working day after the leave it falls in, noting why in `reasons`.
+
+    Moving back to the previous working day can land on a day the worker is away; the
+    milestone then waits for their return rather than falling due in their absence.
+    """
+    while (period := next((p for p in periods if p.start <= due <= p.end), None)) is not None:
+        landed = due
+        due = period.end + timedelta(days=1)
+        while not calendar.is_working_day(due):
+            due += timedelta(days=1)
+        reasons.append(
+            f"{landed:%A} {landed.isoformat()} falls in leave {period.start}..{period.end}, "
+            f"so due the first working day after it, {due:%A} {due.isoformat()}"
+        )
+    return due

@@ -1,0 +1,84 @@
+"""Working calendar: calendar-month arithmetic, bank holidays and working-day rules."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays as _holidays
+
+
+def add_months(start: date, months: int) -> date:
+    """Add calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb).
+
+    Always count from the original start: chaining clamped results drifts
+    (31 Jan -> 30 Apr -> 30 Jul instead of 31 Jul).
+    """
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    last_day = _calendar.monthrange(year, month)[1]
+    return date(year, month, min(start.day, last_day))
+
+
+def is_month_end_clamped(start: date, months: int) -> bool:
+    """True when `add_months` had to clamp the day (the target month is shorter)."""
+    return add_months(start, months).day != start.day
+
+
+def human_date(d: date) -> str:
+    """The format people read in emails and on screen: 'Thursday 30 April 2026'."""
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """An organisation's working days: weekends, public holidays of its region, own closures."""
+
+    timezone: str = "Europe/London"
+    country: str = "GB"
+    subdivision: str | None = "ENG"
+    extra_closures: tuple[date, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def _holidays(self) -> _holidays.HolidayBase:
+        # Years are filled lazily by the holidays package as dates are looked up.
+        return _holidays.country_holidays(self.country, subdiv=self.subdivision)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today's calendar date in the organisation's time zone (not the server's)."""
+        moment = now if now is not None else datetime.now(tz=self.zone)
+        if moment.tzinfo is None:
+            raise ValueError("today() needs an aware datetime; naive times are ambiguous")
+        return moment.astimezone(self.zone).date()
+
+    def holiday_name(self, d: date) -> str | None:
+        if d in self.extra_closures:
+            return "organisation closure day"
+        name = self._holidays.get(d)
+        return str(name) if name else None
+
+    def is_working_day(self, d: date) -> bool:
+        return d.weekday() < 5 and self.holiday_name(d) is None
+
+    def previous_working_day(self, d: date) -> date:
+        """`d` itself when it is a working day, else the nearest working day before it."""
+        while not self.is_working_day(d):
+            d -= timedelta(days=1)
+        return d
+
+    def why_not_working(self, d: date) -> str | None:
+        """Why `d` is not a working day, in words, or None when it is one."""
+        name = self.holiday_name(d)
+        if name:
+            return f"{d:%A} {d.isoformat()} is {name}"
+        if d.weekday() >= 5:
+            return f"{d.isoformat()} is a {d:%A}"
+        return None

@@ -1,0 +1,293 @@
+"""Load an organisation's programme YAML, with errors that name the file, line, field and fix."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from definitions.asye import AsyeProgramme
+from definitions.organisation import (
+    CareerLadder,
+    Organisation,
+    OrganisationProfile,
+    unresolved_references,
+)
+from definitions.reminders import ReminderPolicy
+
+SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ProgrammeFileError(ValueError):
+    """A programme file that cannot be used, said so a person can fix it."""
+
+    def __init__(
+        self, path: Path, problem: str, *, field: str = "", line: int | None = None, fix: str = ""
+    ) -> None:
+        self.path, self.problem, self.field, self.line, self.fix = path, problem, field, line, fix
+        where = (
+            f"{path}" + (f", line {line}" if line else "") + (f", field {field}" if field else "")
+        )
+        super().__init__(f"{where}: {problem}" + (f"; fix: {fix}" if fix else ""))
+
+
+class _Policies(BaseModel):
+    policies: dict[str, ReminderPolicy]
+
+
+FILES: dict[str, type[BaseModel]] = {
+    "organisation.yaml": OrganisationProfile,
+    "ladder.yaml": CareerLadder,
+    "asye.yaml": AsyeProgramme,
+    "reminders.yaml": _Policies,
+}
+
+
+def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
+    """Read and validate every programme file in `folder`; the first bad one raises."""
+    folder = Path(folder)
+    profile, profile_tree = _load_file(folder / "organisation.yaml", OrganisationProfile)
+    ladder, ladder_tree = _load_file(folder / "ladder.yaml", CareerLadder)
+    asye, asye_tree = _load_file(folder / "asye.yaml", AsyeProgramme)
+    policies, _ = _load_file(folder / "reminders.yaml", _Policies)
+    trees = {"organisation.yaml": profile_tree, "ladder.yaml": ladder_tree, "asye.yaml": asye_tree}
+    # Cross-file references are checked here, where each file's YAML tree gives the line.
+    unresolved = unresolved_references(profile, ladder, asye, policies.policies)
+    if unresolved:
+        ref, tree = unresolved[0], trees.get(unresolved[0].file)
+        raise ProgrammeFileError(
+            folder / ref.file,
+            ref.problem,
+            field=_dotted(ref.loc),
+            line=_line_of(tree, ref.loc),
+            fix=_choose_from(_scalar_at(tree, ref.loc), ref.choices),
+        )
+    try:
+        return Organisation(
+            profile=profile, ladder=ladder, asye=asye, reminder_policies=policies.policies
+        )
+    except ValidationError as exc:
+        # A defensive net: Organisation's own checks, should they ever go beyond the above.
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        name, _, problem = message.partition(": ")
+        path = folder / name if name in FILES else folder
+        raise ProgrammeFileError(path, problem or message) from None
+
+
+def _load_file(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:
+    """The validated model of one file, with its YAML tree (to find lines for later checks)."""
+    if not path.is_file():
+        raise ProgrammeFileError(
+            path,
+            "file not found",
+            fix=f"copy it from {SAMPLE_ORGANISATION / path.name} and edit it",
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        tree = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ProgrammeFileError(
+            path,
+            f"not valid YAML: {exc.problem}",
+            line=line,
+            fix="check indentation and quoting around that line",
+        ) from None
+    except (ValueError, TypeError, yaml.YAMLError) as exc:
+        # PyYAML builds dates while loading, so 2026-02-30 fails here with no position.
+        raise _unconstructable(path, text, exc) from None
+    if not isinstance(data, dict):
+        raise ProgrammeFileError(
+            path,
+            "expected a mapping of fields at the top level",
+            fix=f"start from {SAMPLE_ORGANISATION / path.name}",
+        )
+    try:
+        return model.model_validate(data), tree
+    except ValidationError as exc:
+        err = _first_error(exc.errors())
+        loc = tuple(err["loc"])
+        raise ProgrammeFileError(
+            path,
+            _problem(err),
+            field=_dotted(loc),
+            line=_line_of(tree, loc),
+            fix=_fix(err, model),
+        ) from None
+
+
+def _unconstructable(path: Path, text: str, exc: Exception) -> ProgrammeFileError:
+    """The error for a value PyYAML parsed but could not build, at the value's line."""
+    try:
+        found = _unbuildable_scalar(yaml.compose(text), ())
+    except yaml.YAMLError:
+        found = None
+    if found is None:
+        return ProgrammeFileError(
+            path,
+            f"a value cannot be read: {exc}",
+            fix="check the file's values; write a real calendar date as YYYY-MM-DD",
+        )
+    loc, node = found
+    is_date = node.tag == "tag:yaml.org,2002:timestamp"
+    return ProgrammeFileError(
+        path,
+        f"'{node.value}' is not a real {'calendar date' if is_date else 'value'} ({exc})",
+        field=_dotted(loc),
+        line=node.start_mark.line + 1,
+        fix="write a real calendar date as YYYY-MM-DD"
+        if is_date
+        else "check the value at that line, or quote it to keep it as text",
+    )
+
+
+def _unbuildable_scalar(
+    node: yaml.Node | None, loc: tuple[Any, ...]
+) -> tuple[tuple[Any, ...], yaml.ScalarNode] | None:
+    """The first scalar under `node` that PyYAML's safe constructor fails on, with its loc."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.constructor.SafeConstructor().construct_object(node)
+        except (ValueError, TypeError, yaml.YAMLError):
+            return loc, node
+        return None
+    children: list[tuple[Any, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(k.value, v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(enumerate(node.value))
+    for part, child in children:
+        found = _unbuildable_scalar(child, (*loc, part))
+        if found is not None:
+            return found
+    return None
+
+
+def _first_error(errors: list[Any]) -> Any:
+    """The error to report: a misspelt key rather than the field it leaves missing.
+
+    `monts: 6` gives "months: field required" first and "monts: extra inputs" second; the
+    person typed the second, so that is where their eye and the fix belong.
+    """
+    first = errors[0]
+    if first["type"] != "missing":
+        return first
+    mapping = tuple(first["loc"][:-1])
+    missing = [
+        str(e["loc"][-1])
+        for e in errors
+        if e["type"] == "missing" and tuple(e["loc"][:-1]) == mapping
+    ]
+    extras = [
+        e for e in errors if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == mapping
+    ]
+    if not extras:
+        return first
+    scored = [(_closest(str(e["loc"][-1]), missing), e) for e in extras]
+    close, extra = next(((c, e) for c, e in scored if c), scored[0])
+    needs = ", ".join(f"`{m}`" for m in missing)
+    verb = "is" if len(missing) == 1 else "are"
+    return {
+        **extra,
+        "missing": missing,
+        "did_you_mean": close,
+        "msg": f"{extra['msg']}, and required {needs} {verb} missing",
+    }
+
+
+def _closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _choose_from(given: str, choices: tuple[str, ...]) -> str:
+    close = _closest(given, choices)
+    hint = f"did you mean `{close}`? " if close else ""
+    return f"{hint}use one of: {', '.join(choices)}"
+
+
+def _scalar_at(tree: yaml.Node | None, loc: tuple[Any, ...]) -> str:
+    """The text of the scalar at `loc` (the name that did not resolve), or ''."""
+    node = tree
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            return ""
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+GOT_LIMIT = 80  # characters of a bad value echoed back; a whole pasted block helps no one
+
+
+def _problem(err: Any) -> str:
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] in ("missing", "extra_forbidden"):
+        return msg.lower()
+    got = repr(err.get("input"))
+    if len(got) > GOT_LIMIT:
+        got = got[: GOT_LIMIT - 3] + "..."
+    return f"{msg} (got {got})"
+
+
+def _fix(err: Any, model: type[BaseModel]) -> str:
+    kind = err["type"]
+    field = err["loc"][-1] if err["loc"] else ""
+    if kind == "missing":
+        return f"add `{field}:` with a value"
+    if kind == "extra_forbidden" and err.get("did_you_mean"):
+        meant = err["did_you_mean"]
+        return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
+    if kind == "extra_forbidden" and err.get("missing"):
+        needs = ", ".join(f"`{m}:`" for m in err["missing"])
+        return f"remove it, or correct its spelling; the same block also needs {needs}"
+    if kind == "extra_forbidden":
+        return "remove it, or correct its spelling"
+    if kind == "milestone_after_programme":
+        return f"lower `months` to at most {err['ctx']['length']}, or raise `length_months`"
+    if kind.startswith("int"):
+        return "write a whole number, e.g. 3"
+    if kind.startswith("date"):
+        return "write the date as YYYY-MM-DD"
+    if kind == "literal_error":
+        return f"use one of {err.get('ctx', {}).get('expected', 'the listed values')}"
+    if kind == "string_pattern_mismatch":
+        return "use lower-case letters, digits and underscores only"
+    if kind in ("greater_than_equal", "less_than_equal", "too_short"):
+        return "see the allowed range in the message"
+    return f"compare with the sample file {SAMPLE_ORGANISATION.name}/ shipped with Ladder"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+            if child is None:  # an extra key: point at the key itself
+                child = next((k for k, _ in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line

@@ -1,0 +1,189 @@
+"""The organisation: its services, career ladder and lattice, calendar and programmes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from definitions.asye import AsyeProgramme
+from definitions.calendar import WorkingCalendar
+from definitions.reminders import ReminderPolicy
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarConfig(_Strict):
+    timezone: str = "Europe/London"
+    country: str = "GB"
+    subdivision: str | None = "ENG"
+    extra_closures: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'; use an IANA name such as Europe/London"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _known_region(self) -> CalendarConfig:
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as exc:
+            raise ValueError(
+                f"no bank holidays known for country '{self.country}', subdivision "
+                f"'{self.subdivision}' ({exc}); for England use country GB, subdivision ENG"
+            ) from None
+        return self
+
+
+class Service(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+
+
+class Level(_Strict):
+    """A rung of the career ladder."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    track: str
+    rank: int = Field(ge=0)
+    requires: tuple[str, ...] = ()
+
+
+class LatticeMove(_Strict):
+    """A lateral move between services at the same level, keeping credit already earned."""
+
+    from_service: str
+    to_service: str
+    levels: tuple[str, ...] = Field(min_length=1)
+    keeps_credit: bool = True
+
+
+class CareerLadder(_Strict):
+    levels: tuple[Level, ...] = Field(min_length=1)
+    lattice: tuple[LatticeMove, ...] = ()
+    other_roles: tuple[str, ...] = Field(
+        default=(), description="roster roles outside the ladder (workforce lead, HR, ...)"
+    )
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(level.key for level in self.levels) + self.other_roles
+
+    def next_level(self, key: str) -> Level | None:
+        current = next(level for level in self.levels if level.key == key)
+        above = [lv for lv in self.levels if lv.track == current.track and lv.rank > current.rank]
+        return min(above, key=lambda lv: lv.rank) if above else None
+
+
+class OrganisationProfile(_Strict):
+    """organisation.yaml: who the organisation is and how its calendar works."""
+
+    name: str
+    sender_name: str = "Ladder"
+    sender_address: str
+    calendar: CalendarConfig = CalendarConfig()
+    services: tuple[Service, ...] = Field(min_length=1)
+    max_catch_up_days: int = Field(default=31, ge=1, le=366)
+
+
+@dataclass(frozen=True)
+class UnresolvedReference:
+    """A name in one programme file that another file should define but does not."""
+
+    file: str  # the file holding the reference, e.g. "asye.yaml"
+    loc: tuple[str | int, ...]  # where in that file, e.g. ("lattice", 1, "from_service")
+    problem: str
+    choices: tuple[str, ...]  # the names that would resolve
+
+
+def unresolved_references(
+    profile: OrganisationProfile,
+    ladder: CareerLadder,
+    asye: AsyeProgramme,
+    reminder_policies: dict[str, ReminderPolicy],
+) -> list[UnresolvedReference]:
+    """Every cross-file reference that does not resolve, in file order."""
+    found: list[UnresolvedReference] = []
+    services = tuple(sorted(s.key for s in profile.services))
+    for index, move in enumerate(ladder.lattice):
+        for field, name in (("from_service", move.from_service), ("to_service", move.to_service)):
+            if name not in services:
+                found.append(
+                    UnresolvedReference(
+                        "ladder.yaml",
+                        ("lattice", index, field),
+                        f"lattice move names service '{name}', which organisation.yaml does not "
+                        f"list; known: {', '.join(services)}",
+                        services,
+                    )
+                )
+    roles = tuple(sorted(ladder.roles))
+    for index, role in enumerate(asye.eligible_roles):
+        if role not in roles:
+            found.append(
+                UnresolvedReference(
+                    "asye.yaml",
+                    ("eligible_roles", index),
+                    f"eligible_roles names {role}, not a level or role in ladder.yaml; "
+                    f"known: {', '.join(roles)}",
+                    roles,
+                )
+            )
+    if asye.reminder_policy not in reminder_policies:
+        defined = tuple(sorted(reminder_policies))
+        found.append(
+            UnresolvedReference(
+                "asye.yaml",
+                ("reminder_policy",),
+                f"reminder_policy '{asye.reminder_policy}' is not defined in reminders.yaml; "
+                f"defined: {', '.join(defined)}",
+                defined,
+            )
+        )
+    return found
+
+
+class Organisation(_Strict):
+    """Everything Ladder knows about one organisation's programmes, validated together."""
+
+    profile: OrganisationProfile
+    ladder: CareerLadder
+    asye: AsyeProgramme
+    reminder_policies: dict[str, ReminderPolicy]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Organisation:
+        # The loader checks these first, with file lines; this keeps models built in code
+        # honest too.
+        found = unresolved_references(self.profile, self.ladder, self.asye, self.reminder_policies)
+        if found:
+            raise ValueError(f"{found[0].file}: {found[0].problem}")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def service_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.profile.services)
+
+    def working_calendar(self) -> WorkingCalendar:
+        cal = self.profile.calendar
+        return WorkingCalendar(cal.timezone, cal.country, cal.subdivision, cal.extra_closures)
+
+    def policy(self, key: str) -> ReminderPolicy:
+        return self.reminder_policies[key]

@@ -1,0 +1,58 @@
+"""Ladder's configuration: LADDER_* environment variables, read once and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from definitions.loader import SAMPLE_ORGANISATION, load_organisation
+from definitions.organisation import Organisation
+
+
+class Settings(BaseSettings):
+    """Every setting has a working embedded default: SQLite under var/, a local SMTP sink."""
+
+    model_config = SettingsConfigDict(env_prefix="LADDER_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="where the SQLite file and mail live")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default SQLite in data_dir")
+    organisation: Path = Field(default=SAMPLE_ORGANISATION, description="programme YAML folder")
+    timezone: str | None = Field(default=None, description="overrides organisation.yaml's zone")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = 30.0
+    sender_address: str | None = Field(default=None, description="overrides organisation.yaml")
+
+    delivery_batch_size: int = Field(default=200, ge=1)
+    delivery_retries: int = Field(default=2, ge=0)
+    delivery_retry_delay_seconds: float = Field(default=20.0, ge=0)
+    chunk_size: int = Field(default=2000, ge=1, description="obligations per queueing task")
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'ladder.sqlite'}"
+        return self
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+
+def load_configured_organisation(settings: Settings) -> Organisation:
+    """The organisation the settings point at, with LADDER_TIMEZONE applied when set."""
+    organisation = load_organisation(settings.organisation)
+    if settings.timezone:
+        calendar = organisation.profile.calendar.model_validate(
+            {**organisation.profile.calendar.model_dump(), "timezone": settings.timezone}
+        )
+        profile = organisation.profile.model_copy(update={"calendar": calendar})
+        organisation = organisation.model_copy(update={"profile": profile})
+    return organisation

@@ -1,0 +1,1 @@
+"""Prefect flows (the lifecycles), deployment entrypoints and the `ladder` command line."""

@@ -1,0 +1,351 @@
+"""The `ladder` command line: database, imports, ASYE decisions, the daily flow, explain, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Ladder: learning and progression for a social-service workforce.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Import files (all-or-nothing).", no_args_is_help=True)
+asye_app = typer.Typer(
+    help="The ASYE year: enrol, reviews, decisions, leave.", no_args_is_help=True
+)
+mail_app = typer.Typer(help="Mail: the local SMTP sink and the outbox.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(asye_app, name="asye")
+app.add_typer(mail_app, name="mail")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def prepare_prefect_environment(data_dir: Path) -> None:
+    """Defaults for Prefect's local ephemeral mode, set before prefect is imported."""
+    (data_dir / "prefect").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
+    # The ephemeral server's telemetry prints 'database is locked' tracebacks at exit.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
+
+
+def _settings() -> Any:
+    from definitions.settings import Settings
+
+    return Settings()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+class _Context:
+    """Settings, organisation and an engine for one command, opened on first use."""
+
+    def __init__(self) -> None:
+        from definitions.settings import load_configured_organisation
+        from storage.db import check_schema, make_engine
+
+        self.settings = _settings()
+        self.organisation = load_configured_organisation(self.settings)
+        self.calendar = self.organisation.working_calendar()
+        self.engine = make_engine(self.settings.database_url)
+        try:
+            check_schema(self.engine)
+        except RuntimeError as exc:
+            _fail(str(exc))
+
+    def today(self) -> date:
+        return self.calendar.today()
+
+
+def _context() -> _Context:
+    from definitions.loader import ProgrammeFileError
+
+    try:
+        return _Context()
+    except ProgrammeFileError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    from storage.db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    out.print(f"database is up to date ({_redact(settings.database_url)})")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@import_app.command("workers")
+def import_workers(
+    file: Path, by: str = typer.Option("workforce-team", help="who imports")
+) -> None:
+    """Import or update workers from a roster CSV (see README for the columns)."""
+    from sqlalchemy.orm import Session
+
+    from definitions.roster import RosterError
+    from tasks.roster import import_roster
+
+    ctx = _context()
+    try:
+        with Session(ctx.engine) as session, session.begin():
+            result = import_roster(session, ctx.organisation, file, as_of=ctx.today(), actor=by)
+    except RosterError as exc:
+        _fail(str(exc))
+    out.print(
+        f"{file.name}: {result.rows} rows; {result.inserted} new, {result.updated} "
+        f"updated, {result.unchanged} unchanged; {len(result.enrolled)} enrolled in ASYE"
+    )
+
+
+def _decide(fn: Any, **kwargs: Any) -> Any:
+    from sqlalchemy.orm import Session
+
+    from tasks.asye import DecisionError
+
+    ctx = _context()
+    try:
+        with Session(ctx.engine) as session, session.begin():
+            return fn(session, ctx.organisation, today=ctx.today(), **kwargs)
+    except DecisionError as exc:
+        _fail(str(exc))
+
+
+@asye_app.command("enrol")
+def asye_enrol(
+    workers: list[str] = typer.Argument(None, help="external ids; all if omitted"),
+    by: str = typer.Option("workforce-team"),
+) -> None:
+    """Enrol eligible NQSWs in ASYE (the daily flow also does this)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storage.models import Worker
+    from tasks.asye import enrol_eligible
+
+    ctx = _context()
+    with Session(ctx.engine) as session, session.begin():
+        ids = None
+        if workers:
+            found = dict(
+                session.execute(
+                    select(Worker.external_id, Worker.id).where(Worker.external_id.in_(workers))
+                )
+                .all()
+                .all()
+            )
+            missing = sorted(set(workers) - set(found))
+            if missing:
+                _fail(f"no worker with id {', '.join(missing)} in Ladder")
+            ids = list(found.values())
+        enrolled = enrol_eligible(
+            session, ctx.organisation, as_of=ctx.today(), actor=by, worker_ids=ids
+        )
+    out.print(f"enrolled {len(enrolled)}: {', '.join(enrolled) or 'nobody new'}")
+
+
+def _record(
+    worker: str, milestone: str, outcome: str, by: str, on: date | None, notes: str
+) -> None:
+    from tasks.asye import record_outcome
+
+    ctx_today = on
+    result = _decide(
+        lambda s, o, today, **k: record_outcome(
+            s, o, occurred_on=ctx_today or today, today=today, **k
+        ),
+        worker=worker,
+        milestone=milestone,
+        outcome=outcome,
+        actor=by,
+        notes=notes,
+    )
+    late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
+    out.print(f"recorded {milestone} for {worker}: {outcome} on {result.occurred_on}{late}")
+
+
+@asye_app.command("review")
+def asye_review(
+    worker: str,
+    milestone: str = typer.Option(..., help="review_3, review_6 or review_9"),
+    outcome: str = typer.Option(..., help="on_track, concerns or not_on_track"),
+    by: str = typer.Option(..., help="the recorder's id (assessor or manager)"),
+    on: str = typer.Option(None, help="YYYY-MM-DD; default today"),
+    notes: str = typer.Option("", help="a short note kept in the history"),
+) -> None:
+    """Record an ASYE review outcome."""
+    _record(worker, milestone, outcome, by, _date(on, "--on"), notes)
+
+
+@asye_app.command("recommend")
+def asye_recommend(
+    worker: str,
+    outcome: str = typer.Option(..., help="pass, fail or extend"),
+    by: str = typer.Option(...),
+    on: str = typer.Option(None),
+    notes: str = typer.Option(""),
+) -> None:
+    """Record the final recommendation (pass / fail / extend)."""
+    _record(worker, "final_recommendation", outcome, by, _date(on, "--on"), notes)
+
+
+@asye_app.command("report")
+def asye_report(
+    worker: str,
+    by: str = typer.Option(...),
+    on: str = typer.Option(None),
+    notes: str = typer.Option(""),
+) -> None:
+    """Record that the assessor's report was submitted."""
+    _record(worker, "assessor_report", "submitted", by, _date(on, "--on"), notes)
+
+
+@asye_app.command("leave")
+def asye_leave(
+    worker: str,
+    start: str = typer.Option(..., "--from"),
+    end: str = typer.Option(..., "--to"),
+    reason: str = typer.Option(...),
+    by: str = typer.Option(...),
+) -> None:
+    """Record leave that pauses the ASYE year; later milestones move back."""
+    from tasks.asye import record_leave
+
+    moved = _decide(
+        record_leave,
+        worker=worker,
+        start=_date(start, "--from"),
+        end=_date(end, "--to"),
+        reason=reason,
+        actor=by,
+    )
+    for key, old, new in moved:
+        out.print(f"{key}: {old} -> {new}")
+    out.print(f"leave recorded; {len(moved)} milestone(s) moved")
+
+
+def _date(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} '{value}' is not a date; use YYYY-MM-DD")
+
+
+@app.command()
+def daily(
+    as_of: str = typer.Option(None, help="YYYY-MM-DD; default today (organisation tz)"),
+) -> None:
+    """Run the daily flow once (Prefect, local ephemeral mode unless PREFECT_API_URL is set)."""
+    import asyncio
+
+    prepare_prefect_environment(_settings().data_dir)
+    from flows.daily import daily as daily_flow
+
+    result = asyncio.run(daily_flow(as_of=_date(as_of, "--as-of")))
+    out.print(result)
+
+
+@app.command()
+def explain(
+    worker: str,
+    as_json: bool = typer.Option(False, "--json"),
+    as_of: str = typer.Option(None, help="YYYY-MM-DD; default today"),
+) -> None:
+    """Every due date of a worker, with the rule that produced it."""
+    from flows.explain import explain_worker, render_explanation
+
+    ctx = _context()
+    try:
+        data = explain_worker(
+            ctx.engine, ctx.organisation, worker, as_of=_date(as_of, "--as-of") or ctx.today()
+        )
+    except LookupError as exc:
+        _fail(str(exc.args[0]))
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        render_explanation(out, data)
+
+
+@mail_app.command("sink")
+def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None)) -> None:
+    """Run a local SMTP sink on 127.0.0.1 that stores every message as an .eml file."""
+    import time
+
+    from notifications.sink import SmtpSink
+
+    folder = folder or _settings().mail_dir
+    with SmtpSink(folder, port=port) as sink:
+        out.print(f"SMTP sink on 127.0.0.1:{sink.port}, storing mail in {folder}; Ctrl-C stops")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@mail_app.command("status")
+def mail_status() -> None:
+    """Counts of queued, sent and failed messages."""
+    from sqlalchemy.orm import Session
+
+    from storage.outbox import status_counts
+
+    ctx = _context()
+    with Session(ctx.engine) as session:
+        counts = status_counts(session)
+    for status in ("queued", "sent", "failed"):
+        out.print(f"{status}: {counts.get(status, 0)}")
+
+
+@app.command()
+def demo(
+    days: int = typer.Option(365, help="days to simulate"),
+    start: str = typer.Option("2026-01-01", help="first simulated day"),
+    seed: int = typer.Option(2026, help="random seed for the simulated people"),
+    reset: bool = typer.Option(False, help="also reset a database the demo did not make"),
+) -> None:
+    """The main job on embedded defaults: a simulated year of daily runs with a local SMTP sink."""
+    settings = _settings()
+    prepare_prefect_environment(settings.data_dir)
+    # The progress bar is the demo's console; flow and task logs still reach the Prefect API.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from flows.demo import run_demo
+
+    code = run_demo(
+        settings, first_day=_date(start, "--start"), days=days, seed=seed, reset=reset, console=out
+    )
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""`ladder explain`: every due date of a worker, the rule behind it, its reminders and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from definitions.calendar import human_date
+from definitions.organisation import Organisation
+from definitions.reminders import reminder_schedule
+from storage.enrolments import enrolment_of, leave_of
+from storage.history import events_for
+from storage.models import OutboxMessage, Worker
+from storage.obligations import obligations_of
+from storage.roster import worker_by_external_id
+
+
+def explain_worker(
+    engine: Engine, organisation: Organisation, external_id: str, *, as_of: date
+) -> dict[str, Any]:
+    with Session(engine) as session:
+        worker = worker_by_external_id(session, external_id)
+        if worker is None:
+            raise LookupError(f"no worker with id '{external_id}' in Ladder")
+        people = {
+            w.id: w.external_id
+            for w in session.scalars(
+                select(Worker).where(
+                    Worker.id.in_([i for i in (worker.manager_id, worker.assessor_id) if i])
+                )
+            )
+        }
+        enrolment = enrolment_of(session, worker_id=worker.id, programme="asye")
+        obligations = obligations_of(session, subject_id=worker.id)
+        sent: dict[tuple[int, str], list[dict[str, Any]]] = {}
+        for m in session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.obligation_id.in_([o.id for o in obligations])
+            )
+        ):
+            sent.setdefault((m.obligation_id or 0, m.step), []).append(
+                {"role": m.recipient_role, "status": m.status, "send_on": m.send_on.isoformat()}
+            )
+        items = []
+        for o in obligations:
+            policy = organisation.reminder_policies.get(o.reminder_policy)
+            schedule = reminder_schedule(o.due_date, policy) if policy else []
+            items.append(
+                {
+                    "milestone": o.milestone,
+                    "title": o.title,
+                    "due_date": o.due_date.isoformat(),
+                    "due": human_date(o.due_date),
+                    "status": o.status,
+                    "overdue": o.status == "open" and o.due_date < as_of,
+                    "closed_on": o.closed_on.isoformat() if o.closed_on else None,
+                    "responsible": o.responsible_role,
+                    "rule": o.rule,
+                    "reminders": [
+                        {
+                            "step": s.step.key,
+                            "send_on": s.send_on.isoformat(),
+                            "to": list(s.roles),
+                            "escalation": s.step.escalation,
+                            "messages": sent.get((o.id, s.step.key), []),
+                        }
+                        for s in schedule
+                    ],
+                }
+            )
+        history = [
+            {"on": e.occurred_on.isoformat(), "kind": e.kind, "by": e.actor, "details": e.payload}
+            for e in events_for(session, subject_id=worker.id)
+        ]
+        leave = (
+            [
+                {"from": p.start_date.isoformat(), "to": p.end_date.isoformat(), "reason": p.reason}
+                for p in leave_of(session, enrolment_id=enrolment.id)
+            ]
+            if enrolment
+            else []
+        )
+        return {
+            "as_of": as_of.isoformat(),
+            "worker": {
+                "id": worker.external_id,
+                "name": worker.name,
+                "role": worker.role,
+                "start_date": worker.start_date.isoformat(),
+                "status": worker.status,
+                "manager": people.get(worker.manager_id or 0),
+                "assessor": people.get(worker.assessor_id or 0),
+            },
+            "asye": None
+            if enrolment is None
+            else {
+                "start_date": enrolment.start_date.isoformat(),
+                "status": enrolment.status,
+                "outcome": enrolment.outcome,
+                "leave": leave,
+            },
+            "obligations": items,
+            "history": history,
+        }
+
+
+def render_explanation(console: Console, data: dict[str, Any]) -> None:
+    w = data["worker"]
+    console.print(
+        f"[bold]{w['id']}[/bold] {w['name']}: {w['role']}, started {w['start_date']}, "
+        f"{w['status']}; manager {w['manager'] or '-'}, assessor "
+        f"{w['assessor'] or 'the manager'}  (as of {data['as_of']})"
+    )
+    if data["asye"]:
+        a = data["asye"]
+        leave = "; ".join(f"{p['from']}..{p['to']} ({p['reason']})" for p in a["leave"])
+        console.print(
+            f"ASYE from {a['start_date']}: {a['status']}"
+            f"{', outcome ' + a['outcome'] if a['outcome'] else ''}"
+            f"{'; leave ' + leave if leave else ''}"
+        )
+    table = Table(show_lines=True)
+    for col in ("due", "item", "status", "why this date", "reminders"):
+        table.add_column(col)
+    for o in data["obligations"]:
+        status = o["status"] + (f" {o['closed_on']}" if o["closed_on"] else "")
+        if o["overdue"]:
+            status = "[red]overdue[/red] (open)"
+        reminders = "\n".join(
+            f"{r['send_on']} {r['step']} -> {', '.join(r['to'])}"
+            + (f" [{', '.join(m['status'] for m in r['messages'])}]" if r["messages"] else "")
+            for r in o["reminders"]
+        )
+        table.add_row(o["due"], o["title"], status, o["rule"], reminders)
+    console.print(table)
+    if data["history"]:
+        console.print("[bold]History[/bold]")
+        for e in data["history"]:
+            console.print(f"  {e['on']} {e['kind']} by {e['by']} {e['details']}", highlight=False)

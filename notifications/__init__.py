@@ -1,0 +1,1 @@
+"""How people are TOLD: templates, message building, SMTP transport via yagmail, a local sink."""

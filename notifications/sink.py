@@ -1,0 +1,93 @@
+"""A local SMTP sink (aiosmtpd) that keeps every message it receives as an .eml file."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    recipients: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class MailSink:
+    """Stores each message under `folder` (if given) and keeps it in memory for tests."""
+
+    folder: Path | None = None
+    received: list[Received] = field(default_factory=list)
+    refuse_with: str | None = None  # e.g. "451 4.3.0 try later": a real refusal for tests
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        if self.refuse_with:
+            return self.refuse_with
+        raw = envelope.original_content or envelope.content
+        data = raw if isinstance(raw, bytes) else str(raw).encode()
+        msg = message_from_bytes(data, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        with self._lock:
+            self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), msg))
+            if self.folder is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                name = hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:16]
+                (self.folder / f"{len(self.received):06d}-{name}.eml").write_bytes(data)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """Run a MailSink on loopback in a background thread: `with SmtpSink(folder) as sink:`."""
+
+    def __init__(
+        self, folder: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.handler = MailSink(folder)
+        self.host = host
+        self._requested_port = port
+        self._controller: Controller | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._controller is not None and self._controller.server is not None
+        return int(self._controller.server.sockets[0].getsockname()[1])
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> SmtpSink:
+        self._controller = Controller(
+            self.handler, hostname=self.host, port=self._requested_port or _free_port(self.host)
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

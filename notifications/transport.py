@@ -1,0 +1,150 @@
+"""SMTP delivery through yagmail: one connection per batch, errors sorted into retry or give up."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Literal
+
+import yagmail
+
+# yagmail logs every message at INFO with the recipient's address: keep addresses out of logs.
+logging.getLogger("yagmail").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: Literal["none", "starttls", "ssl"] = "none"
+    user: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 30.0
+
+    def __repr__(self) -> str:  # the password never reaches a log or traceback
+        return (
+            f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r}, "
+            f"user={self.user!r}, password={'***' if self.password else None})"
+        )
+
+
+class DeliveryError(Exception):
+    """A message or connection failed. `permanent` failures are not worth retrying."""
+
+    def __init__(self, message: str, *, permanent: bool, connection: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.connection = connection
+
+
+def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
+    """Turn an SMTP or socket error into a DeliveryError a person can act on."""
+    where = f"{config.host}:{config.port}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(
+            f"SMTP server {where} refused the login for user {config.user!r} "
+            f"({exc.smtp_code}); check LADDER_SMTP_USER and LADDER_SMTP_PASSWORD",
+            permanent=False,
+            connection=True,
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = all(500 <= c < 600 for c in codes)
+        replies = "; ".join(
+            f"{c} {m.decode(errors='replace') if isinstance(m, bytes) else m}"
+            for c, m in exc.recipients.values()
+        )
+        return DeliveryError(
+            f"recipient refused by {where}: {replies}", permanent=permanent, connection=False
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        permanent = 500 <= exc.smtp_code < 600
+        return DeliveryError(
+            f"{where} answered {exc.smtp_code} {reply}",
+            permanent=permanent,
+            connection=not permanent and exc.smtp_code == 421,
+        )
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return DeliveryError(
+            f"{where} closed the connection ({exc}); will retry", permanent=False, connection=True
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return DeliveryError(
+            f"cannot connect to SMTP server {where}: connection refused; is it "
+            "running? (LADDER_SMTP_HOST / LADDER_SMTP_PORT)",
+            permanent=False,
+            connection=True,
+        )
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return DeliveryError(f"SMTP server {where} timed out", permanent=False, connection=True)
+    if isinstance(exc, OSError):
+        return DeliveryError(
+            f"cannot reach SMTP server {where}: {exc.strerror or exc}",
+            permanent=False,
+            connection=True,
+        )
+    return DeliveryError(
+        f"unexpected error while sending through {where}: {type(exc).__name__}",
+        permanent=False,
+        connection=True,
+    )
+
+
+class SmtpTransport:
+    """A yagmail connection opened once and reused for a whole batch of messages."""
+
+    def __init__(self, config: SmtpConfig, *, envelope_from: str) -> None:
+        self.config = config
+        self.envelope_from = envelope_from
+        self._yag: yagmail.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        c = self.config
+        try:
+            self._yag = yagmail.SMTP(
+                user=c.user or self.envelope_from,
+                password=c.password,
+                host=c.host,
+                port=c.port,
+                smtp_ssl=c.security == "ssl",
+                smtp_starttls=c.security == "starttls",
+                smtp_skip_login=c.user is None,
+                soft_email_validation=False,
+                timeout=c.timeout_seconds,
+            )
+            self._yag.login()
+        except Exception as exc:
+            raise classify(exc, c) from None
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the server; raises DeliveryError unless it was accepted."""
+        assert self._yag is not None, "use SmtpTransport as a context manager"
+        try:
+            # yagmail derives the text part from the HTML and hashes From/To/Subject into the
+            # Message-ID; we need our own alternatives and id, so we send our own message on
+            # the connection yagmail opened.
+            refused = self._yag.smtp.send_message(message, from_addr=self.envelope_from)
+        except Exception as exc:
+            raise classify(exc, self.config) from None
+        if refused:
+            raise DeliveryError(f"recipient refused: {refused}", permanent=True, connection=False)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._yag is not None:
+            self._yag.close()
+            self._yag = None

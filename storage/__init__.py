@@ -1,0 +1,1 @@
+"""What HAS HAPPENED: schema, sessions, set-based queries and migrations (no programme rules)."""

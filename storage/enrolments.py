@@ -1,0 +1,86 @@
+"""Programme enrolments and the leave that pauses them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from storage.models import Enrolment, LeavePeriod, Worker
+
+
+@dataclass(frozen=True)
+class Candidate:
+    worker_id: int
+    external_id: str
+    start_date: date
+    assessor_id: int | None
+
+
+def unenrolled(
+    session: Session, *, programme: str, roles: tuple[str, ...], worker_ids: list[int] | None = None
+) -> list[Candidate]:
+    """Active workers in `roles` with no enrolment on `programme` yet (one query)."""
+    enrolled = select(Enrolment.worker_id).where(Enrolment.programme == programme)
+    stmt = (
+        select(
+            Worker.id, Worker.external_id, Worker.start_date, Worker.assessor_id, Worker.manager_id
+        )
+        .where(Worker.role.in_(roles), Worker.status != "left", Worker.id.not_in(enrolled))
+        .order_by(Worker.id)
+    )
+    if worker_ids is not None:
+        stmt = stmt.where(Worker.id.in_(worker_ids))
+    return [
+        Candidate(r.id, r.external_id, r.start_date, r.assessor_id or r.manager_id)
+        for r in session.execute(stmt)
+    ]
+
+
+def add_enrolments(
+    session: Session, *, programme: str, candidates: list[Candidate]
+) -> dict[int, int]:
+    """Enrol candidates; returns worker id -> enrolment id."""
+    if not candidates:
+        return {}
+    rows = [
+        dict(
+            worker_id=c.worker_id,
+            programme=programme,
+            start_date=c.start_date,
+            assessor_id=c.assessor_id,
+        )
+        for c in candidates
+    ]
+    session.execute(insert(Enrolment), rows)
+    stmt = select(Enrolment.worker_id, Enrolment.id).where(
+        Enrolment.programme == programme, Enrolment.worker_id.in_([c.worker_id for c in candidates])
+    )
+    return dict(session.execute(stmt).all())
+
+
+def enrolment_of(session: Session, *, worker_id: int, programme: str) -> Enrolment | None:
+    stmt = (
+        select(Enrolment)
+        .where(Enrolment.worker_id == worker_id, Enrolment.programme == programme)
+        .order_by(Enrolment.id.desc())
+    )
+    return session.scalars(stmt).first()
+
+
+def leave_of(session: Session, *, enrolment_id: int) -> list[LeavePeriod]:
+    stmt = (
+        select(LeavePeriod)
+        .where(LeavePeriod.enrolment_id == enrolment_id)
+        .order_by(LeavePeriod.start_date)
+    )
+    return list(session.scalars(stmt))
+
+
+def add_leave(session: Session, *, enrolment_id: int, start: date, end: date, reason: str) -> None:
+    session.add(
+        LeavePeriod(enrolment_id=enrolment_id, start_date=start, end_date=end, reason=reason)
+    )
+    session.flush()

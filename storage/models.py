@@ -1,0 +1,198 @@
+"""What HAS HAPPENED: the schema, as SQLAlchemy 2.0 typed models."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(64), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    district: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Enrolment(Base):
+    """A worker on a programme (ASYE now; pathways later)."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("worker_id", "programme", "start_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    worker: Mapped[Worker] = relationship(foreign_keys=[worker_id])
+
+
+class LeavePeriod(Base):
+    """Recorded leave that pauses an enrolment (the ASYE year stops while a worker is away)."""
+
+    __tablename__ = "leave_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class Obligation(Base):
+    """A dated thing someone owes: a review, a report, evidence, an action."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (Index("ix_obligations_status_due", "status", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. asye:12:review_3
+    subject_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # e.g. asye.review
+    milestone: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date] = mapped_column(Date)
+    responsible_role: Mapped[str] = mapped_column(String(32))
+    reminder_policy: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, cancelled
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Event(Base):
+    """Append-only history of decisions and happenings: who, what, when. Never updated."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(100))  # a worker's external id, or "system"
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
+    obligation_id: Mapped[int | None] = mapped_column(Integer)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """A rendered message, queued once under its dedup key and delivered at most once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    recipient_role: Mapped[str] = mapped_column(String(32))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    send_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SweepRun(Base):
+    """The watermark of the daily sweep: which calendar dates have been handled."""
+
+    __tablename__ = "sweep_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Retryable Prefect tasks: one I/O step over a batch (select due, queue, deliver, ...)."""

@@ -1,0 +1,270 @@
+"""The ASYE year's steps: enrol NQSWs, record reviews and decisions, record leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from definitions.asye import Leave, Milestone, asye_milestones
+from definitions.organisation import Organisation
+from storage.enrolments import add_enrolments, add_leave, enrolment_of, leave_of, unenrolled
+from storage.history import record_event, record_events
+from storage.models import Enrolment, Worker
+from storage.obligations import (
+    close_obligation,
+    insert_obligations,
+    obligation_by_source,
+    obligations_of,
+    reschedule_open,
+)
+from storage.roster import worker_by_external_id
+from tasks.runtime import current_runtime
+
+PROGRAMME = "asye"
+DECIDERS = ("workforce_lead", "head_of_service")  # may record for anyone
+
+
+class DecisionError(ValueError):
+    """A review or decision that cannot be recorded; nothing was written."""
+
+
+def _source(enrolment_id: int, milestone: str) -> str:
+    return f"{PROGRAMME}:{enrolment_id}:{milestone}"
+
+
+def _obligation_row(enrolment_id: int, worker_id: int, m: Milestone, policy: str) -> dict[str, Any]:
+    return dict(
+        source=_source(enrolment_id, m.key),
+        subject_id=worker_id,
+        enrolment_id=enrolment_id,
+        kind=f"{PROGRAMME}.{m.kind}",
+        milestone=m.key,
+        title=m.title,
+        due_date=m.due,
+        responsible_role=m.responsible,
+        reminder_policy=policy,
+        rule=m.rule,
+        status="open",
+    )
+
+
+def enrol_eligible(
+    session: Session,
+    organisation: Organisation,
+    *,
+    as_of: date,
+    actor: str = "system",
+    worker_ids: list[int] | None = None,
+) -> list[str]:
+    """Enrol every eligible worker not yet on ASYE; their milestones become obligations.
+
+    Returns the external ids enrolled. Idempotent: enrolled workers are skipped.
+    """
+    programme = organisation.asye
+    candidates = unenrolled(
+        session, programme=PROGRAMME, roles=programme.eligible_roles, worker_ids=worker_ids
+    )
+    enrolments = add_enrolments(session, programme=PROGRAMME, candidates=candidates)
+    calendar = organisation.working_calendar()
+    rows = [
+        _obligation_row(enrolments[c.worker_id], c.worker_id, m, programme.reminder_policy)
+        for c in candidates
+        for m in asye_milestones(c.start_date, programme, calendar)
+    ]
+    insert_obligations(session, rows=rows)
+    record_events(
+        session,
+        rows=[
+            dict(
+                kind="asye.enrolled",
+                actor=actor,
+                occurred_on=as_of,
+                subject_id=c.worker_id,
+                payload={
+                    "enrolment_id": enrolments[c.worker_id],
+                    "start_date": c.start_date.isoformat(),
+                },
+            )
+            for c in candidates
+        ],
+    )
+    return [c.external_id for c in candidates]
+
+
+@task(name="enrol-nqsws", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def enrol_nqsws(as_of: date) -> int:
+    """Enrol NQSWs who joined the roster since the last run."""
+    runtime = current_runtime()
+    with Session(runtime.engine) as session, session.begin():
+        enrolled = enrol_eligible(session, runtime.organisation, as_of=as_of)
+    if enrolled:
+        get_run_logger().info("enrolled %d NQSW(s) in ASYE: %s", len(enrolled), ", ".join(enrolled))
+    return len(enrolled)
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    event_id: int
+    worker: str
+    milestone: str
+    outcome: str
+    due_date: date
+    occurred_on: date
+
+    @property
+    def days_late(self) -> int:
+        return max(0, (self.occurred_on - self.due_date).days)
+
+
+def _resolve(session: Session, external_id: str, what: str) -> Worker:
+    worker = worker_by_external_id(session, external_id)
+    if worker is None:
+        raise DecisionError(
+            f"no {what} with id '{external_id}' in Ladder; check the id or import the roster first"
+        )
+    return worker
+
+
+def record_outcome(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    milestone: str,
+    outcome: str,
+    actor: str,
+    occurred_on: date,
+    today: date,
+    notes: str = "",
+) -> RecordedDecision:
+    """Record a review, final recommendation or report; closes its obligation, once."""
+    subject = _resolve(session, worker, "worker")
+    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
+    if enrolment is None:
+        raise DecisionError(
+            f"{worker} is not enrolled in ASYE; enrol them with `ladder asye enrol {worker}`"
+        )
+    try:
+        rule = organisation.asye.milestone(milestone)
+    except KeyError as exc:
+        raise DecisionError(str(exc.args[0])) from None
+    if outcome not in rule.outcomes:
+        raise DecisionError(
+            f"'{outcome}' is not an outcome of the {rule.title}; use one of "
+            f"{', '.join(rule.outcomes)}"
+        )
+    recorder = _resolve(session, actor, "recorder")
+    allowed = {enrolment.assessor_id, subject.manager_id}
+    if recorder.id not in allowed and recorder.role not in DECIDERS:
+        raise DecisionError(
+            f"{actor} is neither {worker}'s assessor nor their manager, nor a "
+            f"{' or '.join(DECIDERS)}; ask one of them to record it"
+        )
+    if occurred_on > today:
+        raise DecisionError(
+            f"the date {occurred_on} is in the future; record it on the day it happened"
+        )
+    if occurred_on < enrolment.start_date:
+        raise DecisionError(
+            f"the date {occurred_on} is before the ASYE started ({enrolment.start_date})"
+        )
+    obligation = obligation_by_source(session, _source(enrolment.id, milestone))
+    if obligation is None:
+        raise DecisionError(f"{worker} has no {rule.title} on record")
+    if obligation.status != "open":
+        raise DecisionError(
+            f"the {rule.title} for {worker} was already recorded on "
+            f"{obligation.closed_on}; a decision is recorded once"
+        )
+    event_id = record_event(
+        session,
+        kind=f"asye.{rule.kind}_recorded",
+        actor=actor,
+        occurred_on=occurred_on,
+        subject_id=subject.id,
+        obligation_id=obligation.id,
+        payload={
+            "milestone": milestone,
+            "outcome": outcome,
+            "notes": notes,
+            "due_date": obligation.due_date.isoformat(),
+        },
+    )
+    if not close_obligation(
+        session, obligation_id=obligation.id, event_id=event_id, closed_on=occurred_on
+    ):  # someone else recorded it in between: roll back, keep theirs
+        raise DecisionError(
+            f"the {rule.title} for {worker} was recorded by someone else just "
+            "now; a decision is recorded once"
+        )
+    if rule.kind == "recommendation":
+        session.execute(
+            update(Enrolment).where(Enrolment.id == enrolment.id).values(outcome=outcome)
+        )
+    elif rule.kind == "report":
+        session.execute(
+            update(Enrolment).where(Enrolment.id == enrolment.id).values(status="completed")
+        )
+    return RecordedDecision(event_id, worker, milestone, outcome, obligation.due_date, occurred_on)
+
+
+def record_leave(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    start: date,
+    end: date,
+    reason: str,
+    actor: str,
+    today: date,
+) -> list[tuple[str, date, date]]:
+    """Record leave that pauses the ASYE year; open milestones move, done ones stay.
+
+    Returns (milestone, old due date, new due date) for each obligation that moved.
+    """
+    subject = _resolve(session, worker, "worker")
+    _resolve(session, actor, "recorder")
+    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
+    if enrolment is None:
+        raise DecisionError(f"{worker} is not enrolled in ASYE")
+    try:
+        period = Leave(start, end)
+    except ValueError as exc:
+        raise DecisionError(str(exc)) from None
+    add_leave(session, enrolment_id=enrolment.id, start=start, end=end, reason=reason)
+    leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
+    dated = {
+        m.key: m
+        for m in asye_milestones(
+            enrolment.start_date, organisation.asye, organisation.working_calendar(), leave
+        )
+    }
+    moved, changes = [], []
+    for o in obligations_of(session, subject_id=subject.id):
+        m = dated.get(o.milestone)
+        if o.enrolment_id == enrolment.id and o.status == "open" and m and m.due != o.due_date:
+            moved.append((o.milestone, o.due_date, m.due))
+            changes.append({"id": o.id, "due_date": m.due, "rule": m.rule})
+    reschedule_open(session, changes=changes)
+    record_event(
+        session,
+        kind="asye.leave_recorded",
+        actor=actor,
+        occurred_on=today,
+        subject_id=subject.id,
+        payload={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "days": period.days,
+            "reason": reason,
+            "moved": [[k, a.isoformat(), b.isoformat()] for k, a, b in moved],
+        },
+    )
+    return moved

@@ -1,0 +1,118 @@
+"""Deliver the outbox through yagmail: one connection per batch, each message marked once sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
+
+from notifications.message import build_email
+from notifications.transport import DeliveryError, SmtpTransport
+from storage.outbox import mark_failed_attempt, mark_sent, queued_batch
+from tasks.runtime import Runtime, current_runtime
+
+
+class MailServerUnavailable(RuntimeError):
+    """The SMTP server could not take messages now; they stay queued for the next attempt."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed_permanently: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "failed": self.failed_permanently, "deferred": self.deferred}
+
+
+def deliver_queued(runtime: Runtime) -> DeliveryReport:
+    """Send every queued message, batch by batch; raises MailServerUnavailable if the server
+    cannot be reached (what was sent before that stays sent, the rest stays queued)."""
+    report = DeliveryReport()
+    org = runtime.organisation.profile
+    after_id = 0
+    while True:
+        with Session(runtime.engine) as session:
+            batch = queued_batch(
+                session, limit=runtime.settings.delivery_batch_size, after_id=after_id
+            )
+        if not batch:
+            return report
+        after_id = batch[-1].id
+        pending = [m.id for m in batch]
+        try:
+            with SmtpTransport(
+                runtime.smtp_config(), envelope_from=runtime.sender_address
+            ) as transport:
+                for queued in batch:
+                    email = build_email(
+                        sender_name=org.sender_name,
+                        sender_address=runtime.sender_address,
+                        to_address=queued.to_address,
+                        subject=queued.subject,
+                        text=queued.body_text,
+                        html=queued.body_html,
+                        message_id=queued.message_id,
+                    )
+                    try:
+                        transport.send(email)
+                    except DeliveryError as exc:
+                        if exc.connection:
+                            raise
+                        _record_failure(runtime, [queued.id], exc)
+                        report.failed_permanently += exc.permanent
+                        report.deferred += not exc.permanent
+                        report.errors.append(f"message {queued.id}: {exc}")
+                    else:
+                        # Marked sent right after the server accepted it: a crash here resends
+                        # at most this one message, under the same Message-ID.
+                        with Session(runtime.engine) as session, session.begin():
+                            mark_sent(session, message_id=queued.id, at=datetime.now(UTC))
+                        report.sent += 1
+                    pending.remove(queued.id)
+        except DeliveryError as exc:
+            _record_failure(runtime, pending, exc)
+            report.deferred += len(pending)
+            raise MailServerUnavailable(
+                f"{exc}. {report.sent} message(s) sent in this attempt, {len(pending)} in this "
+                "batch stay queued and will go out on the next attempt"
+            ) from None
+
+
+def _record_failure(runtime: Runtime, ids: list[int], exc: DeliveryError) -> None:
+    with Session(runtime.engine) as session, session.begin():
+        mark_failed_attempt(session, message_ids=ids, error=str(exc), permanent=exc.permanent)
+
+
+def _server_may_heal(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only when the mail server was unreachable; anything else fails fast."""
+    return isinstance(getattr(state, "data", None), MailServerUnavailable)
+
+
+@task(
+    name="deliver-outbox",
+    retries=2,
+    retry_delay_seconds=20,
+    retry_condition_fn=_server_may_heal,
+    cache_policy=NO_CACHE,
+)
+def deliver_outbox() -> dict[str, Any]:
+    """Deliver everything queued. Retries when the server is down; nothing is sent twice."""
+    runtime = current_runtime()
+    report = deliver_queued(runtime)
+    logger = get_run_logger()
+    logger.info(
+        "delivered %d message(s); %d failed permanently, %d deferred",
+        report.sent,
+        report.failed_permanently,
+        report.deferred,
+    )
+    for line in report.errors[:20]:
+        logger.warning(line)
+    return report.as_dict()

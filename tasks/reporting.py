@@ -1,0 +1,41 @@
+"""Publish, from inside a flow run, what the team should see in the Prefect UI (ids, no names)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from sqlalchemy.orm import Session
+
+from storage.obligations import overdue_by_kind
+from storage.outbox import status_counts
+from tasks.runtime import current_runtime
+
+
+async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[str, Any]) -> None:
+    runtime = current_runtime()
+    with Session(runtime.engine) as session:
+        overdue = overdue_by_kind(session, as_of=as_of)
+        outbox = status_counts(session)
+    await acreate_table_artifact(
+        key="daily-overdue",
+        table=[{"milestone": k, "overdue": v} for k, v in sorted(overdue.items())]
+        or [{"milestone": "(none)", "overdue": 0}],
+        description=f"Open items past their due date on {as_of}",
+    )
+    start, end = window
+    swept = "nothing new" if start > end else f"{start} to {end}"
+    await acreate_markdown_artifact(
+        key="daily-summary",
+        markdown=(
+            f"# Daily sweep {as_of}\n\n"
+            f"- dates swept: {swept}\n"
+            f"- NQSWs enrolled: {counts.get('enrolled', 0)}\n"
+            f"- reminders queued: {counts.get('queued', 0)}\n"
+            f"- mail sent: {counts.get('sent', 0)}, failed: {counts.get('failed', 0)}, "
+            f"still queued: {outbox.get('queued', 0)}\n"
+            f"- overdue items: {sum(overdue.values())}\n"
+        ),
+        description="What the daily sweep did",
+    )

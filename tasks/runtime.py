@@ -1,0 +1,63 @@
+"""What a task needs at run time, built from LADDER_* settings once per process."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from definitions.calendar import WorkingCalendar
+from definitions.organisation import Organisation
+from definitions.settings import Settings, load_configured_organisation
+from notifications.transport import SmtpConfig
+from storage.db import check_schema, make_engine
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    organisation: Organisation
+    calendar: WorkingCalendar
+    engine: Engine
+
+    @property
+    def sender_address(self) -> str:
+        return self.settings.sender_address or self.organisation.profile.sender_address
+
+    def smtp_config(self) -> SmtpConfig:
+        s = self.settings
+        return SmtpConfig(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            security=s.smtp_security,
+            user=s.smtp_user,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            timeout_seconds=s.smtp_timeout_seconds,
+        )
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, str | None], Runtime] = {}
+
+
+def current_runtime() -> Runtime:
+    """The runtime for the environment as it is now (tests change it between runs)."""
+    settings = Settings()
+    key = (settings.database_url, str(settings.organisation), settings.timezone)
+    with _lock:
+        runtime = _cache.get(key)
+        if runtime is None or runtime.settings != settings:
+            organisation = load_configured_organisation(settings)
+            engine = runtime.engine if runtime else make_engine(settings.database_url)
+            check_schema(engine)
+            runtime = Runtime(settings, organisation, organisation.working_calendar(), engine)
+            _cache[key] = runtime
+        return runtime
+
+
+def dispose_runtimes() -> None:
+    with _lock:
+        for runtime in _cache.values():
+            runtime.engine.dispose()
+        _cache.clear()
