@@ -1,1 +1,1 @@
-"""What the programmes ARE: pydantic models, programme YAML and pure date rules (no I/O beyond YAML)."""
+"""What the programmes ARE: pydantic models, programme YAML and pure date rules."""

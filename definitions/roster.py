@@ -12,8 +12,16 @@ from email_validator import EmailNotValidError, validate_email
 from definitions.organisation import Organisation
 
 REQUIRED_COLUMNS = (
-    "external_id", "name", "email", "role", "service", "team", "manager_id", "start_date",
-    "district", "status",
+    "external_id",
+    "name",
+    "email",
+    "role",
+    "service",
+    "team",
+    "manager_id",
+    "start_date",
+    "district",
+    "status",
 )
 OPTIONAL_COLUMNS = ("assessor_id",)
 STATUSES = ("active", "leave", "left")
@@ -75,9 +83,15 @@ def parse_roster(
     header = [h.strip() for h in (header or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise RosterError(source, [RosterProblem(1, c, "missing column; the header must name "
-                                                 f"{', '.join(REQUIRED_COLUMNS)}")
-                                   for c in missing])
+        raise RosterError(
+            source,
+            [
+                RosterProblem(
+                    1, c, f"missing column; the header must name {', '.join(REQUIRED_COLUMNS)}"
+                )
+                for c in missing
+            ],
+        )
     roles = set(organisation.ladder.roles)
     services = set(organisation.service_keys)
     problems: list[RosterProblem] = []
@@ -93,12 +107,19 @@ def parse_roster(
 
         ext = values.get("external_id", "")
         if not _ID.match(ext):
-            problem("external_id", f"'{ext}' is not a usable id; use letters, digits, '-', "
-                    "'_' or '.', at most 64 characters" if ext else "empty; every worker needs "
-                    "an id")
+            problem(
+                "external_id",
+                f"'{ext}' is not a usable id; use letters, digits, '-', "
+                "'_' or '.', at most 64 characters"
+                if ext
+                else "empty; every worker needs an id",
+            )
         elif ext in first_seen:
-            problem("external_id", f"'{ext}' appears twice (first on row {first_seen[ext]}); "
-                    "each worker must appear once")
+            problem(
+                "external_id",
+                f"'{ext}' appears twice (first on row {first_seen[ext]}); "
+                "each worker must appear once",
+            )
         else:
             first_seen[ext] = line
         if not values.get("name"):
@@ -110,31 +131,46 @@ def parse_roster(
             problem("email", f"not a valid email address ({exc}); correct the address")
         role = values.get("role", "")
         if role not in roles:
-            problem("role", f"'{role}' is not a role of this organisation; use one of "
-                    f"{', '.join(sorted(roles))}")
+            problem(
+                "role",
+                f"'{role}' is not a role of this organisation; use one of "
+                f"{', '.join(sorted(roles))}",
+            )
         service = values.get("service", "")
         if service not in services:
-            problem("service", f"'{service}' is not a service; use one of "
-                    f"{', '.join(sorted(services))}")
+            problem(
+                "service", f"'{service}' is not a service; use one of {', '.join(sorted(services))}"
+            )
         if not values.get("team"):
             problem("team", "empty; name the worker's team")
         start = None
         try:
             start = date.fromisoformat(values.get("start_date", ""))
         except ValueError:
-            problem("start_date", f"'{values.get('start_date', '')}' is not a date; use "
-                    "YYYY-MM-DD, e.g. 2026-01-31")
+            problem(
+                "start_date",
+                f"'{values.get('start_date', '')}' is not a date; use YYYY-MM-DD, e.g. 2026-01-31",
+            )
         status = values.get("status") or "active"
         if status not in STATUSES:
             problem("status", f"'{status}' is not a status; use one of {', '.join(STATUSES)}")
         if len(problems) == bad and start is not None:
-            parsed.append(RosterRow(
-                row=line, external_id=ext, name=values["name"], email=email, role=role,
-                service=service, team=values["team"],
-                manager_id=values.get("manager_id") or None,
-                assessor_id=values.get("assessor_id") or None,
-                start_date=start, district=values.get("district", ""), status=status,
-            ))
+            parsed.append(
+                RosterRow(
+                    row=line,
+                    external_id=ext,
+                    name=values["name"],
+                    email=email,
+                    role=role,
+                    service=service,
+                    team=values["team"],
+                    manager_id=values.get("manager_id") or None,
+                    assessor_id=values.get("assessor_id") or None,
+                    start_date=start,
+                    district=values.get("district", ""),
+                    status=status,
+                )
+            )
 
     ids = set(first_seen) | known_ids
     for r in parsed:
@@ -142,12 +178,21 @@ def parse_roster(
             if ref is None:
                 continue
             if ref == r.external_id:
-                problems.append(RosterProblem(r.row, column, f"'{ref}' is the worker "
-                                              "themself; name someone else"))
+                problems.append(
+                    RosterProblem(
+                        r.row, column, f"'{ref}' is the worker themself; name someone else"
+                    )
+                )
             elif ref not in ids:
-                problems.append(RosterProblem(r.row, column, f"'{ref}' is neither in this "
-                                              "file nor already in Ladder; add that person "
-                                              "or correct the id"))
+                problems.append(
+                    RosterProblem(
+                        r.row,
+                        column,
+                        f"'{ref}' is neither in this "
+                        "file nor already in Ladder; add that person "
+                        "or correct the id",
+                    )
+                )
     if problems:
         raise RosterError(source, sorted(problems, key=lambda p: (p.row, p.column)))
     return parsed

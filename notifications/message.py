@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from email.headerregistry import Address
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from notifications.render import one_line
-
 
 _NO_FOLDING = policy.SMTP.clone(max_line_length=998)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -32,11 +33,18 @@ class SmtpConfig:
         )
 
 
+_ADDRESS = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
 class DeliveryError(Exception):
-    """A message or connection failed. `permanent` failures are not worth retrying."""
+    """A message or connection failed. `permanent` failures are not worth retrying.
+
+    Server replies often quote the recipient's address; it is masked, so the error can go to
+    logs and the Prefect UI (the outbox row says whom the message was for).
+    """
 
     def __init__(self, message: str, *, permanent: bool, connection: bool) -> None:
-        super().__init__(message)
+        super().__init__(_ADDRESS.sub("<address>", message))
         self.permanent = permanent
         self.connection = connection
 

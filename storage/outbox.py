@@ -1,4 +1,4 @@
-"""The outbox: messages queued once under a dedup key, marked sent only after the server took them."""
+"""The outbox: messages queued once under a dedup key, marked sent once the server took them."""
 
 from __future__ import annotations
 

@@ -29,8 +29,11 @@ from storage.db import make_engine, upgrade
 PG_ADMIN_URL = os.environ.get(
     "LADDER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = [b.strip() for b in os.environ.get("LADDER_TEST_DATABASES",
-                                              "sqlite,postgresql").split(",") if b.strip()]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("LADDER_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if b.strip()
+]
 SAMPLE_ROSTER = SAMPLE_ORGANISATION / "roster.csv"
 
 
@@ -53,9 +56,12 @@ def postgres_template() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - said plainly below
-        pytest.fail(f"PostgreSQL at {make_url(PG_ADMIN_URL).render_as_string()} is required "
-                    f"(LADDER_TEST_DATABASES names it) but unreachable: {exc}. Start it, or "
-                    "run with LADDER_TEST_DATABASES=sqlite", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL at {make_url(PG_ADMIN_URL).render_as_string()} is required "
+            f"(LADDER_TEST_DATABASES names it) but unreachable: {exc}. Start it, or "
+            "run with LADDER_TEST_DATABASES=sqlite",
+            pytrace=False,
+        )
     name = f"ladder_tmpl_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -109,8 +115,9 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def ladder_env(monkeypatch: pytest.MonkeyPatch, database_url: str, smtp_sink: SmtpSink,
-               tmp_path: Path) -> Iterator[dict[str, str]]:
+def ladder_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, smtp_sink: SmtpSink, tmp_path: Path
+) -> Iterator[dict[str, str]]:
     """LADDER_* settings pointing at this test's database and SMTP server."""
     env = {
         "LADDER_DATABASE_URL": database_url,
@@ -121,8 +128,13 @@ def ladder_env(monkeypatch: pytest.MonkeyPatch, database_url: str, smtp_sink: Sm
         "LADDER_DELIVERY_RETRIES": "1",
         "LADDER_DELIVERY_RETRY_DELAY_SECONDS": "0",
     }
-    for key in ("LADDER_SMTP_USER", "LADDER_SMTP_PASSWORD", "LADDER_TIMEZONE",
-                "LADDER_ORGANISATION", "LADDER_SENDER_ADDRESS"):
+    for key in (
+        "LADDER_SMTP_USER",
+        "LADDER_SMTP_PASSWORD",
+        "LADDER_TIMEZONE",
+        "LADDER_ORGANISATION",
+        "LADDER_SENDER_ADDRESS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -141,8 +153,12 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-def import_sample_roster(engine: object, organisation: Organisation,
-                         as_of: date = date(2026, 1, 1), path: Path = SAMPLE_ROSTER) -> object:
+def import_sample_roster(
+    engine: object,
+    organisation: Organisation,
+    as_of: date = date(2026, 1, 1),
+    path: Path = SAMPLE_ROSTER,
+) -> object:
     from tasks.roster import import_roster
 
     with Session(engine) as session, session.begin():  # type: ignore[arg-type]
@@ -151,5 +167,5 @@ def import_sample_roster(engine: object, organisation: Organisation,
 
 @pytest.fixture
 def import_roster_file():  # type: ignore[no-untyped-def]
-    """`import_roster_file(engine, organisation, as_of=..., path=...)`: import in one transaction."""
+    """`import_roster_file(engine, organisation, as_of=..., path=...)`, in one transaction."""
     return import_sample_roster

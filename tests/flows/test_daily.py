@@ -24,10 +24,28 @@ pytestmark = pytest.mark.integration
 #   overdue_1 on Fri 1 May -> manager M1; overdue_14 on Thu 14 May -> workforce lead L1.
 ROSTER = [
     ("L1", "Lee Lead", "lead@example.org", "workforce_lead", "adults", "wd", "", "2015-04-01", ""),
-    ("M1", "Mo Manager", "manager@example.org", "team_manager", "adults", "east", "L1",
-     "2016-06-01", ""),
-    ("A1", "Ash Assessor", "assessor@example.org", "practice_educator", "adults", "east", "M1",
-     "2018-02-05", ""),
+    (
+        "M1",
+        "Mo Manager",
+        "manager@example.org",
+        "team_manager",
+        "adults",
+        "east",
+        "L1",
+        "2016-06-01",
+        "",
+    ),
+    (
+        "A1",
+        "Ash Assessor",
+        "assessor@example.org",
+        "practice_educator",
+        "adults",
+        "east",
+        "M1",
+        "2018-02-05",
+        "",
+    ),
     ("N1", "Nia Newly", "nqsw@example.org", "nqsw", "adults", "east", "M1", "2026-01-31", "A1"),
 ]
 
@@ -37,8 +55,21 @@ def one_nqsw(tmp_path: Path, engine, organisation, import_roster_file) -> None: 
     path = tmp_path / "roster.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "name", "email", "role", "service", "team",
-                         "manager_id", "start_date", "assessor_id", "district", "status"])
+        writer.writerow(
+            [
+                "external_id",
+                "name",
+                "email",
+                "role",
+                "service",
+                "team",
+                "manager_id",
+                "start_date",
+                "assessor_id",
+                "district",
+                "status",
+            ]
+        )
         for row in ROSTER:
             writer.writerow([*row, "East", "active"])
     import_roster_file(engine, organisation, as_of=date(2026, 4, 1), path=path)
@@ -64,8 +95,10 @@ def test_reminders_reach_the_smtp_server_once(engine, smtp_sink: SmtpSink) -> No
 
     assert run_day(date(2026, 4, 16)).is_completed()
     assert recipients(smtp_sink) == [
-        ("assessor@example.org",
-         "3-month ASYE review for Nia Newly is due by Thursday 30 April 2026"),
+        (
+            "assessor@example.org",
+            "3-month ASYE review for Nia Newly is due by Thursday 30 April 2026",
+        ),
         ("nqsw@example.org", "Your 3-month ASYE review is due by Thursday 30 April 2026"),
     ]
     ids = [str(r.message["Message-ID"]) for r in smtp_sink.received]
@@ -100,13 +133,15 @@ def test_skipped_day_is_caught_up_once(engine, smtp_sink: SmtpSink) -> None:  # 
     assert run_day(date(2026, 4, 15)).is_completed()
     # 16 April (the before_14 step) is skipped: Ladder was down that day.
     assert run_day(date(2026, 4, 17)).is_completed()
-    assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org",
-                                                       "nqsw@example.org"]
+    assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org", "nqsw@example.org"]
     with Session(engine) as session:
-        windows = session.execute(select(SweepRun.window_start, SweepRun.window_end)
-                                  .order_by(SweepRun.id)).all()
-    assert windows == [(date(2026, 4, 15), date(2026, 4, 15)),
-                       (date(2026, 4, 16), date(2026, 4, 17))]
+        windows = session.execute(
+            select(SweepRun.window_start, SweepRun.window_end).order_by(SweepRun.id)
+        ).all()
+    assert windows == [
+        (date(2026, 4, 15), date(2026, 4, 15)),
+        (date(2026, 4, 16), date(2026, 4, 17)),
+    ]
     assert run_day(date(2026, 4, 17)).is_completed()
     assert run_day(date(2026, 4, 18)).is_completed()
     assert len(smtp_sink.received) == 2
@@ -120,7 +155,10 @@ def _closed_port() -> int:
 
 @pytest.mark.usefixtures("prefect_harness", "one_nqsw")
 def test_smtp_down_keeps_messages_queued_until_next_run(
-    engine, smtp_sink: SmtpSink, ladder_env, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    engine,
+    smtp_sink: SmtpSink,
+    ladder_env,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     assert run_day(date(2026, 4, 15)).is_completed()
     monkeypatch.setenv("LADDER_SMTP_PORT", str(_closed_port()))
@@ -135,27 +173,37 @@ def test_smtp_down_keeps_messages_queued_until_next_run(
 
     monkeypatch.setenv("LADDER_SMTP_PORT", ladder_env["LADDER_SMTP_PORT"])
     assert run_day(date(2026, 4, 17)).is_completed()
-    assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org",
-                                                       "nqsw@example.org"]
+    assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org", "nqsw@example.org"]
     assert {m.status for m in outbox(engine)} == {"sent"}
 
 
 @pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
 def test_overdue_review_escalates_to_manager_and_stops_once_recorded(
-    engine, organisation, smtp_sink: SmtpSink  # type: ignore[no-untyped-def]
+    engine,
+    organisation,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
     from tasks.asye import record_outcome
 
     for day in (date(2026, 4, 30), date(2026, 5, 1)):
         assert run_day(day).is_completed()
     assert recipients(smtp_sink) == [
-        ("manager@example.org",
-         "Overdue: 3-month ASYE review for Nia Newly (was due Thursday 30 April 2026)"),
+        (
+            "manager@example.org",
+            "Overdue: 3-month ASYE review for Nia Newly (was due Thursday 30 April 2026)",
+        ),
     ]
     with Session(engine) as session, session.begin():
-        record_outcome(session, organisation, worker="N1", milestone="review_3",
-                       outcome="on_track", actor="A1", occurred_on=date(2026, 5, 4),
-                       today=date(2026, 5, 4))
+        record_outcome(
+            session,
+            organisation,
+            worker="N1",
+            milestone="review_3",
+            outcome="on_track",
+            actor="A1",
+            occurred_on=date(2026, 5, 4),
+            today=date(2026, 5, 4),
+        )
     # 14 May would escalate to the workforce lead, but the review is recorded by then.
     assert run_day(date(2026, 5, 14)).is_completed()
     assert len(smtp_sink.received) == 1

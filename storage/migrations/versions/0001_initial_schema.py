@@ -274,7 +274,8 @@ def _make_events_append_only() -> None:
         for action in ("UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER events_no_{action.lower()} BEFORE {action} ON events "
-                "BEGIN SELECT RAISE(ABORT, 'events are append-only: record a new event instead'); END"
+                "BEGIN SELECT RAISE(ABORT, 'events are append-only: record a new event instead');"
+                " END"
             )
 
 
