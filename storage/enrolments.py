@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Enrolment, LeavePeriod, Worker
@@ -84,3 +84,35 @@ def add_leave(session: Session, *, enrolment_id: int, start: date, end: date, re
         LeavePeriod(enrolment_id=enrolment_id, start_date=start, end_date=end, reason=reason)
     )
     session.flush()
+
+
+def follow_roster(session: Session, *, programme: str) -> list[tuple[int, date, date]]:
+    """Active enrolments take the roster's current assessor (or the manager) and start date.
+
+    Returns (enrolment id, old start, new start) for each start date the roster corrected.
+    """
+    roster_assessor = (
+        select(func.coalesce(Worker.assessor_id, Worker.manager_id))
+        .where(Worker.id == Enrolment.worker_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Enrolment)
+        .where(Enrolment.programme == programme, Enrolment.status == "active")
+        .values(assessor_id=roster_assessor)
+        .execution_options(synchronize_session=False)
+    )
+    corrected = session.execute(
+        select(Enrolment.id, Enrolment.start_date, Worker.start_date)
+        .join(Worker, Worker.id == Enrolment.worker_id)
+        .where(
+            Enrolment.programme == programme,
+            Enrolment.status == "active",
+            Enrolment.start_date != Worker.start_date,
+        )
+    ).all()
+    if corrected:
+        session.execute(
+            update(Enrolment), [{"id": i, "start_date": new} for i, _, new in corrected]
+        )
+    return [(i, old, new) for i, old, new in corrected]

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from definitions.asye import Leave, Milestone, asye_milestones
 from definitions.organisation import Organisation
-from storage.enrolments import add_enrolments, add_leave, enrolment_of, leave_of, unenrolled
+from storage.enrolments import (
+    add_enrolments,
+    add_leave,
+    enrolment_of,
+    follow_roster,
+    leave_of,
+    unenrolled,
+)
 from storage.history import record_event, record_events
 from storage.models import Enrolment, Worker
 from storage.obligations import (
@@ -131,6 +138,17 @@ def _resolve(session: Session, external_id: str, what: str) -> Worker:
     return worker
 
 
+def _check_recorder(session: Session, actor: str, subject: Worker, enrolment: Enrolment) -> None:
+    recorder = _resolve(session, actor, "recorder")
+    if recorder.id not in {enrolment.assessor_id, subject.manager_id} and (
+        recorder.role not in DECIDERS
+    ):
+        raise DecisionError(
+            f"{actor} is neither {subject.external_id}'s assessor nor their manager, nor a "
+            f"{' or '.join(DECIDERS)}; ask one of them to record it"
+        )
+
+
 def record_outcome(
     session: Session,
     organisation: Organisation,
@@ -159,13 +177,7 @@ def record_outcome(
             f"'{outcome}' is not an outcome of the {rule.title}; use one of "
             f"{', '.join(rule.outcomes)}"
         )
-    recorder = _resolve(session, actor, "recorder")
-    allowed = {enrolment.assessor_id, subject.manager_id}
-    if recorder.id not in allowed and recorder.role not in DECIDERS:
-        raise DecisionError(
-            f"{actor} is neither {worker}'s assessor nor their manager, nor a "
-            f"{' or '.join(DECIDERS)}; ask one of them to record it"
-        )
+    _check_recorder(session, actor, subject, enrolment)
     if occurred_on > today:
         raise DecisionError(
             f"the date {occurred_on} is in the future; record it on the day it happened"
@@ -214,6 +226,57 @@ def record_outcome(
     return RecordedDecision(event_id, worker, milestone, outcome, obligation.due_date, occurred_on)
 
 
+def redate_open_milestones(
+    session: Session, organisation: Organisation, enrolment: Enrolment
+) -> list[tuple[str, date, date]]:
+    """Date the enrolment's open milestones again from its start date and recorded leave.
+
+    Done milestones keep their dates. Returns (milestone, old due, new due) for each move.
+    """
+    leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
+    calendar = organisation.working_calendar()
+    dated = {
+        m.key: m for m in asye_milestones(enrolment.start_date, organisation.asye, calendar, leave)
+    }
+    moved, changes = [], []
+    for o in obligations_of(session, subject_id=enrolment.worker_id):
+        m = dated.get(o.milestone)
+        if o.enrolment_id == enrolment.id and o.status == "open" and m and m.due != o.due_date:
+            moved.append((o.milestone, o.due_date, m.due))
+            changes.append({"id": o.id, "due_date": m.due, "rule": m.rule})
+    reschedule_open(session, changes=changes)
+    return moved
+
+
+def follow_roster_changes(
+    session: Session, organisation: Organisation, *, as_of: date, actor: str
+) -> int:
+    """After a roster import: enrolments take the roster's assessor, and a corrected start
+    date re-dates the open milestones (recorded in the history). Returns enrolments re-dated."""
+    corrected = follow_roster(session, programme=PROGRAMME)
+    events = []
+    for enrolment_id, old, new in corrected:
+        enrolment = session.get(Enrolment, enrolment_id)
+        assert enrolment is not None
+        session.refresh(enrolment)
+        moved = redate_open_milestones(session, organisation, enrolment)
+        events.append(
+            dict(
+                kind="asye.start_date_corrected",
+                actor=actor,
+                occurred_on=as_of,
+                subject_id=enrolment.worker_id,
+                payload={
+                    "from": old.isoformat(),
+                    "to": new.isoformat(),
+                    "moved": [[k, a.isoformat(), b.isoformat()] for k, a, b in moved],
+                },
+            )
+        )
+    record_events(session, rows=events)
+    return len(corrected)
+
+
 def record_leave(
     session: Session,
     organisation: Organisation,
@@ -230,29 +293,16 @@ def record_leave(
     Returns (milestone, old due date, new due date) for each obligation that moved.
     """
     subject = _resolve(session, worker, "worker")
-    _resolve(session, actor, "recorder")
     enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
     if enrolment is None:
         raise DecisionError(f"{worker} is not enrolled in ASYE")
+    _check_recorder(session, actor, subject, enrolment)
     try:
         period = Leave(start, end)
     except ValueError as exc:
         raise DecisionError(str(exc)) from None
     add_leave(session, enrolment_id=enrolment.id, start=start, end=end, reason=reason)
-    leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
-    dated = {
-        m.key: m
-        for m in asye_milestones(
-            enrolment.start_date, organisation.asye, organisation.working_calendar(), leave
-        )
-    }
-    moved, changes = [], []
-    for o in obligations_of(session, subject_id=subject.id):
-        m = dated.get(o.milestone)
-        if o.enrolment_id == enrolment.id and o.status == "open" and m and m.due != o.due_date:
-            moved.append((o.milestone, o.due_date, m.due))
-            changes.append({"id": o.id, "due_date": m.due, "rule": m.rule})
-    reschedule_open(session, changes=changes)
+    moved = redate_open_milestones(session, organisation, enrolment)
     record_event(
         session,
         kind="asye.leave_recorded",

@@ -14,7 +14,7 @@ from definitions.organisation import Organisation
 from definitions.roster import RosterError, RosterProblem, parse_roster
 from storage.history import record_event
 from storage.roster import ensure_services, known_external_ids, upsert_workers
-from tasks.asye import enrol_eligible
+from tasks.asye import enrol_eligible, follow_roster_changes
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, st
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            rows = [(reader.line_num, dict(row)) for row in reader]
+            # Rows as a spreadsheet numbers them (header = 1), even when a quoted cell
+            # holds a line break and the file's line numbers run ahead.
+            rows = [(number, dict(row)) for number, row in enumerate(reader, start=2)]
             return reader.fieldnames and list(reader.fieldnames), rows
     except FileNotFoundError:
         raise RosterError(str(path), [RosterProblem(0, "-", "file not found")]) from None
@@ -62,6 +64,7 @@ def import_roster(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
     counts = upsert_workers(session, services=services, entries=rows)
+    follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
     enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
     record_event(
         session,
