@@ -153,9 +153,7 @@ def asye_enrol(
             found = dict(
                 session.execute(
                     select(Worker.external_id, Worker.id).where(Worker.external_id.in_(workers))
-                )
-                .all()
-                .all()
+                ).all()
             )
             missing = sorted(set(workers) - set(found))
             if missing:

@@ -30,6 +30,7 @@ from storage.history import record_event
 from storage.models import Enrolment, Event, Obligation, OutboxMessage, Worker
 from tasks.asye import DecisionError, record_leave, record_outcome
 from tasks.roster import import_roster
+from tasks.runtime import dispose_runtimes
 
 DEMO_MARK = "demo.started"
 OUTCOMES = {
@@ -97,6 +98,7 @@ def _reset(settings: Settings, reset: bool, console: Console) -> str | None:
 def run_demo(
     settings: Settings, *, first_day: date, days: int, seed: int, reset: bool, console: Console
 ) -> int:
+    dispose_runtimes()  # an engine still open on a previous demo's (deleted) database file
     problem = _reset(settings, reset, console)
     if problem:
         console.print(f"[red]error:[/red] {problem}")
@@ -143,6 +145,7 @@ def run_demo(
         received = len(sink.received)
     _summary(engine, people, first_day + timedelta(days=days - 1), received, settings, console)
     engine.dispose()
+    dispose_runtimes()
     return 0
 
 
@@ -251,13 +254,9 @@ def _summary(
     console: Console,
 ) -> None:
     with Session(engine) as session:
-        sent = (
-            session.execute(
-                select(OutboxMessage.step, OutboxMessage.kind).where(OutboxMessage.status == "sent")
-            )
-            .all()
-            .all()
-        )
+        sent = session.execute(
+            select(OutboxMessage.step, OutboxMessage.kind).where(OutboxMessage.status == "sent")
+        ).all()
         undelivered = len(
             session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all()
         )

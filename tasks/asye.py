@@ -248,6 +248,11 @@ def redate_open_milestones(
     return moved
 
 
+def _moves(moved: list[tuple[str, date, date]]) -> list[list[str]]:
+    """Moved milestones as the history keeps them: [milestone, old due, new due]."""
+    return [[key, old.isoformat(), new.isoformat()] for key, old, new in moved]
+
+
 def follow_roster_changes(
     session: Session, organisation: Organisation, *, as_of: date, actor: str
 ) -> int:
@@ -269,7 +274,7 @@ def follow_roster_changes(
                 payload={
                     "from": old.isoformat(),
                     "to": new.isoformat(),
-                    "moved": [[k, a.isoformat(), b.isoformat()] for k, a, b in moved],
+                    "moved": _moves(moved),
                 },
             )
         )
@@ -314,7 +319,7 @@ def record_leave(
             "end": end.isoformat(),
             "days": period.days,
             "reason": reason,
-            "moved": [[k, a.isoformat(), b.isoformat()] for k, a, b in moved],
+            "moved": _moves(moved),
         },
     )
     return moved

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from definitions.roster import REQUIRED_COLUMNS
 from flows.daily import daily
 from notifications.sink import SmtpSink
 from storage.models import OutboxMessage, SweepRun
@@ -55,21 +56,7 @@ def one_nqsw(tmp_path: Path, engine, organisation, import_roster_file) -> None: 
     path = tmp_path / "roster.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "external_id",
-                "name",
-                "email",
-                "role",
-                "service",
-                "team",
-                "manager_id",
-                "start_date",
-                "assessor_id",
-                "district",
-                "status",
-            ]
-        )
+        writer.writerow([*REQUIRED_COLUMNS[:8], "assessor_id", "district", "status"])
         for row in ROSTER:
             writer.writerow([*row, "East", "active"])
     import_roster_file(engine, organisation, as_of=date(2026, 4, 1), path=path)
