@@ -264,8 +264,12 @@ def daily(
     prepare_prefect_environment(_settings().data_dir)
     from flows.daily import daily as daily_flow
 
-    result = asyncio.run(daily_flow(as_of=_date(as_of, "--as-of")))
-    out.print(result)
+    state = asyncio.run(daily_flow(as_of=_date(as_of, "--as-of"), return_state=True))
+    if not state.is_completed():
+        # The traceback is in the flow run's logs (Prefect UI); the console gets the reason.
+        _fail(f"the daily run {state.name.lower()}: {state.message}")
+    result = asyncio.run(state.aresult())
+    out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 
 
 @app.command()

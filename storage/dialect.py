@@ -17,11 +17,12 @@ def insert_ignoring_duplicates(
         return 0
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    inserted = 0
-    # Bounded statements: SQLite allows 32766 bound parameters per statement.
-    per_statement = max(1, 30000 // max(1, len(rows[0])))
-    for i in range(0, len(rows), per_statement):
-        stmt = module.insert(table).values(rows[i : i + per_statement])
-        stmt = stmt.on_conflict_do_nothing(index_elements=unique)
-        inserted += session.execute(stmt).rowcount or 0
-    return inserted
+    stmt = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=unique)
+        # RETURNING counts what was really inserted (rowcount is -1 on some drivers).
+        .returning(table.c[unique[0]])
+    )
+    # A list of parameter sets: SQLAlchemy batches it into multi-row statements
+    # ("insertmanyvalues") from one cached compilation.
+    return len(session.execute(stmt, rows).all())

@@ -1,0 +1,229 @@
+"""Benchmark: roster import and one day's reminder sweep at growing workforce sizes.
+
+Reports, for each size, the set-based sweep Ladder runs (a few statements per chunk) against a
+baseline in the same run that does what a naive implementation does: look up each due
+obligation's people with one query per obligation and insert each message on its own.
+
+    .venv/bin/python bench/sweep.py                     # sizes 1000 and 10000 NQSWs, SQLite
+    .venv/bin/python bench/sweep.py --sizes 500,5000 --database-url postgresql+psycopg://...
+
+Without --database-url each size gets a fresh SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from definitions.clock import DateWindow  # noqa: E402
+from definitions.loader import load_organisation  # noqa: E402
+from definitions.roster import REQUIRED_COLUMNS  # noqa: E402
+from storage.db import make_engine, upgrade  # noqa: E402
+from storage.models import Obligation, OutboxMessage, Worker  # noqa: E402
+from storage.obligations import (  # noqa: E402
+    DueItem,
+    Person,
+    open_due_items,
+    open_id_chunks,
+    people_with_role,  # noqa: E402
+)
+from storage.outbox import enqueue  # noqa: E402
+from tasks.reminders import due_range, reminder_rows  # noqa: E402
+from tasks.roster import import_roster  # noqa: E402
+
+AS_OF = date(2026, 3, 27)
+WINDOW = DateWindow(date(2026, 3, 20), AS_OF)  # an eight-day catch-up: the heaviest case
+
+
+def write_roster(path: Path, nqsws: int) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REQUIRED_COLUMNS)
+        writer.writerow(
+            [
+                "L1",
+                "Lee Lead",
+                "lead@example.org",
+                "workforce_lead",
+                "adults",
+                "wd",
+                "",
+                "2015-01-01",
+                "",
+                "active",
+            ]
+        )
+        managers = max(1, nqsws // 8)
+        for m in range(managers):
+            writer.writerow(
+                [
+                    f"M{m}",
+                    f"Manager {m}",
+                    f"m{m}@example.org",
+                    "team_manager",
+                    "adults",
+                    f"team-{m}",
+                    "L1",
+                    "2016-01-01",
+                    "",
+                    "active",
+                ]
+            )
+        for i in range(nqsws):
+            start = date(2026, 1, 1) + timedelta(days=i % 60)
+            writer.writerow(
+                [
+                    f"N{i}",
+                    f"Newly {i}",
+                    f"n{i}@example.org",
+                    "nqsw",
+                    "adults",
+                    f"team-{i % managers}",
+                    f"M{i % managers}",
+                    start.isoformat(),
+                    "East",
+                    "active",
+                ]
+            )
+
+
+class StatementCounter:
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args) -> None:  # type: ignore[no-untyped-def]
+        self.count += 1
+
+
+def set_based_sweep(engine, organisation, chunk_size: int) -> int:  # type: ignore[no-untyped-def]
+    """What the daily flow's plan-sweep and queue-reminders tasks do, without Prefect."""
+    due_from, due_to = due_range(organisation, WINDOW)
+    with Session(engine) as session:
+        chunks = open_id_chunks(session, due_from=due_from, due_to=due_to, size=chunk_size)
+    queued = 0
+    for chunk in chunks:
+        with Session(engine) as session, session.begin():
+            items = open_due_items(session, due_from=due_from, due_to=due_to, id_range=chunk)
+            leads = people_with_role(session, role="workforce_lead")
+            rows = reminder_rows(items, organisation, WINDOW, AS_OF, leads, "workforce@example.org")
+            queued += enqueue(session, rows=rows)
+    return queued
+
+
+def per_row_sweep(engine, organisation) -> int:  # type: ignore[no-untyped-def]
+    """The baseline: the same messages, one query per obligation and one insert per message."""
+    due_from, due_to = due_range(organisation, WINDOW)
+    queued = 0
+    with Session(engine) as session, session.begin():
+        ids = session.scalars(
+            select(Obligation.id).where(
+                Obligation.status == "open", Obligation.due_date.between(due_from, due_to)
+            )
+        ).all()
+        leads = people_with_role(session, role="workforce_lead")
+        for obligation_id in ids:
+            o = session.get(Obligation, obligation_id)
+            subject = session.get(Worker, o.subject_id)
+            manager = session.get(Worker, subject.manager_id) if subject.manager_id else None
+            as_person = lambda w: w and Person(w.id, w.external_id, w.name, w.email)  # noqa: E731
+            item = DueItem(
+                o.id,
+                o.kind,
+                o.milestone,
+                o.title,
+                o.due_date,
+                o.reminder_policy,
+                o.responsible_role,
+                o.rule,
+                as_person(subject),
+                as_person(manager),
+                as_person(manager),
+            )
+            for row in reminder_rows(
+                [item], organisation, WINDOW, AS_OF, leads, "workforce@example.org"
+            ):
+                session.add(OutboxMessage(**row))
+                session.flush()
+                queued += 1
+    return queued
+
+
+def fresh_database(url: str | None, folder: Path, name: str) -> str:
+    if url is None:
+        return f"sqlite:///{folder / name}.sqlite"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="NQSW counts, comma separated")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL URL whose public schema may be dropped (default: SQLite)",
+    )
+    parser.add_argument("--chunk-size", type=int, default=2000)
+    args = parser.parse_args()
+    organisation = load_organisation()
+    print(
+        f"{'NQSWs':>7} {'import s':>9} {'rows/s':>8} | {'sweep s':>8} {'stmts':>6} "
+        f"{'msgs':>6} | {'baseline s':>10} {'stmts':>6} | {'speed-up':>8} {'stmts ratio':>11}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in (int(s) for s in args.sizes.split(",")):
+            roster = folder / f"roster-{size}.csv"
+            write_roster(roster, size)
+            results = {}
+            for mode in ("set", "row"):
+                url = fresh_database(args.database_url, folder, f"{mode}-{size}")
+                upgrade(url)
+                engine = make_engine(url)
+                started = time.perf_counter()
+                with Session(engine) as session, session.begin():
+                    import_roster(
+                        session, organisation, roster, as_of=date(2026, 3, 1), actor="bench"
+                    )
+                imported = time.perf_counter() - started
+                counter = StatementCounter(engine)
+                started = time.perf_counter()
+                queued = (
+                    set_based_sweep(engine, organisation, args.chunk_size)
+                    if mode == "set"
+                    else per_row_sweep(engine, organisation)
+                )
+                results[mode] = (time.perf_counter() - started, counter.count, queued, imported)
+                engine.dispose()
+            (s_time, s_stmts, s_msgs, imp), (r_time, r_stmts, r_msgs, _) = (
+                results["set"],
+                results["row"],
+            )
+            assert s_msgs == r_msgs, f"baseline queued {r_msgs}, set-based {s_msgs}"
+            rows = size + size // 8 + 1
+            print(
+                f"{size:>7} {imp:>9.2f} {rows / imp:>8.0f} | {s_time:>8.3f} {s_stmts:>6} "
+                f"{s_msgs:>6} | {r_time:>10.3f} {r_stmts:>6} | {r_time / s_time:>7.1f}x "
+                f"{r_stmts / s_stmts:>10.0f}x"
+            )
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"({backend}; one day's sweep over the catch-up window {WINDOW}, {os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()

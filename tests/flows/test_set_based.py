@@ -1,0 +1,127 @@
+"""A sweep costs the same few queries whatever the workforce size (no query per worker)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from definitions.roster import REQUIRED_COLUMNS
+from tasks.asye import enrol_nqsws
+from tasks.reminders import close_window, plan_sweep, queue_reminders
+
+pytestmark = pytest.mark.integration
+
+
+def write_roster(path: Path, nqsws: int) -> Path:
+    """A lead, a manager and `nqsws` NQSWs starting on consecutive days from 1 Jan 2026."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REQUIRED_COLUMNS)
+        writer.writerow(
+            [
+                "L1",
+                "Lee Lead",
+                "lead@example.org",
+                "workforce_lead",
+                "adults",
+                "wd",
+                "",
+                "2015-01-01",
+                "",
+                "active",
+            ]
+        )
+        writer.writerow(
+            [
+                "M1",
+                "Mo Manager",
+                "m1@example.org",
+                "team_manager",
+                "adults",
+                "east",
+                "L1",
+                "2016-01-01",
+                "",
+                "active",
+            ]
+        )
+        for i in range(nqsws):
+            start = date(2026, 1, 1) + timedelta(days=i % 60)
+            writer.writerow(
+                [
+                    f"N{i}",
+                    f"Newly {i}",
+                    f"n{i}@example.org",
+                    "nqsw",
+                    "adults",
+                    "east",
+                    "M1",
+                    start.isoformat(),
+                    "East",
+                    "active",
+                ]
+            )
+    return path
+
+
+@contextmanager
+def counting_statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def sweep_statements(engine, as_of: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(statements, messages queued) for one day's sweep, run as the flow's tasks run it."""
+    from tasks.runtime import current_runtime
+
+    runtime_engine = current_runtime().engine
+    with counting_statements(runtime_engine) as statements:
+        enrol_nqsws.fn(as_of)
+        start, end, chunks = plan_sweep.fn(as_of)
+        queued = sum(queue_reminders.fn(chunk, start, end, as_of) for chunk in chunks)
+        close_window.fn(as_of, start, end, {"queued": queued})
+    return len(statements), queued
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_sweep_costs_the_same_queries_for_ten_or_three_hundred_nqsws(
+    tmp_path: Path,
+    engine,
+    organisation,
+    import_roster_file,  # type: ignore[no-untyped-def]
+) -> None:
+    from prefect.logging import disable_run_logger
+
+    # Ten NQSWs starting 1..10 January: five reviews fall due on Thu 2 April 2026 (Good Friday,
+    # Easter Monday and a weekend move back to it), so their before_14 step is 19 March.
+    import_roster_file(
+        engine, organisation, as_of=date(2026, 3, 1), path=write_roster(tmp_path / "small.csv", 10)
+    )
+    with disable_run_logger():
+        small_statements, small_queued = sweep_statements(engine, date(2026, 3, 19))
+        # Three hundred more, and a catch-up window of eight days (20..27 March).
+        import_roster_file(
+            engine,
+            organisation,
+            as_of=date(2026, 3, 1),
+            path=write_roster(tmp_path / "large.csv", 300),
+        )
+        large_statements, large_queued = sweep_statements(engine, date(2026, 3, 27))
+    assert small_queued == 10  # five NQSWs and their manager, who is also their assessor
+    assert large_queued > small_queued
+    assert large_statements == small_statements
+    assert large_statements <= 12
