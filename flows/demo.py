@@ -210,7 +210,10 @@ def _record_due_decisions(
     people: SimulatedPeople,  # type: ignore[no-untyped-def]
     today: date,
 ) -> None:
-    """Simulated assessors record what they planned to record today (one query per day)."""
+    """Simulated assessors record what they planned to record today (one query per day);
+    like real ones, they record on working days only."""
+    if not organisation.working_calendar().is_working_day(today):
+        return
     with Session(engine) as session:
         rows = session.execute(
             select(Obligation, Enrolment.assessor_id, Worker.manager_id, Worker.external_id)

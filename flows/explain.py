@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -133,12 +134,18 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
             status = "[red]overdue[/red] (open)"
         reminders = "\n".join(
             f"{r['send_on']} {r['step']} -> {', '.join(r['to'])}"
-            + (f" [{', '.join(m['status'] for m in r['messages'])}]" if r["messages"] else "")
+            + (
+                ": " + ", ".join(f"{m['role']} {m['status']}" for m in r["messages"])
+                if r["messages"]
+                else ""
+            )
             for r in o["reminders"]
         )
-        table.add_row(o["due"], o["title"], status, o["rule"], reminders)
+        table.add_row(o["due"], escape(o["title"]), status, escape(o["rule"]), escape(reminders))
     console.print(table)
     if data["history"]:
         console.print("[bold]History[/bold]")
         for e in data["history"]:
-            console.print(f"  {e['on']} {e['kind']} by {e['by']} {e['details']}", highlight=False)
+            console.print(
+                escape(f"  {e['on']} {e['kind']} by {e['by']} {e['details']}"), highlight=False
+            )
