@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from definitions.delivery import RetryPolicy
 from definitions.loader import SAMPLE_ORGANISATION, load_organisation
 from definitions.organisation import Organisation
 
@@ -33,6 +35,11 @@ class Settings(BaseSettings):
     delivery_batch_size: int = Field(default=200, ge=1)
     delivery_retries: int = Field(default=2, ge=0)
     delivery_retry_delay_seconds: float = Field(default=20.0, ge=0)
+    delivery_backoff_seconds: float = Field(
+        default=300, ge=0, description="first wait after a server refused a message for now"
+    )
+    delivery_backoff_max_seconds: float = Field(default=6 * 3600, ge=0)
+    delivery_max_attempts: int = Field(default=12, ge=1, description="then the message fails")
     chunk_size: int = Field(default=2000, ge=1, description="obligations per queueing task")
 
     @model_validator(mode="after")
@@ -40,6 +47,13 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'ladder.sqlite'}"
         return self
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            first_delay=timedelta(seconds=self.delivery_backoff_seconds),
+            longest_delay=timedelta(seconds=self.delivery_backoff_max_seconds),
+            max_attempts=self.delivery_max_attempts,
+        )
 
     @property
     def mail_dir(self) -> Path:

@@ -312,17 +312,30 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
 
 
 @mail_app.command("status")
-def mail_status() -> None:
-    """Counts of queued, sent and failed messages."""
+def mail_status(limit: int = typer.Option(20, help="how many problem messages to list")) -> None:
+    """Counts of queued, sent and failed messages, and the messages that met an error."""
     from sqlalchemy.orm import Session
 
-    from storage.outbox import status_counts
+    from storage.outbox import status_counts, undelivered
 
     ctx = _context()
     with Session(ctx.engine) as session:
         counts = status_counts(session)
-    for status in ("queued", "sent", "failed"):
-        out.print(f"{status}: {counts.get(status, 0)}")
+        problems = undelivered(session, limit=limit)
+    out.print(", ".join(f"{s}: {counts.get(s, 0)}" for s in ("queued", "sent", "failed")))
+    for m in problems:
+        when = (
+            f"next attempt {m.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+            if m.status == "queued" and m.next_attempt_at
+            else "waits for the next run"
+            if m.status == "queued"
+            else "not retried"
+        )
+        out.print(
+            f"message {m.id} ({m.kind}/{m.step} to {m.recipient or '-'}): {m.status} "
+            f"after {m.attempts} attempt(s), {when}: {m.last_error}",
+            highlight=False,
+        )
 
 
 @app.command()

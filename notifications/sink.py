@@ -28,7 +28,17 @@ class MailSink:
     folder: Path | None = None
     received: list[Received] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "451 4.3.0 try later": a real refusal for tests
+    refuse_recipients: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        refusal = self.refuse_recipients.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         if self.refuse_with:

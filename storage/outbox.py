@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Worker
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,10 @@ def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
     return insert_ignoring_duplicates(session, OutboxMessage.__table__, rows, unique=["dedup_key"])
 
 
-def queued_batch(session: Session, *, limit: int, after_id: int = 0) -> list[QueuedMessage]:
+def queued_batch(
+    session: Session, *, limit: int, now: datetime, after_id: int = 0
+) -> list[QueuedMessage]:
+    """Queued messages due for an attempt (never tried, or their backoff has passed)."""
     stmt = (
         select(
             OutboxMessage.id,
@@ -40,7 +43,11 @@ def queued_batch(session: Session, *, limit: int, after_id: int = 0) -> list[Que
             OutboxMessage.body_html,
             OutboxMessage.attempts,
         )
-        .where(OutboxMessage.status == "queued", OutboxMessage.id > after_id)
+        .where(
+            OutboxMessage.status == "queued",
+            OutboxMessage.id > after_id,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -55,19 +62,29 @@ def mark_sent(session: Session, *, message_id: int, at: datetime) -> None:
     )
 
 
-def mark_failed_attempt(
-    session: Session, *, message_ids: list[int], error: str, permanent: bool
+def mark_unreachable(session: Session, *, message_ids: list[int], error: str) -> None:
+    """The server could not be reached: keep the messages queued with the reason, for the next
+    run. Not counted as an attempt, since the server never saw them."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued")
+            .values(last_error=error[:2000])
+        )
+
+
+def mark_refused(
+    session: Session, *, message_id: int, attempts: int, error: str, retry_at: datetime | None
 ) -> None:
-    """Record a failed attempt; a permanent failure stops retries, a temporary one stays queued."""
-    if not message_ids:
-        return
+    """The server refused this message: try again at `retry_at`, or never (None: failed)."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued")
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
         .values(
-            status="failed" if permanent else "queued",
-            attempts=OutboxMessage.attempts + 1,
+            status="queued" if retry_at else "failed",
+            attempts=attempts,
             last_error=error[:2000],
+            next_attempt_at=retry_at,
         )
     )
 
@@ -84,3 +101,39 @@ def sent_by_kind(session: Session) -> dict[str, int]:
         .group_by(OutboxMessage.kind, OutboxMessage.step)
     )
     return dict(session.execute(stmt).all())
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    id: int
+    status: str
+    kind: str
+    step: str
+    recipient: str | None
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+def undelivered(session: Session, *, limit: int = 50) -> list[Undelivered]:
+    """Failed messages, and queued ones that have met an error, newest first (ids, no names)."""
+    stmt = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.kind,
+            OutboxMessage.step,
+            Worker.external_id,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            OutboxMessage.next_attempt_at,
+        )
+        .outerjoin(Worker, Worker.id == OutboxMessage.recipient_id)
+        .where(
+            (OutboxMessage.status == "failed")
+            | ((OutboxMessage.status == "queued") & OutboxMessage.last_error.is_not(None))
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [Undelivered(*row) for row in session.execute(stmt)]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from notifications.message import build_email
 from notifications.transport import DeliveryError, SmtpTransport
-from storage.outbox import mark_failed_attempt, mark_sent, queued_batch
+from storage.outbox import mark_refused, mark_sent, mark_unreachable, queued_batch
 from tasks.runtime import Runtime, current_runtime
 
 
@@ -31,16 +31,25 @@ class DeliveryReport:
         return {"sent": self.sent, "failed": self.failed_permanently, "deferred": self.deferred}
 
 
-def deliver_queued(runtime: Runtime) -> DeliveryReport:
-    """Send every queued message, batch by batch; raises MailServerUnavailable if the server
-    cannot be reached (what was sent before that stays sent, the rest stays queued)."""
+def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> DeliveryReport:
+    """Send every queued message that is due an attempt, batch by batch.
+
+    A message the server refuses for now (4xx) waits out its backoff; one it refuses for good
+    (5xx) fails and is not tried again. Raises MailServerUnavailable if the server cannot be
+    reached: what was sent before stays sent, the rest stays queued for the next run.
+    """
     report = DeliveryReport()
     org = runtime.organisation.profile
+    policy = runtime.settings.retry_policy()
     after_id = 0
     while True:
+        moment = now or datetime.now(UTC)
         with Session(runtime.engine) as session:
             batch = queued_batch(
-                session, limit=runtime.settings.delivery_batch_size, after_id=after_id
+                session,
+                limit=runtime.settings.delivery_batch_size,
+                after_id=after_id,
+                now=moment,
             )
         if not batch:
             return report
@@ -65,10 +74,24 @@ def deliver_queued(runtime: Runtime) -> DeliveryReport:
                     except DeliveryError as exc:
                         if exc.connection:
                             raise
-                        _record_failure(runtime, [queued.id], exc)
-                        report.failed_permanently += exc.permanent
-                        report.deferred += not exc.permanent
-                        report.errors.append(f"message {queued.id}: {exc}")
+                        attempts = queued.attempts + 1
+                        retry_at = None if exc.permanent else policy.next_attempt(attempts, moment)
+                        with Session(runtime.engine) as session, session.begin():
+                            mark_refused(
+                                session,
+                                message_id=queued.id,
+                                attempts=attempts,
+                                error=str(exc),
+                                retry_at=retry_at,
+                            )
+                        report.failed_permanently += retry_at is None
+                        report.deferred += retry_at is not None
+                        outcome = (
+                            f"retry after {retry_at:%Y-%m-%d %H:%M} UTC"
+                            if retry_at
+                            else ("failed, not retried")
+                        )
+                        report.errors.append(f"message {queued.id}: {exc} ({outcome})")
                     else:
                         # Marked sent right after the server accepted it: a crash here resends
                         # at most this one message, under the same Message-ID.
@@ -77,17 +100,13 @@ def deliver_queued(runtime: Runtime) -> DeliveryReport:
                         report.sent += 1
                     pending.remove(queued.id)
         except DeliveryError as exc:
-            _record_failure(runtime, pending, exc)
+            with Session(runtime.engine) as session, session.begin():
+                mark_unreachable(session, message_ids=pending, error=str(exc))
             report.deferred += len(pending)
             raise MailServerUnavailable(
                 f"{exc}. {report.sent} message(s) sent in this attempt, {len(pending)} in this "
                 "batch stay queued and will go out on the next attempt"
             ) from None
-
-
-def _record_failure(runtime: Runtime, ids: list[int], exc: DeliveryError) -> None:
-    with Session(runtime.engine) as session, session.begin():
-        mark_failed_attempt(session, message_ids=ids, error=str(exc), permanent=exc.permanent)
 
 
 def _server_may_heal(task: Any, task_run: Any, state: Any) -> bool:
