@@ -22,5 +22,5 @@ class RetryPolicy:
         """When to try again after `attempts` refusals, or None when it is time to give up."""
         if attempts >= self.max_attempts:
             return None
-        delay = min(self.first_delay * 2 ** max(0, attempts - 1), self.longest_delay)
+        delay: timedelta = min(self.first_delay * 2 ** max(0, attempts - 1), self.longest_delay)
         return now + delay

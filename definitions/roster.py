@@ -36,6 +36,8 @@ class RosterProblem:
     reason: str
 
     def __str__(self) -> str:
+        if self.row == 0:  # about the whole file
+            return self.reason
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from definitions.delivery import RetryPolicy
@@ -64,9 +64,13 @@ def load_configured_organisation(settings: Settings) -> Organisation:
     """The organisation the settings point at, with LADDER_TIMEZONE applied when set."""
     organisation = load_organisation(settings.organisation)
     if settings.timezone:
-        calendar = organisation.profile.calendar.model_validate(
-            {**organisation.profile.calendar.model_dump(), "timezone": settings.timezone}
-        )
+        try:
+            calendar = organisation.profile.calendar.model_validate(
+                {**organisation.profile.calendar.model_dump(), "timezone": settings.timezone}
+            )
+        except ValidationError as exc:
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"LADDER_TIMEZONE: {message}") from None
         profile = organisation.profile.model_copy(update={"calendar": calendar})
         organisation = organisation.model_copy(update={"profile": profile})
     return organisation

@@ -40,12 +40,24 @@ def prepare_prefect_environment(data_dir: Path) -> None:
     # The ephemeral server's telemetry prints 'database is locked' tracebacks at exit.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
+    # The first start creates Prefect's database, which took 23-34 s here (20 s is the default).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _settings() -> Any:
+    from pydantic import ValidationError
+
     from definitions.settings import Settings
 
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LADDER_{'_'.join(str(p) for p in e['loc']).upper()}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        _fail(f"a setting is not usable: {problems}")
 
 
 def _fail(message: str) -> None:
@@ -63,11 +75,22 @@ class _Context:
         self.settings = _settings()
         self.organisation = load_configured_organisation(self.settings)
         self.calendar = self.organisation.working_calendar()
-        self.engine = make_engine(self.settings.database_url)
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+        where = _redact(self.settings.database_url)
         try:
+            self.engine = make_engine(self.settings.database_url)
             check_schema(self.engine)
         except RuntimeError as exc:
             _fail(str(exc))
+        except (ArgumentError, NoSuchModuleError) as exc:
+            _fail(
+                f"LADDER_DATABASE_URL {where} is not a database URL Ladder can use ({exc}); "
+                "e.g. sqlite:///var/ladder.sqlite or postgresql+psycopg://user@host/db"
+            )
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            _fail(f"cannot open the database {where}: {reason}")
 
     def today(self) -> date:
         return self.calendar.today()
@@ -78,7 +101,7 @@ def _context() -> _Context:
 
     try:
         return _Context()
-    except ProgrammeFileError as exc:
+    except (ProgrammeFileError, ValueError) as exc:  # a programme file or a setting
         _fail(str(exc))
         raise  # unreachable: _fail exits
 
@@ -261,7 +284,8 @@ def daily(
     """Run the daily flow once (Prefect, local ephemeral mode unless PREFECT_API_URL is set)."""
     import asyncio
 
-    prepare_prefect_environment(_settings().data_dir)
+    ctx = _context()  # settings, programme files and schema are checked before Prefect starts
+    prepare_prefect_environment(ctx.settings.data_dir)
     from flows.daily import daily as daily_flow
 
     state = asyncio.run(daily_flow(as_of=_date(as_of, "--as-of"), return_state=True))
@@ -302,7 +326,12 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
     from notifications.sink import SmtpSink
 
     folder = folder or _settings().mail_dir
-    with SmtpSink(folder, port=port) as sink:
+    sink = SmtpSink(folder, port=port)
+    try:
+        sink.start()
+    except (OSError, RuntimeError) as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port} ({exc}); is another sink running? try --port")
+    with sink:
         out.print(f"SMTP sink on 127.0.0.1:{sink.port}, storing mail in {folder}; Ctrl-C stops")
         try:
             while True:

@@ -75,6 +75,7 @@ def open_due_items(
             Obligation.status == "open",
             Obligation.due_date.between(due_from, due_to),
             Obligation.id.between(*id_range),
+            subject.status != "left",
         )
         .order_by(Obligation.id)
     )

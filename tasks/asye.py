@@ -138,6 +138,19 @@ def _resolve(session: Session, external_id: str, what: str) -> Worker:
     return worker
 
 
+def _not_enrolled(organisation: Organisation, subject: Worker) -> str:
+    eligible = organisation.asye.eligible_roles
+    if subject.role not in eligible:
+        return (
+            f"{subject.external_id} is not on ASYE: their role is {subject.role}, and ASYE is "
+            f"for {', '.join(eligible)}"
+        )
+    return (
+        f"{subject.external_id} is not enrolled in ASYE yet; enrol them with "
+        f"`ladder asye enrol {subject.external_id}`"
+    )
+
+
 def _check_recorder(session: Session, actor: str, subject: Worker, enrolment: Enrolment) -> None:
     recorder = _resolve(session, actor, "recorder")
     if recorder.id not in {enrolment.assessor_id, subject.manager_id} and (
@@ -165,9 +178,7 @@ def record_outcome(
     subject = _resolve(session, worker, "worker")
     enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
     if enrolment is None:
-        raise DecisionError(
-            f"{worker} is not enrolled in ASYE; enrol them with `ladder asye enrol {worker}`"
-        )
+        raise DecisionError(_not_enrolled(organisation, subject))
     try:
         rule = organisation.asye.milestone(milestone)
     except KeyError as exc:
@@ -300,7 +311,7 @@ def record_leave(
     subject = _resolve(session, worker, "worker")
     enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
     if enrolment is None:
-        raise DecisionError(f"{worker} is not enrolled in ASYE")
+        raise DecisionError(_not_enrolled(organisation, subject))
     _check_recorder(session, actor, subject, enrolment)
     try:
         period = Leave(start, end)

@@ -105,7 +105,12 @@ def reminder_rows(
         policy = organisation.policy(item.reminder_policy)
         for scheduled in steps_due(item.due_date, policy, window):
             for role, person in _recipients(scheduled, item, leads):
-                dedup_key = f"obligation:{item.obligation_id}:{scheduled.step.key}:{person.id}"
+                # The due date is part of the key: when leave moves a milestone, its steps
+                # go out again for the new date (and never twice for the same date).
+                dedup_key = (
+                    f"obligation:{item.obligation_id}:{item.due_date}:{scheduled.step.key}"
+                    f":{person.id}"
+                )
                 overdue = item.due_date < as_of
                 message = render(
                     "reminder",

@@ -37,6 +37,8 @@ def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, st
             return reader.fieldnames and list(reader.fieldnames), rows
     except FileNotFoundError:
         raise RosterError(str(path), [RosterProblem(0, "-", "file not found")]) from None
+    except OSError as exc:
+        raise RosterError(str(path), [RosterProblem(0, "-", exc.strerror or str(exc))]) from None
     except UnicodeDecodeError as exc:
         raise RosterError(
             str(path),

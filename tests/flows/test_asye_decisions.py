@@ -203,7 +203,9 @@ def test_the_same_milestone_is_recorded_once(roster: Engine, organisation: Organ
         pytest.param({"actor": "W0007"}, "neither", id="another-nqsws-assessor"),
         pytest.param({"actor": "NOPE"}, "no recorder with id 'NOPE'", id="unknown-recorder"),
         pytest.param({"worker": "NOPE"}, "no worker with id 'NOPE'", id="unknown-worker"),
-        pytest.param({"worker": "W0019"}, "not enrolled", id="worker-not-on-asye"),
+        pytest.param(
+            {"worker": "W0019"}, "not on ASYE: their role is social_worker", id="worker-not-on-asye"
+        ),
         pytest.param(
             {"occurred_on": date(2026, 5, 2), "today": date(2026, 5, 1)}, "future", id="future"
         ),
@@ -398,7 +400,7 @@ def test_leave_for_a_worker_not_on_asye_is_refused(
     roster: Engine, organisation: Organisation
 ) -> None:
     before = state(roster)
-    with pytest.raises(DecisionError, match="not enrolled"):
+    with pytest.raises(DecisionError, match="not on ASYE"):
         leave(roster, organisation, worker="W0019")
     assert state(roster) == before
 

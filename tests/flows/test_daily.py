@@ -197,3 +197,54 @@ def test_overdue_review_escalates_to_manager_and_stops_once_recorded(
     assert len(smtp_sink.received) == 1
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
+def test_a_milestone_moved_by_leave_is_reminded_again_for_its_new_date(
+    engine,
+    organisation,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from tasks.asye import record_leave
+
+    assert run_day(date(2026, 4, 27)).is_completed()  # before_3 for Thursday 30 April
+    assert len(smtp_sink.received) == 2
+    with Session(engine) as session, session.begin():
+        moved = record_leave(
+            session,
+            organisation,
+            worker="N1",
+            start=date(2026, 4, 28),
+            end=date(2026, 5, 31),
+            reason="sick leave",
+            actor="M1",
+            today=date(2026, 4, 28),
+        )
+    # 34 days of leave: 30 April + 34 days = Wednesday 3 June.
+    assert ("review_3", date(2026, 4, 30), date(2026, 6, 3)) in moved
+    assert run_day(date(2026, 5, 31)).is_completed()  # before_3 for the new date
+    assert recipients(smtp_sink) == [
+        (
+            "assessor@example.org",
+            "3-month ASYE review for Nia Newly is due by Thursday 30 April 2026",
+        ),
+        (
+            "assessor@example.org",
+            "3-month ASYE review for Nia Newly is due by Wednesday 3 June 2026",
+        ),
+        ("nqsw@example.org", "Your 3-month ASYE review is due by Thursday 30 April 2026"),
+        ("nqsw@example.org", "Your 3-month ASYE review is due by Wednesday 3 June 2026"),
+    ]
+    assert len(smtp_sink.received) == 4
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
+def test_a_worker_who_has_left_gets_no_reminders(engine, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from storage.models import Worker
+
+    with Session(engine) as session, session.begin():
+        session.execute(update(Worker).where(Worker.external_id == "N1").values(status="left"))
+    assert run_day(date(2026, 4, 16)).is_completed()
+    assert smtp_sink.received == []

@@ -128,7 +128,7 @@ def test_html_body_says_the_same(role: str) -> None:
 
 def test_escalation_says_why_the_recipient_gets_it() -> None:
     message = render("reminder", context("manager", as_of=date(2026, 5, 1)))
-    assert "named in the escalation steps" in message.text
+    assert "names you in its escalation steps" in message.text
     plain = render("reminder", context("worker"))
     assert "workforce development team" in plain.text
     assert "escalation" not in plain.text
