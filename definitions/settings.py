@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     delivery_backoff_max_seconds: float = Field(default=6 * 3600, ge=0)
     delivery_max_attempts: int = Field(default=12, ge=1, description="then the message fails")
+    delivery_lease_seconds: float = Field(
+        default=900, gt=0, description="how long a delivery run holds the messages it sends"
+    )
     chunk_size: int = Field(default=2000, ge=1, description="obligations per queueing task")
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class MailSink:
     received: list[Received] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "451 4.3.0 try later": a real refusal for tests
     refuse_recipients: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    delay_seconds: float = 0.0  # a slow server, so concurrent senders overlap in tests
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -41,6 +43,8 @@ class MailSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if self.refuse_with:
             return self.refuse_with
         raw = envelope.original_content or envelope.content

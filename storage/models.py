@@ -181,6 +181,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A delivery run leases the messages it is sending, so a second run (another worker, a
+    # manual `ladder daily`) skips them; a crashed run's lease runs out and they go again.
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -29,36 +29,58 @@ def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
     return insert_ignoring_duplicates(session, OutboxMessage.__table__, rows, unique=["dedup_key"])
 
 
-def queued_batch(
-    session: Session, *, limit: int, now: datetime, after_id: int = 0
+def claim_batch(
+    session: Session, *, limit: int, now: datetime, lease_until: datetime, after_id: int = 0
 ) -> list[QueuedMessage]:
-    """Queued messages due for an attempt (never tried, or their backoff has passed)."""
-    stmt = (
-        select(
-            OutboxMessage.id,
-            OutboxMessage.message_id,
-            OutboxMessage.to_address,
-            OutboxMessage.subject,
-            OutboxMessage.body_text,
-            OutboxMessage.body_html,
-            OutboxMessage.attempts,
-        )
-        .where(
-            OutboxMessage.status == "queued",
-            OutboxMessage.id > after_id,
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        )
+    """Lease up to `limit` queued messages due an attempt (never tried, or past their backoff)
+    that no other delivery holds. The caller commits, then sends what it got."""
+    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
+    due = or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.id > after_id, due, free)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    return [QueuedMessage(*row) for row in session.execute(stmt)]
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    while True:
+        ids = list(session.scalars(candidates))
+        if not ids:
+            return []
+        # The condition is checked again as the rows are updated: of two deliveries racing
+        # for the same rows, only one gets each; the loser looks again for free ones.
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued", free)
+            .values(lease_until=lease_until)
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.message_id,
+                OutboxMessage.to_address,
+                OutboxMessage.subject,
+                OutboxMessage.body_text,
+                OutboxMessage.body_html,
+                OutboxMessage.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+        if claimed:
+            break
+    return sorted((QueuedMessage(*row) for row in claimed), key=lambda m: m.id)
 
 
 def mark_sent(session: Session, *, message_id: int, at: datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-        .values(status="sent", sent_at=at, attempts=OutboxMessage.attempts + 1, last_error=None)
+        .values(
+            status="sent",
+            sent_at=at,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+            lease_until=None,
+        )
     )
 
 
@@ -69,7 +91,7 @@ def mark_unreachable(session: Session, *, message_ids: list[int], error: str) ->
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued")
-            .values(last_error=error[:2000])
+            .values(last_error=error[:2000], lease_until=None)
         )
 
 
@@ -85,6 +107,7 @@ def mark_refused(
             attempts=attempts,
             last_error=error[:2000],
             next_attempt_at=retry_at,
+            lease_until=None,
         )
     )
 

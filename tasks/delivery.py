@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from notifications.message import build_email
 from notifications.transport import DeliveryError, SmtpTransport
-from storage.outbox import mark_refused, mark_sent, mark_unreachable, queued_batch
+from storage.outbox import claim_batch, mark_refused, mark_sent, mark_unreachable
 from tasks.runtime import Runtime, current_runtime
 
 
@@ -44,12 +44,13 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
     after_id = 0
     while True:
         moment = now or datetime.now(UTC)
-        with Session(runtime.engine) as session:
-            batch = queued_batch(
+        with Session(runtime.engine) as session, session.begin():
+            batch = claim_batch(
                 session,
                 limit=runtime.settings.delivery_batch_size,
                 after_id=after_id,
                 now=moment,
+                lease_until=moment + timedelta(seconds=runtime.settings.delivery_lease_seconds),
             )
         if not batch:
             return report

@@ -126,3 +126,43 @@ def test_mail_status_lists_problems_by_id_without_addresses(engine, smtp_sink: S
     assert "review_3/before_14" in result.output and "not retried" in result.output
     assert "550" in result.output
     assert "gone@example.org" not in result.output
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_two_deliveries_at_once_send_each_message_once(
+    engine,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """A scheduled run and a manual `ladder daily` (or two workers) deliver at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("LADDER_DELIVERY_BATCH_SIZE", "5")  # several batches to race for
+    addresses = [f"person{i}@example.org" for i in range(30)]
+    queue(engine, *addresses)
+    smtp_sink.handler.delay_seconds = 0.02  # slow enough for the two runs to overlap
+    runtime = current_runtime()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda _: deliver_queued(runtime, now=T0), range(2)))
+    assert sum(r.sent for r in reports) == 30
+    assert all(r.sent > 0 for r in reports), f"both runs should have taken part: {reports}"
+    ids = [str(r.message["Message-ID"]) for r in smtp_sink.received]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert sorted(r.recipients[0] for r in smtp_sink.received) == sorted(addresses)
+    assert {m.status for m in messages(engine).values()} == {"sent"}
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_messages_leased_by_a_crashed_run_go_out_once_the_lease_runs_out(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from storage.outbox import claim_batch
+
+    queue(engine, "d@example.org")
+    with Session(engine) as session, session.begin():  # a run that leased it, then died
+        leased = claim_batch(session, limit=10, now=T0, lease_until=T0 + timedelta(minutes=15))
+    assert [m.to_address for m in leased] == ["d@example.org"]
+    assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=10)).sent == 0
+    assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=15)).sent == 1
+    assert len(smtp_sink.received) == 1

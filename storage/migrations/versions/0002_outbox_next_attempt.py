@@ -1,4 +1,4 @@
-"""outbox: when a temporarily refused message may be tried again
+"""outbox: when a refused message may be tried again, and delivery leases
 
 Revision ID: 0002
 Revises: 0001
@@ -18,8 +18,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("lease_until")
         batch_op.drop_column("next_attempt_at")
