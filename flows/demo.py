@@ -210,8 +210,8 @@ def _record_due_decisions(
     people: SimulatedPeople,  # type: ignore[no-untyped-def]
     today: date,
 ) -> None:
-    """Simulated assessors record what they planned to record today (one query per day);
-    like real ones, they record on working days only."""
+    """Simulated assessors record what they planned to record today, each decision as a
+    person records it (its own transaction); like real ones, only on working days."""
     if not organisation.working_calendar().is_working_day(today):
         return
     with Session(engine) as session:

@@ -51,11 +51,16 @@ def _sent(database: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_demo_simulates_days_and_keeps_every_message_in_var_mail(demo_settings: Settings) -> None:
+def test_demo_simulates_days_and_keeps_every_message_in_var_mail(
+    demo_settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
     code, output = _run(demo_settings)
     assert code == 0, output
     assert "Simulated year to 2026-04-19" in output
-    assert "Traceback" not in output
+    streams = capfd.readouterr()
+    for text in (output, streams.out, streams.err):
+        assert "Traceback" not in text
+        assert "| ERROR" not in text
 
     database = demo_settings.data_dir / "ladder.sqlite"
     sent = _sent(database)
