@@ -2,71 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
-from definitions.roster import REQUIRED_COLUMNS
+from bench.sweep import write_roster
 from tasks.asye import enrol_nqsws
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 
 pytestmark = pytest.mark.integration
 
 
-def write_roster(path: Path, nqsws: int) -> Path:
-    """A lead, a manager and `nqsws` NQSWs starting on consecutive days from 1 Jan 2026."""
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REQUIRED_COLUMNS)
-        writer.writerow(
-            [
-                "L1",
-                "Lee Lead",
-                "lead@example.org",
-                "workforce_lead",
-                "adults",
-                "wd",
-                "",
-                "2015-01-01",
-                "",
-                "active",
-            ]
-        )
-        writer.writerow(
-            [
-                "M1",
-                "Mo Manager",
-                "m1@example.org",
-                "team_manager",
-                "adults",
-                "east",
-                "L1",
-                "2016-01-01",
-                "",
-                "active",
-            ]
-        )
-        for i in range(nqsws):
-            start = date(2026, 1, 1) + timedelta(days=i % 60)
-            writer.writerow(
-                [
-                    f"N{i}",
-                    f"Newly {i}",
-                    f"n{i}@example.org",
-                    "nqsw",
-                    "adults",
-                    "east",
-                    "M1",
-                    start.isoformat(),
-                    "East",
-                    "active",
-                ]
-            )
+def _roster(path: Path, nqsws: int) -> Path:
+    """The benchmark's synthetic roster: a lead, a manager per 8 NQSWs, NQSWs starting on
+    consecutive days from 1 January 2026."""
+    write_roster(path, nqsws)
     return path
 
 
@@ -109,7 +63,7 @@ def test_a_sweep_costs_the_same_queries_for_ten_or_three_hundred_nqsws(
     # Ten NQSWs starting 1..10 January: five reviews fall due on Thu 2 April 2026 (Good Friday,
     # Easter Monday and a weekend move back to it), so their before_14 step is 19 March.
     import_roster_file(
-        engine, organisation, as_of=date(2026, 3, 1), path=write_roster(tmp_path / "small.csv", 10)
+        engine, organisation, as_of=date(2026, 3, 1), path=_roster(tmp_path / "small.csv", 10)
     )
     with disable_run_logger():
         small_statements, small_queued = sweep_statements(engine, date(2026, 3, 19))
@@ -118,7 +72,7 @@ def test_a_sweep_costs_the_same_queries_for_ten_or_three_hundred_nqsws(
             engine,
             organisation,
             as_of=date(2026, 3, 1),
-            path=write_roster(tmp_path / "large.csv", 300),
+            path=_roster(tmp_path / "large.csv", 300),
         )
         large_statements, large_queued = sweep_statements(engine, date(2026, 3, 27))
     assert small_queued == 10  # five NQSWs and their manager, who is also their assessor
