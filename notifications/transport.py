@@ -69,6 +69,20 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
         return DeliveryError(
             f"recipient refused by {where}: {replies}", permanent=permanent, connection=False
         )
+    if isinstance(exc, smtplib.SMTPResponseException) and _refuses_us(exc):
+        reply = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        # Not this message's fault: the server will not take mail from us at all (sender,
+        # relay or policy refusal). Every message stays queued; the run fails visibly.
+        return DeliveryError(
+            f"{where} refuses mail from this sender ({exc.smtp_code} {reply}); check "
+            "LADDER_SENDER_ADDRESS and that the relay accepts Ladder's host and login",
+            permanent=False,
+            connection=True,
+        )
     if isinstance(exc, smtplib.SMTPResponseException):
         reply = (
             exc.smtp_error.decode(errors="replace")
@@ -104,6 +118,17 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
         f"unexpected error while sending through {where}: {type(exc).__name__}",
         permanent=False,
         connection=True,
+    )
+
+
+def _refuses_us(exc: smtplib.SMTPResponseException) -> bool:
+    """A 5xx about the sender or the relay (5.7.x policy, 554 'relay access denied', 530/535
+    authentication), as opposed to one about this message or recipient."""
+    reply = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
+    return (
+        isinstance(exc, smtplib.SMTPSenderRefused)
+        or exc.smtp_code in (530, 535, 554)
+        or (500 <= exc.smtp_code < 600 and reply.lstrip().startswith(b"5.7."))
     )
 
 

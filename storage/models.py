@@ -184,6 +184,7 @@ class OutboxMessage(Base):
     # A delivery run leases the messages it is sending, so a second run (another worker, a
     # manual `ladder daily`) skips them; a crashed run's lease runs out and they go again.
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # which run holds the lease
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -30,7 +30,13 @@ def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
 
 
 def claim_batch(
-    session: Session, *, limit: int, now: datetime, lease_until: datetime, after_id: int = 0
+    session: Session,
+    *,
+    limit: int,
+    now: datetime,
+    lease_until: datetime,
+    token: str,
+    after_id: int = 0,
 ) -> list[QueuedMessage]:
     """Lease up to `limit` queued messages due an attempt (never tried, or past their backoff)
     that no other delivery holds. The caller commits, then sends what it got."""
@@ -53,7 +59,7 @@ def claim_batch(
         claimed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued", free)
-            .values(lease_until=lease_until)
+            .values(lease_until=lease_until, lease_token=token)
             .returning(
                 OutboxMessage.id,
                 OutboxMessage.message_id,
@@ -70,45 +76,79 @@ def claim_batch(
     return sorted((QueuedMessage(*row) for row in claimed), key=lambda m: m.id)
 
 
-def mark_sent(session: Session, *, message_id: int, at: datetime) -> None:
+def _held(message_ids: list[int], token: str) -> Any:
+    return (
+        OutboxMessage.id.in_(message_ids),
+        OutboxMessage.status == "queued",
+        OutboxMessage.lease_token == token,
+    )
+
+
+_RELEASED = {"lease_until": None, "lease_token": None}
+
+
+def hold(session: Session, *, message_id: int, token: str, until: datetime) -> bool:
+    """Renew this run's lease on a message just before sending it; False when the lease ran
+    out and another run has taken the message over (then this run must not send it)."""
+    renewed = session.execute(
+        update(OutboxMessage)
+        .where(*_held([message_id], token))
+        .values(lease_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return bool(renewed)
+
+
+def mark_sent(session: Session, *, message_id: int, token: str, at: datetime) -> None:
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
+        .where(*_held([message_id], token))
         .values(
             status="sent",
             sent_at=at,
             attempts=OutboxMessage.attempts + 1,
             last_error=None,
-            lease_until=None,
+            **_RELEASED,
         )
+        .execution_options(synchronize_session=False)
     )
 
 
-def mark_unreachable(session: Session, *, message_ids: list[int], error: str) -> None:
-    """The server could not be reached: keep the messages queued with the reason, for the next
-    run. Not counted as an attempt, since the server never saw them."""
+def release(session: Session, *, message_ids: list[int], token: str, error: str) -> None:
+    """Give back messages this run leased but did not send (the server could not be reached,
+    or the run stopped): they stay queued, with the reason, for the next run. Not counted as
+    an attempt, since the server never saw them."""
     if message_ids:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued")
-            .values(last_error=error[:2000], lease_until=None)
+            .where(*_held(message_ids, token))
+            .values(last_error=error[:2000], **_RELEASED)
+            .execution_options(synchronize_session=False)
         )
 
 
 def mark_refused(
-    session: Session, *, message_id: int, attempts: int, error: str, retry_at: datetime | None
+    session: Session,
+    *,
+    message_id: int,
+    token: str,
+    attempts: int,
+    error: str,
+    retry_at: datetime | None,
 ) -> None:
     """The server refused this message: try again at `retry_at`, or never (None: failed)."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
+        .where(*_held([message_id], token))
         .values(
             status="queued" if retry_at else "failed",
             attempts=attempts,
             last_error=error[:2000],
             next_attempt_at=retry_at,
-            lease_until=None,
+            **_RELEASED,
         )
+        .execution_options(synchronize_session=False)
     )
 
 

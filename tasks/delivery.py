@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -12,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from notifications.message import build_email
 from notifications.transport import DeliveryError, SmtpTransport
-from storage.outbox import claim_batch, mark_refused, mark_sent, mark_unreachable
+from storage.outbox import (
+    QueuedMessage,
+    claim_batch,
+    hold,
+    mark_refused,
+    mark_sent,
+    release,
+)
 from tasks.runtime import Runtime, current_runtime
 
 
@@ -37,10 +45,11 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
     A message the server refuses for now (4xx) waits out its backoff; one it refuses for good
     (5xx) fails and is not tried again. Raises MailServerUnavailable if the server cannot be
     reached: what was sent before stays sent, the rest stays queued for the next run.
+    `now` fixes the clock for tests; by default it is the real time.
     """
     report = DeliveryReport()
-    org = runtime.organisation.profile
-    policy = runtime.settings.retry_policy()
+    token = uuid4().hex  # this run's name on the leases it takes
+    lease = timedelta(seconds=runtime.settings.delivery_lease_seconds)
     after_id = 0
     while True:
         moment = now or datetime.now(UTC)
@@ -50,64 +59,107 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
                 limit=runtime.settings.delivery_batch_size,
                 after_id=after_id,
                 now=moment,
-                lease_until=moment + timedelta(seconds=runtime.settings.delivery_lease_seconds),
+                lease_until=moment + lease,
+                token=token,
             )
         if not batch:
             return report
         after_id = batch[-1].id
-        pending = [m.id for m in batch]
+        pending = {m.id for m in batch}
         try:
             with SmtpTransport(
                 runtime.smtp_config(), envelope_from=runtime.sender_address
             ) as transport:
                 for queued in batch:
-                    email = build_email(
-                        sender_name=org.sender_name,
-                        sender_address=runtime.sender_address,
-                        to_address=queued.to_address,
-                        subject=queued.subject,
-                        text=queued.body_text,
-                        html=queued.body_html,
-                        message_id=queued.message_id,
-                    )
-                    try:
-                        transport.send(email)
-                    except DeliveryError as exc:
-                        if exc.connection:
-                            raise
-                        attempts = queued.attempts + 1
-                        retry_at = None if exc.permanent else policy.next_attempt(attempts, moment)
-                        with Session(runtime.engine) as session, session.begin():
-                            mark_refused(
-                                session,
-                                message_id=queued.id,
-                                attempts=attempts,
-                                error=str(exc),
-                                retry_at=retry_at,
-                            )
-                        report.failed_permanently += retry_at is None
-                        report.deferred += retry_at is not None
-                        outcome = (
-                            f"retry after {retry_at:%Y-%m-%d %H:%M} UTC"
-                            if retry_at
-                            else ("failed, not retried")
-                        )
-                        report.errors.append(f"message {queued.id}: {exc} ({outcome})")
-                    else:
-                        # Marked sent right after the server accepted it: a crash here resends
-                        # at most this one message, under the same Message-ID.
-                        with Session(runtime.engine) as session, session.begin():
-                            mark_sent(session, message_id=queued.id, at=datetime.now(UTC))
-                        report.sent += 1
-                    pending.remove(queued.id)
+                    _deliver_one(runtime, transport, queued, token, lease, now, report)
+                    pending.discard(queued.id)
         except DeliveryError as exc:
-            with Session(runtime.engine) as session, session.begin():
-                mark_unreachable(session, message_ids=pending, error=str(exc))
+            _release(runtime, pending, token, str(exc))
             report.deferred += len(pending)
             raise MailServerUnavailable(
                 f"{exc}. {report.sent} message(s) sent in this attempt, {len(pending)} in this "
                 "batch stay queued and will go out on the next attempt"
             ) from None
+        except BaseException as exc:  # a bug, a lost database, a cancelled run: give them back
+            _release(runtime, pending, token, f"delivery stopped: {type(exc).__name__}")
+            raise
+
+
+def _deliver_one(
+    runtime: Runtime,
+    transport: SmtpTransport,
+    queued: QueuedMessage,
+    token: str,
+    lease: timedelta,
+    now: datetime | None,
+    report: DeliveryReport,
+) -> None:
+    moment = now or datetime.now(UTC)
+    with Session(runtime.engine) as session, session.begin():
+        # Renew the lease right before sending: if a slow batch outlived it and another run
+        # took the message over, this run must not send it too.
+        if not hold(session, message_id=queued.id, token=token, until=moment + lease):
+            return
+    org = runtime.organisation.profile
+    try:
+        email = build_email(
+            sender_name=org.sender_name,
+            sender_address=runtime.sender_address,
+            to_address=queued.to_address,
+            subject=queued.subject,
+            text=queued.body_text,
+            html=queued.body_html,
+            message_id=queued.message_id,
+        )
+        transport.send(email)
+    except DeliveryError as exc:
+        if exc.connection:
+            raise
+        _refused(runtime, queued, token, exc, moment, report)
+    except (ValueError, TypeError, UnicodeError) as exc:  # a message that cannot be built
+        failure = DeliveryError(
+            f"cannot build the message: {type(exc).__name__}: {exc}",
+            permanent=True,
+            connection=False,
+        )
+        _refused(runtime, queued, token, failure, moment, report)
+    else:
+        # Marked sent right after the server accepted it: a crash here resends at most this
+        # one message, under the same Message-ID.
+        with Session(runtime.engine) as session, session.begin():
+            mark_sent(session, message_id=queued.id, token=token, at=datetime.now(UTC))
+        report.sent += 1
+
+
+def _refused(
+    runtime: Runtime,
+    queued: QueuedMessage,
+    token: str,
+    exc: DeliveryError,
+    moment: datetime,
+    report: DeliveryReport,
+) -> None:
+    attempts = queued.attempts + 1
+    policy = runtime.settings.retry_policy()
+    retry_at = None if exc.permanent else policy.next_attempt(attempts, moment)
+    with Session(runtime.engine) as session, session.begin():
+        mark_refused(
+            session,
+            message_id=queued.id,
+            token=token,
+            attempts=attempts,
+            error=str(exc),
+            retry_at=retry_at,
+        )
+    report.failed_permanently += retry_at is None
+    report.deferred += retry_at is not None
+    outcome = f"retry after {retry_at:%Y-%m-%d %H:%M} UTC" if retry_at else "failed, not retried"
+    report.errors.append(f"message {queued.id}: {exc} ({outcome})")
+
+
+def _release(runtime: Runtime, ids: set[int], token: str, error: str) -> None:
+    with Session(runtime.engine) as session, session.begin():
+        release(session, message_ids=sorted(ids), token=token, error=error)
 
 
 def _server_may_heal(task: Any, task_run: Any, state: Any) -> bool:

@@ -161,8 +161,57 @@ def test_messages_leased_by_a_crashed_run_go_out_once_the_lease_runs_out(
 
     queue(engine, "d@example.org")
     with Session(engine) as session, session.begin():  # a run that leased it, then died
-        leased = claim_batch(session, limit=10, now=T0, lease_until=T0 + timedelta(minutes=15))
+        leased = claim_batch(
+            session, limit=10, now=T0, lease_until=T0 + timedelta(minutes=15), token="crashed"
+        )
     assert [m.to_address for m in leased] == ["d@example.org"]
     assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=10)).sent == 0
     assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=15)).sent == 1
     assert len(smtp_sink.received) == 1
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_run_whose_lease_ran_out_does_not_send_what_another_run_took_over(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from storage.outbox import claim_batch, hold, mark_sent
+
+    queue(engine, "e@example.org")
+    with Session(engine) as session, session.begin():  # run A leases for one minute only
+        (message,) = claim_batch(
+            session, limit=10, now=T0, lease_until=T0 + timedelta(minutes=1), token="run-a"
+        )
+    # Run A is stuck on a slow server; run B comes after A's lease ran out and sends it.
+    assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=2)).sent == 1
+    with Session(engine) as session, session.begin():
+        assert not hold(session, message_id=message.id, token="run-a", until=T0)
+        mark_sent(session, message_id=message.id, token="run-a", at=T0)  # a no-op now
+    assert len(smtp_sink.received) == 1
+    assert messages(engine)["e@example.org"].attempts == 1
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_message_that_cannot_be_built_fails_alone(engine, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+    queue(engine, "f@example.org\nBcc: evil@example.org", "g@example.org")
+    report = deliver_queued(current_runtime(), now=T0)
+    assert (report.sent, report.failed_permanently) == (1, 1)
+    broken = [m for a, m in messages(engine).items() if a.startswith("f@")][0]
+    assert broken.status == "failed"
+    assert "cannot build the message" in (broken.last_error or "")
+    assert [r.recipients for r in smtp_sink.received] == [["g@example.org"]]
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_relay_refusing_us_keeps_everything_queued(engine, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+    from tasks.delivery import MailServerUnavailable
+
+    queue(engine, "h@example.org", "i@example.org")
+    smtp_sink.handler.refuse_with = "554 5.7.1 Relay access denied"
+    with pytest.raises(MailServerUnavailable, match="refuses mail from this sender"):
+        deliver_queued(current_runtime(), now=T0)
+    assert {(m.status, m.attempts, m.lease_token) for m in messages(engine).values()} == {
+        ("queued", 0, None)
+    }
+    smtp_sink.handler.refuse_with = None
+    assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=1)).sent == 2
