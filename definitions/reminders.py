@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from definitions.calendar import WorkingCalendar
 from definitions.clock import DateWindow
 
 RecipientRole = Literal["worker", "assessor", "manager", "workforce_lead"]
@@ -57,13 +58,37 @@ class ScheduledStep:
     roles: tuple[RecipientRole, ...]
 
 
-def reminder_schedule(due: date, policy: ReminderPolicy) -> list[ScheduledStep]:
-    """Every step of `policy` for an item due on `due`, in date order."""
+def send_date(due: date, step: ReminderStep, calendar: WorkingCalendar | None) -> date:
+    """The day a step goes out: due + offset, moved off weekends and bank holidays.
+
+    A reminder before the due date moves earlier, so people still have the time it promised;
+    an escalation after it moves later, so nobody is chased before the day is really over.
+    """
+    day = due + timedelta(days=step.offset_days)
+    if calendar is None or calendar.is_working_day(day):
+        return day
+    if step.offset_days < 0:
+        return calendar.previous_working_day(day)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def reminder_schedule(
+    due: date, policy: ReminderPolicy, calendar: WorkingCalendar | None = None
+) -> list[ScheduledStep]:
+    """Every step of `policy` for an item due on `due`, in date order (with a calendar, on
+    working days only)."""
     steps = sorted(policy.steps, key=lambda s: s.offset_days)
-    return [ScheduledStep(s, due + timedelta(days=s.offset_days), s.to) for s in steps]
+    return [ScheduledStep(s, send_date(due, s, calendar), s.to) for s in steps]
 
 
-def steps_due(due: date, policy: ReminderPolicy, window: DateWindow) -> list[ScheduledStep]:
+def steps_due(
+    due: date,
+    policy: ReminderPolicy,
+    window: DateWindow,
+    calendar: WorkingCalendar | None = None,
+) -> list[ScheduledStep]:
     """The steps a sweep over `window` sends, at most one per recipient role.
 
     When a catch-up window holds two steps for the same person (say 14 and 3 days before),
@@ -73,7 +98,7 @@ def steps_due(due: date, policy: ReminderPolicy, window: DateWindow) -> list[Sch
         return []
     claimed: set[str] = set()
     chosen: list[ScheduledStep] = []
-    for scheduled in reversed(reminder_schedule(due, policy)):
+    for scheduled in reversed(reminder_schedule(due, policy, calendar)):
         if scheduled.send_on not in window:
             continue
         roles = tuple(r for r in scheduled.roles if r not in claimed)

@@ -340,6 +340,70 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
             pass
 
 
+@mail_app.command("preview")
+def mail_preview(
+    kind: str = typer.Argument("reminder", help="the message kind (reminder)"),
+    step: str = typer.Option("before_14", help="a step of the ASYE reminder policy"),
+    role: str = typer.Option("worker", help="worker, assessor, manager or workforce_lead"),
+    html: Path = typer.Option(None, help="also write the HTML part to this file"),
+) -> None:
+    """Render a message with sample people, exactly as the daily flow would queue it."""
+    from datetime import timedelta
+
+    from definitions.clock import DateWindow
+    from definitions.reminders import send_date
+    from definitions.settings import load_configured_organisation
+    from storage.obligations import DueItem, Person
+    from tasks.reminders import reminder_rows
+
+    if kind != "reminder":
+        _fail(f"no message kind '{kind}'; kinds: reminder")
+    organisation = load_configured_organisation(_settings())
+    calendar = organisation.working_calendar()
+    policy = organisation.policy(organisation.asye.reminder_policy)
+    chosen = next((s for s in policy.steps if s.key == step), None)
+    if chosen is None:
+        _fail(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
+    rule = organisation.asye.milestones[0]
+    due = calendar.previous_working_day(calendar.today() + timedelta(days=21))
+    sent_on = send_date(due, chosen, calendar)
+    item = DueItem(
+        obligation_id=0,
+        kind=f"asye.{rule.kind}",
+        milestone=rule.key,
+        title=rule.title,
+        due_date=due,
+        reminder_policy=organisation.asye.reminder_policy,
+        responsible_role=rule.responsible,
+        rule="(the rule that produced the date)",
+        subject=Person(1, "W0001", "Sam Sample", "sam.sample@example.org"),
+        manager=Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org"),
+        assessor=Person(3, "W0003", "Alex Assessor", "alex.assessor@example.org"),
+    )
+    leads = [Person(4, "W0004", "Lee Lead", "lee.lead@example.org")]
+    rows = reminder_rows(
+        [item],
+        organisation,
+        DateWindow(sent_on, sent_on),
+        sent_on,
+        leads,
+        organisation.profile.sender_address,
+    )
+    row = next((r for r in rows if r["recipient_role"] == role), None)
+    if row is None:
+        roles = ", ".join(sorted({r["recipient_role"] for r in rows}))
+        _fail(f"step {step} goes to {roles}, not to {role}")
+    out.print(
+        f"Subject: {row['subject']}\nTo: {row['to_address']}  (sent {sent_on})\n",
+        highlight=False,
+        markup=False,
+    )
+    out.print(row["body_text"], highlight=False, markup=False)
+    if html:
+        html.write_text(row["body_html"], encoding="utf-8")
+        out.print(f"HTML part written to {html}")
+
+
 @mail_app.command("status")
 def mail_status(limit: int = typer.Option(20, help="how many problem messages to list")) -> None:
     """Counts of queued, sent and failed messages, and the messages that met an error."""

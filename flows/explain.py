@@ -24,6 +24,7 @@ from storage.roster import worker_by_external_id
 def explain_worker(
     engine: Engine, organisation: Organisation, external_id: str, *, as_of: date
 ) -> dict[str, Any]:
+    calendar = organisation.working_calendar()
     with Session(engine) as session:
         worker = worker_by_external_id(session, external_id)
         if worker is None:
@@ -50,7 +51,7 @@ def explain_worker(
         items = []
         for o in obligations:
             policy = organisation.reminder_policies.get(o.reminder_policy)
-            schedule = reminder_schedule(o.due_date, policy) if policy else []
+            schedule = reminder_schedule(o.due_date, policy, calendar) if policy else []
             items.append(
                 {
                     "milestone": o.milestone,

@@ -20,6 +20,7 @@ from storage.sweeps import last_swept, record_sweep
 from tasks.runtime import current_runtime
 
 SWEEP = "daily"
+MAX_WORKING_DAY_SHIFT = 7
 
 
 def due_range(organisation: Organisation, window: DateWindow) -> tuple[date, date]:
@@ -27,7 +28,13 @@ def due_range(organisation: Organisation, window: DateWindow) -> tuple[date, dat
     policies = organisation.reminder_policies.values()
     earliest = min(p.earliest_offset for p in policies)
     latest = max(p.latest_offset for p in policies)
-    return window.start - timedelta(days=latest), window.end - timedelta(days=earliest)
+    # Steps move off weekends and bank holidays (up to a few days around Christmas and
+    # Easter): widen the range; steps_due then picks exactly.
+    slack = timedelta(days=MAX_WORKING_DAY_SHIFT)
+    return (
+        window.start - timedelta(days=latest) - slack,
+        window.end - timedelta(days=earliest) + slack,
+    )
 
 
 @task(name="plan-sweep", cache_policy=NO_CACHE)
@@ -101,9 +108,10 @@ def reminder_rows(
     sender_address: str,
 ) -> list[dict[str, Any]]:
     rows = []
+    calendar = organisation.working_calendar()
     for item in items:
         policy = organisation.policy(item.reminder_policy)
-        for scheduled in steps_due(item.due_date, policy, window):
+        for scheduled in steps_due(item.due_date, policy, window, calendar):
             for role, person in _recipients(scheduled, item, leads):
                 # The due date is part of the key: when leave moves a milestone, its steps
                 # go out again for the new date (and never twice for the same date).

@@ -8,7 +8,7 @@ before_14 is Thu 16 Apr, before_3 Mon 27 Apr, overdue_1 Fri 1 May, overdue_14 Th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -184,3 +184,42 @@ def test_first_sweep_ever_sends_no_back_dated_reminders(policy: ReminderPolicy) 
     # First run on Tue 28 Apr: the before_14 (16 Apr) and before_3 (27 Apr) days are past.
     window = sweep_window(None, date(2026, 4, 28), max_catch_up_days=31)
     assert steps_due(DUE, policy, window) == []
+
+
+# --- reminders go out on working days ----------------------------------------------------------
+
+WORKING_DAY_CASES = [
+    # due date, step offset, sent on, why
+    (date(2026, 4, 8), -3, date(2026, 4, 2), "Sun 5 Apr; Good Friday 3 Apr: back to Thu 2 Apr"),
+    (date(2026, 4, 8), -14, date(2026, 3, 25), "Wed 25 Mar is a working day"),
+    (date(2026, 4, 8), 1, date(2026, 4, 9), "Thu 9 Apr is a working day"),
+    (date(2026, 5, 5), -3, date(2026, 5, 1), "Sat 2 May: back to Fri 1 May"),
+    (date(2026, 5, 1), 1, date(2026, 5, 5), "Sat 2 May; Mon 4 May bank holiday: on to Tue 5 May"),
+    (date(2026, 12, 24), 1, date(2026, 12, 29), "Christmas, weekend, Boxing Day (observed 28th)"),
+    (date(2026, 12, 24), -3, date(2026, 12, 21), "Mon 21 Dec is a working day"),
+]
+
+
+@pytest.mark.parametrize(("due", "offset", "sent_on", "why"), WORKING_DAY_CASES)
+def test_a_step_on_a_weekend_or_bank_holiday_moves_to_a_working_day(
+    due: date, offset: int, sent_on: date, why: str
+) -> None:
+    from definitions.calendar import WorkingCalendar
+    from definitions.reminders import ReminderStep, send_date
+
+    step = ReminderStep(key="s", offset_days=offset, to=("worker",))
+    assert send_date(due, step, WorkingCalendar()) == sent_on, why
+    assert send_date(due, step, None) == due + timedelta(days=offset)
+
+
+def test_nothing_is_sent_on_a_weekend_when_the_step_moved_before_it() -> None:
+    from definitions.calendar import WorkingCalendar
+    from definitions.loader import load_organisation
+
+    policy = load_organisation().policy("asye_milestone")
+    calendar = WorkingCalendar()
+    weekend = DateWindow(date(2026, 4, 4), date(2026, 4, 5))
+    assert steps_due(date(2026, 4, 8), policy, weekend, calendar) == []
+    thursday = DateWindow(date(2026, 4, 2), date(2026, 4, 2))
+    [step] = steps_due(date(2026, 4, 8), policy, thursday, calendar)
+    assert (step.step.key, step.send_on) == ("before_3", date(2026, 4, 2))

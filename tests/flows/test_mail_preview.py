@@ -1,0 +1,51 @@
+"""`ladder mail preview` renders a message exactly as the daily flow would queue it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("LADDER_DATA_DIR", str(tmp_path / "var"))
+    return CliRunner()
+
+
+def test_preview_shows_the_subject_and_text_of_a_worker_reminder(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    html = tmp_path / "preview.html"
+    result = cli.invoke(app, ["mail", "preview", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "Subject: Your 3-month ASYE review is due by" in result.output
+    assert "Dear Sam Sample," in result.output
+    # Due three weeks from today; before_14 goes out 14 days before (earlier over a weekend).
+    assert re.search(r"\(in 1[4-9] days\)", result.output)
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_preview_of_an_escalation_goes_to_the_manager(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["mail", "preview", "--step", "overdue_1", "--role", "manager"])
+    assert result.exit_code == 0, result.output
+    assert "Subject: Overdue: 3-month ASYE review for Sam Sample" in result.output
+    assert "To: morgan.manager@example.org" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--step", "before_99"], "no step 'before_99'"),
+        (["--step", "overdue_1", "--role", "worker"], "goes to manager, not to worker"),
+        (["digest"], "no message kind 'digest'"),
+    ],
+)
+def test_preview_refuses_what_does_not_exist(cli: CliRunner, args: list[str], message: str) -> None:
+    result = cli.invoke(app, ["mail", "preview", *args])
+    assert result.exit_code == 1
+    assert message in result.output
