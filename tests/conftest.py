@@ -149,7 +149,8 @@ def prefect_harness() -> Iterator[None]:
     """Prefect's test harness once per session: a temporary API and database."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    # A fresh Prefect database took 23-34 s to create on a loaded 2-core machine.
+    with prefect_test_harness(server_startup_timeout=180):
         yield
 
 
