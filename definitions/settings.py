@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_timeout_seconds: float = 30.0
+    smtp_ca_file: Path | None = Field(default=None, description="CA bundle for a private relay")
     sender_address: str | None = Field(default=None, description="overrides organisation.yaml")
 
     delivery_batch_size: int = Field(default=200, ge=1)

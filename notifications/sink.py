@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import AuthResult, Envelope
 
 
 @dataclass
@@ -61,14 +62,27 @@ class MailSink:
 
 
 class SmtpSink:
-    """Run a MailSink on loopback in a background thread: `with SmtpSink(folder) as sink:`."""
+    """Run a MailSink on loopback in a background thread: `with SmtpSink(folder) as sink:`.
+
+    Like a real relay, it can require STARTTLS (`tls`), or speak TLS from the first byte
+    (`tls` with `implicit_tls`), and require a login (`credentials`).
+    """
 
     def __init__(
-        self, folder: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        folder: Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         self.handler = MailSink(folder)
         self.host = host
         self._requested_port = port
+        self._tls, self._implicit_tls, self._credentials = tls, implicit_tls, credentials
+        self.logins: list[str] = []
         self._controller: Controller | None = None
 
     @property
@@ -81,11 +95,38 @@ class SmtpSink:
         return self.handler.received
 
     def start(self) -> SmtpSink:
+        smtp: dict[str, Any] = {}
+        if self._tls is not None and not self._implicit_tls:
+            smtp.update(tls_context=self._tls, require_starttls=True)
+        if self._credentials is not None:
+            smtp.update(
+                auth_required=True,
+                authenticator=self._authenticate,
+                # Implicit TLS is TLS from the start; aiosmtpd only counts STARTTLS as TLS.
+                auth_require_tls=self._tls is not None and not self._implicit_tls,
+            )
         self._controller = Controller(
-            self.handler, hostname=self.host, port=self._requested_port or _free_port(self.host)
+            self.handler,
+            hostname=self.host,
+            port=self._requested_port or _free_port(self.host),
+            ssl_context=self._tls if self._implicit_tls else None,
+            server_hostname="localhost",
+            **smtp,
         )
         self._controller.start()
         return self
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        def text(value: Any) -> str:
+            return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+        given = (text(getattr(auth_data, "login", "")), text(getattr(auth_data, "password", "")))
+        ok = self._credentials is not None and given == self._credentials
+        if ok:
+            self.logins.append(given[0])
+        return AuthResult(success=ok, handled=False)
 
     def stop(self) -> None:
         if self._controller is not None:

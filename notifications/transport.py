@@ -6,6 +6,7 @@ import logging
 import re
 import smtplib
 import socket
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
@@ -25,6 +26,7 @@ class SmtpConfig:
     user: str | None = None
     password: str | None = None
     timeout_seconds: float = 30.0
+    ca_file: str | None = None  # a private relay's CA; the system's CAs otherwise
 
     def __repr__(self) -> str:  # the password never reaches a log or traceback
         return (
@@ -106,6 +108,19 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
             permanent=False,
             connection=True,
         )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return DeliveryError(
+            f"SMTP server {where} did not prove who it is ({exc.verify_message}); if it uses "
+            "a private CA, set LADDER_SMTP_CA_FILE",
+            permanent=False,
+            connection=True,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(
+            f"SMTP server {where} does not offer what LADDER_SMTP_SECURITY asks for ({exc})",
+            permanent=False,
+            connection=True,
+        )
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return DeliveryError(f"SMTP server {where} timed out", permanent=False, connection=True)
     if isinstance(exc, OSError):
@@ -143,17 +158,24 @@ class SmtpTransport:
     def __enter__(self) -> SmtpTransport:
         c = self.config
         try:
+            # smtplib verifies no certificate by default: a relay must prove who it is.
+            tls = ssl.create_default_context(cafile=c.ca_file) if c.security != "none" else None
             self._yag = yagmail.SMTP(
                 user=c.user or self.envelope_from,
                 password=c.password,
                 host=c.host,
                 port=c.port,
                 smtp_ssl=c.security == "ssl",
-                smtp_starttls=c.security == "starttls",
+                smtp_starttls={"context": tls} if c.security == "starttls" else False,
                 smtp_skip_login=c.user is None,
                 soft_email_validation=False,
                 timeout=c.timeout_seconds,
+                **({"context": tls} if c.security == "ssl" else {}),
             )
+            if c.user:
+                # yagmail appends "@gmail.com" to a user name without "@"; relays use plain
+                # user names (and API-key logins), so log in with the name as configured.
+                self._yag.user = c.user
             self._yag.login()
         except Exception as exc:
             raise classify(exc, c) from None

@@ -34,6 +34,7 @@ class Runtime:
             user=s.smtp_user,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             timeout_seconds=s.smtp_timeout_seconds,
+            ca_file=str(s.smtp_ca_file) if s.smtp_ca_file else None,
         )
 
 
