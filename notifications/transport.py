@@ -64,19 +64,12 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         permanent = all(500 <= c < 600 for c in codes)
-        replies = "; ".join(
-            f"{c} {m.decode(errors='replace') if isinstance(m, bytes) else m}"
-            for c, m in exc.recipients.values()
-        )
+        replies = "; ".join(f"{c} {_text(m)}" for c, m in exc.recipients.values())
         return DeliveryError(
             f"recipient refused by {where}: {replies}", permanent=permanent, connection=False
         )
     if isinstance(exc, smtplib.SMTPResponseException) and _refuses_us(exc):
-        reply = (
-            exc.smtp_error.decode(errors="replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
+        reply = _text(exc.smtp_error)
         # Not this message's fault: the server will not take mail from us at all (sender,
         # relay or policy refusal). Every message stays queued; the run fails visibly.
         return DeliveryError(
@@ -86,11 +79,7 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
             connection=True,
         )
     if isinstance(exc, smtplib.SMTPResponseException):
-        reply = (
-            exc.smtp_error.decode(errors="replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
+        reply = _text(exc.smtp_error)
         permanent = 500 <= exc.smtp_code < 600
         return DeliveryError(
             f"{where} answered {exc.smtp_code} {reply}",
@@ -139,12 +128,16 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
 def _refuses_us(exc: smtplib.SMTPResponseException) -> bool:
     """A 5xx about the sender or the relay (5.7.x policy, 554 'relay access denied', 530/535
     authentication), as opposed to one about this message or recipient."""
-    reply = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
     return (
         isinstance(exc, smtplib.SMTPSenderRefused)
         or exc.smtp_code in (530, 535, 554)
-        or (500 <= exc.smtp_code < 600 and reply.lstrip().startswith(b"5.7."))
+        or (500 <= exc.smtp_code < 600 and _text(exc.smtp_error).lstrip().startswith("5.7."))
     )
+
+
+def _text(reply: bytes | str) -> str:
+    """An SMTP server's reply as text (smtplib gives bytes)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
 class SmtpTransport:
