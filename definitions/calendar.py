@@ -74,6 +74,17 @@ class WorkingCalendar:
             d -= timedelta(days=1)
         return d
 
+    def longest_closure(self, start: date, end: date) -> int:
+        """The longest run of consecutive non-working days between start and end (inclusive):
+        how far a date in that span can move to reach a working day."""
+        longest = run = 0
+        day = start
+        while day <= end:
+            run = 0 if self.is_working_day(day) else run + 1
+            longest = max(longest, run)
+            day += timedelta(days=1)
+        return longest
+
     def why_not_working(self, d: date) -> str | None:
         """Why `d` is not a working day, in words, or None when it is one."""
         name = self.holiday_name(d)

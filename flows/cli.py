@@ -389,6 +389,7 @@ def mail_preview(
         leads,
         organisation.profile.sender_address,
     )
+    rows = [r for r in rows if r["step"] == step]
     row = next((r for r in rows if r["recipient_role"] == role), None)
     if row is None:
         roles = ", ".join(sorted({r["recipient_role"] for r in rows}))

@@ -153,6 +153,14 @@ class SmtpTransport:
         try:
             # smtplib verifies no certificate by default: a relay must prove who it is.
             tls = ssl.create_default_context(cafile=c.ca_file) if c.security != "none" else None
+        except (OSError, ssl.SSLError) as exc:
+            raise DeliveryError(
+                f"LADDER_SMTP_CA_FILE {c.ca_file} cannot be used as a CA certificate "
+                f"({getattr(exc, 'strerror', None) or exc}); give a PEM file of the relay's CA",
+                permanent=False,
+                connection=True,
+            ) from None
+        try:
             self._yag = yagmail.SMTP(
                 user=c.user or self.envelope_from,
                 password=c.password,

@@ -20,7 +20,6 @@ from storage.sweeps import last_swept, record_sweep
 from tasks.runtime import current_runtime
 
 SWEEP = "daily"
-MAX_WORKING_DAY_SHIFT = 7
 
 
 def due_range(organisation: Organisation, window: DateWindow) -> tuple[date, date]:
@@ -28,9 +27,13 @@ def due_range(organisation: Organisation, window: DateWindow) -> tuple[date, dat
     policies = organisation.reminder_policies.values()
     earliest = min(p.earliest_offset for p in policies)
     latest = max(p.latest_offset for p in policies)
-    # Steps move off weekends and bank holidays (up to a few days around Christmas and
-    # Easter): widen the range; steps_due then picks exactly.
-    slack = timedelta(days=MAX_WORKING_DAY_SHIFT)
+    # Steps move off weekends, bank holidays and closure days: widen the range by the longest
+    # closure near the window (plus a margin for closures added later); steps_due then picks
+    # exactly.
+    calendar = organisation.working_calendar()
+    around = timedelta(days=latest - earliest + 62)
+    closure = calendar.longest_closure(window.start - around, window.end + around)
+    slack = timedelta(days=closure + 1)
     return (
         window.start - timedelta(days=latest) - slack,
         window.end - timedelta(days=earliest) + slack,

@@ -185,3 +185,20 @@ def test_the_daily_delivery_uses_the_relay_settings(
         assert report.sent == 1
         assert relay.logins == ["apikey"]
         assert PASSWORD not in repr(current_runtime().settings)
+
+
+def test_an_unusable_ca_file_is_named_as_the_problem(tmp_path: Path) -> None:
+    not_a_certificate = tmp_path / "ca.pem"
+    not_a_certificate.write_text("this is not a certificate")
+    for ca_file in (tmp_path / "missing.pem", not_a_certificate):
+        with pytest.raises(DeliveryError, match="LADDER_SMTP_CA_FILE .* cannot be used"):
+            send_one(
+                SmtpConfig(
+                    host="127.0.0.1",
+                    port=1,
+                    security="starttls",
+                    user="ladder",
+                    password=PASSWORD,
+                    ca_file=str(ca_file),
+                )
+            )
