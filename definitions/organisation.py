@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -12,6 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
 from definitions.reminders import ReminderPolicy
+
+
+@lru_cache(maxsize=32)
+def _calendar(
+    timezone: str, country: str, subdivision: str | None, closures: tuple[date, ...]
+) -> WorkingCalendar:
+    # One instance per calendar, so its bank-holiday table is built once, not on every call
+    # (sweeps, queueing and explain all ask for it).
+    return WorkingCalendar(timezone, country, subdivision, closures)
 
 
 class _Strict(BaseModel):
@@ -183,7 +193,7 @@ class Organisation(_Strict):
 
     def working_calendar(self) -> WorkingCalendar:
         cal = self.profile.calendar
-        return WorkingCalendar(cal.timezone, cal.country, cal.subdivision, cal.extra_closures)
+        return _calendar(cal.timezone, cal.country, cal.subdivision, cal.extra_closures)
 
     def policy(self, key: str) -> ReminderPolicy:
         return self.reminder_policies[key]
