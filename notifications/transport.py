@@ -55,11 +55,9 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
     """Turn an SMTP or socket error into a DeliveryError a person can act on."""
     where = f"{config.host}:{config.port}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return DeliveryError(
+        return _server_fault(
             f"SMTP server {where} refused the login for user {config.user!r} "
-            f"({exc.smtp_code}); check LADDER_SMTP_USER and LADDER_SMTP_PASSWORD",
-            permanent=False,
-            connection=True,
+            f"({exc.smtp_code}); check LADDER_SMTP_USER and LADDER_SMTP_PASSWORD"
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
@@ -72,11 +70,9 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
         reply = _text(exc.smtp_error)
         # Not this message's fault: the server will not take mail from us at all (sender,
         # relay or policy refusal). Every message stays queued; the run fails visibly.
-        return DeliveryError(
+        return _server_fault(
             f"{where} refuses mail from this sender ({exc.smtp_code} {reply}); check "
-            "LADDER_SENDER_ADDRESS and that the relay accepts Ladder's host and login",
-            permanent=False,
-            connection=True,
+            "LADDER_SENDER_ADDRESS and that the relay accepts Ladder's host and login"
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         reply = _text(exc.smtp_error)
@@ -87,42 +83,31 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
             connection=not permanent and exc.smtp_code == 421,
         )
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return DeliveryError(
-            f"{where} closed the connection ({exc}); will retry", permanent=False, connection=True
-        )
+        return _server_fault(f"{where} closed the connection ({exc}); will retry")
     if isinstance(exc, ConnectionRefusedError):
-        return DeliveryError(
+        return _server_fault(
             f"cannot connect to SMTP server {where}: connection refused; is it "
-            "running? (LADDER_SMTP_HOST / LADDER_SMTP_PORT)",
-            permanent=False,
-            connection=True,
+            "running? (LADDER_SMTP_HOST / LADDER_SMTP_PORT)"
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return DeliveryError(
+        return _server_fault(
             f"SMTP server {where} did not prove who it is ({exc.verify_message}); if it uses "
-            "a private CA, set LADDER_SMTP_CA_FILE",
-            permanent=False,
-            connection=True,
+            "a private CA, set LADDER_SMTP_CA_FILE"
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(
-            f"SMTP server {where} does not offer what LADDER_SMTP_SECURITY asks for ({exc})",
-            permanent=False,
-            connection=True,
+        return _server_fault(
+            f"SMTP server {where} does not offer what LADDER_SMTP_SECURITY asks for ({exc})"
         )
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return DeliveryError(f"SMTP server {where} timed out", permanent=False, connection=True)
+        return _server_fault(f"SMTP server {where} timed out")
     if isinstance(exc, OSError):
-        return DeliveryError(
-            f"cannot reach SMTP server {where}: {exc.strerror or exc}",
-            permanent=False,
-            connection=True,
-        )
-    return DeliveryError(
-        f"unexpected error while sending through {where}: {type(exc).__name__}",
-        permanent=False,
-        connection=True,
-    )
+        return _server_fault(f"cannot reach SMTP server {where}: {exc.strerror or exc}")
+    return _server_fault(f"unexpected error while sending through {where}: {type(exc).__name__}")
+
+
+def _server_fault(message: str) -> DeliveryError:
+    """A fault of the server or the connection, not of one message: it stays queued."""
+    return DeliveryError(message, permanent=False, connection=True)
 
 
 def _refuses_us(exc: smtplib.SMTPResponseException) -> bool:
@@ -154,11 +139,9 @@ class SmtpTransport:
             # smtplib verifies no certificate by default: a relay must prove who it is.
             tls = ssl.create_default_context(cafile=c.ca_file) if c.security != "none" else None
         except (OSError, ssl.SSLError) as exc:
-            raise DeliveryError(
+            raise _server_fault(
                 f"LADDER_SMTP_CA_FILE {c.ca_file} cannot be used as a CA certificate "
-                f"({getattr(exc, 'strerror', None) or exc}); give a PEM file of the relay's CA",
-                permanent=False,
-                connection=True,
+                f"({getattr(exc, 'strerror', None) or exc}); give a PEM file of the relay's CA"
             ) from None
         try:
             self._yag = yagmail.SMTP(
