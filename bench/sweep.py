@@ -1,8 +1,11 @@
 """Benchmark: roster import and one day's reminder sweep at growing workforce sizes.
 
-Reports, for each size, the set-based sweep Ladder runs (a few statements per chunk) against a
-baseline in the same run that does what a naive implementation does: look up each due
-obligation's people with one query per obligation and insert each message on its own.
+Reports, for each size, the set-based sweep Ladder runs (decide every notice in a few
+statements per chunk, then compose each person's day into direct mails and one digest)
+against a baseline in the same run that does what a naive implementation does: look up each
+due obligation's people with one query per obligation, and render and insert one message per
+item and person, each on its own. Both decide the same notices; the figures show the time,
+the statements and the mails each makes of them.
 
     .venv/bin/python bench/sweep.py                     # sizes 1000 and 10000 NQSWs, SQLite
     .venv/bin/python bench/sweep.py --sizes 500,5000 --database-url postgresql+psycopg://...
@@ -27,19 +30,17 @@ from sqlalchemy import event, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from definitions.clock import DateWindow  # noqa: E402
+from definitions.items import DueItem, Person  # noqa: E402
 from definitions.loader import load_organisation  # noqa: E402
 from definitions.roster import REQUIRED_COLUMNS  # noqa: E402
+from notifications import compose  # noqa: E402
+from notifications.message import message_id_for  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Obligation, OutboxMessage, Worker  # noqa: E402
-from storage.obligations import (  # noqa: E402
-    DueItem,
-    Person,
-    open_due_items,
-    open_id_chunks,
-    people_with_role,  # noqa: E402
-)
-from storage.outbox import enqueue  # noqa: E402
-from tasks.reminders import due_range, reminder_rows  # noqa: E402
+from storage.notices import pending_recipient_chunks  # noqa: E402
+from storage.obligations import open_id_chunks, people_with_role  # noqa: E402
+from tasks.compose import compose_recipients  # noqa: E402
+from tasks.reminders import decide_notices, due_range, notice_rows  # noqa: E402
 from tasks.roster import import_roster  # noqa: E402
 
 AS_OF = date(2026, 3, 27)
@@ -107,23 +108,29 @@ class StatementCounter:
         self.count += 1
 
 
-def set_based_sweep(engine, organisation, chunk_size: int) -> int:  # type: ignore[no-untyped-def]
-    """What the daily flow's plan-sweep and queue-reminders tasks do, without Prefect."""
+def set_based_sweep(engine, organisation, chunk_size: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """What the daily flow's tasks do, without Prefect: (notices decided, mails queued)."""
     due_from, due_to = due_range(organisation, WINDOW)
     with Session(engine) as session:
         chunks = open_id_chunks(session, due_from=due_from, due_to=due_to, size=chunk_size)
-    queued = 0
+    noticed = queued = 0
     for chunk in chunks:
         with Session(engine) as session, session.begin():
-            items = open_due_items(session, due_from=due_from, due_to=due_to, id_range=chunk)
-            leads = people_with_role(session, role="workforce_lead")
-            rows = reminder_rows(items, organisation, WINDOW, AS_OF, leads, "workforce@example.org")
-            queued += enqueue(session, rows=rows)
-    return queued
+            noticed += decide_notices(session, organisation, WINDOW, AS_OF, chunk)[1]
+    with Session(engine) as session:
+        recipients = pending_recipient_chunks(session, day=AS_OF, size=chunk_size)
+    for part in recipients:
+        with Session(engine) as session, session.begin():
+            queued += compose_recipients(session, organisation, AS_OF, part, SENDER)[1]
+    return noticed, queued
 
 
-def per_row_sweep(engine, organisation) -> int:  # type: ignore[no-untyped-def]
-    """The baseline: the same messages, one query per obligation and one insert per message."""
+SENDER = "workforce@example.org"
+
+
+def per_row_sweep(engine, organisation) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The baseline: one query per obligation, one rendered mail per item and person, each
+    inserted on its own (no digests, no cap)."""
     due_from, due_to = due_range(organisation, WINDOW)
     queued = 0
     with Session(engine) as session, session.begin():
@@ -151,13 +158,38 @@ def per_row_sweep(engine, organisation) -> int:  # type: ignore[no-untyped-def]
                 as_person(manager),
                 as_person(manager),
             )
-            for row in reminder_rows(
-                [item], organisation, WINDOW, AS_OF, leads, "workforce@example.org"
-            ):
-                session.add(OutboxMessage(**row))
+            people = {p.id: p for p in (item.subject, item.manager, *leads) if p}
+            for row in notice_rows([item], organisation, WINDOW, AS_OF, leads):
+                person = people[row["recipient_id"]]
+                message = compose.reminder(
+                    item,
+                    role=row["recipient_role"],
+                    person=person,
+                    escalation=row["escalation"],
+                    as_of=AS_OF,
+                    org_name=organisation.name,
+                )
+                session.add(
+                    OutboxMessage(
+                        dedup_key=row["dedup_key"],
+                        message_id=message_id_for(row["dedup_key"], SENDER),
+                        kind=o.milestone,
+                        step=row["step"],
+                        obligation_id=o.id,
+                        recipient_id=person.id,
+                        recipient_role=row["recipient_role"],
+                        to_address=person.email,
+                        subject=message.subject,
+                        body_text=message.text,
+                        body_html=message.html,
+                        send_on=AS_OF,
+                        status="queued",
+                        attempts=0,
+                    )
+                )
                 session.flush()
                 queued += 1
-    return queued
+    return queued, queued
 
 
 def fresh_database(url: str | None, folder: Path, name: str) -> str:
@@ -183,7 +215,8 @@ def main() -> None:
     organisation = load_organisation()
     print(
         f"{'NQSWs':>7} {'import s':>9} {'rows/s':>8} | {'sweep s':>8} {'stmts':>6} "
-        f"{'msgs':>6} | {'baseline s':>10} {'stmts':>6} | {'speed-up':>8} {'stmts ratio':>11}"
+        f"{'notices':>7} {'mails':>6} | {'baseline s':>10} {'stmts':>6} {'mails':>6} | "
+        f"{'speed-up':>8} {'stmts ratio':>11}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -210,16 +243,14 @@ def main() -> None:
                 )
                 results[mode] = (time.perf_counter() - started, counter.count, queued, imported)
                 engine.dispose()
-            (s_time, s_stmts, s_msgs, imp), (r_time, r_stmts, r_msgs, _) = (
-                results["set"],
-                results["row"],
-            )
-            assert s_msgs == r_msgs, f"baseline queued {r_msgs}, set-based {s_msgs}"
+            (s_time, s_stmts, (s_notices, s_mails), imp) = results["set"]
+            (r_time, r_stmts, (r_notices, r_mails), _) = results["row"]
+            assert s_notices == r_notices, f"baseline decided {r_notices}, set-based {s_notices}"
             rows = size + size // 8 + 1
             print(
                 f"{size:>7} {imp:>9.2f} {rows / imp:>8.0f} | {s_time:>8.3f} {s_stmts:>6} "
-                f"{s_msgs:>6} | {r_time:>10.3f} {r_stmts:>6} | {r_time / s_time:>7.1f}x "
-                f"{r_stmts / s_stmts:>10.0f}x"
+                f"{s_notices:>7} {s_mails:>6} | {r_time:>10.3f} {r_stmts:>6} {r_mails:>6} | "
+                f"{r_time / s_time:>7.1f}x {r_stmts / s_stmts:>10.0f}x"
             )
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"({backend}; one day's sweep over the catch-up window {WINDOW}, {os.cpu_count()} CPUs)")

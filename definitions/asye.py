@@ -40,6 +40,8 @@ class AsyeMilestoneRule(BaseModel):
     months: int = Field(ge=1, le=36)
     responsible: ResponsibleRole = "assessor"
     outcomes: tuple[str, ...] = ()
+    # The escalation ladder for this milestone, when it differs from the programme's.
+    reminder_policy: str | None = None
 
     @model_validator(mode="after")
     def _default_outcomes(self) -> AsyeMilestoneRule:
@@ -100,6 +102,14 @@ class AsyeProgramme(BaseModel):
                 return rule
         known = ", ".join(r.key for r in self.milestones)
         raise KeyError(f"no ASYE milestone '{key}'; the programme has: {known}")
+
+    def policy_for(self, key: str) -> str:
+        """The reminder policy (escalation ladder) of a milestone."""
+        return self.milestone(key).reminder_policy or self.reminder_policy
+
+    @property
+    def obligation_kinds(self) -> tuple[str, ...]:
+        return tuple(sorted({f"asye.{rule.kind}" for rule in self.milestones}))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from definitions.asye import AsyeProgramme
 from definitions.organisation import (
@@ -16,7 +16,7 @@ from definitions.organisation import (
     OrganisationProfile,
     unresolved_references,
 )
-from definitions.reminders import ReminderPolicy
+from definitions.reminders import Delivery, ReminderPolicy
 
 SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
 
@@ -37,6 +37,9 @@ class ProgrammeFileError(ValueError):
 
 
 class _Policies(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delivery: Delivery = Delivery()
     policies: dict[str, ReminderPolicy]
 
 
@@ -54,10 +57,15 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     profile, profile_tree = _load_file(folder / "organisation.yaml", OrganisationProfile)
     ladder, ladder_tree = _load_file(folder / "ladder.yaml", CareerLadder)
     asye, asye_tree = _load_file(folder / "asye.yaml", AsyeProgramme)
-    policies, _ = _load_file(folder / "reminders.yaml", _Policies)
-    trees = {"organisation.yaml": profile_tree, "ladder.yaml": ladder_tree, "asye.yaml": asye_tree}
+    policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
+    trees = {
+        "organisation.yaml": profile_tree,
+        "ladder.yaml": ladder_tree,
+        "asye.yaml": asye_tree,
+        "reminders.yaml": policies_tree,
+    }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
-    unresolved = unresolved_references(profile, ladder, asye, policies.policies)
+    unresolved = unresolved_references(profile, ladder, asye, policies.policies, policies.delivery)
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
         raise ProgrammeFileError(
@@ -65,11 +73,15 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             ref.problem,
             field=_dotted(ref.loc),
             line=_line_of(tree, ref.loc),
-            fix=_choose_from(_scalar_at(tree, ref.loc), ref.choices),
+            fix=_choose_from(_scalar_at(tree, ref.loc) or str(ref.loc[-1]), ref.choices),
         )
     try:
         return Organisation(
-            profile=profile, ladder=ladder, asye=asye, reminder_policies=policies.policies
+            profile=profile,
+            ladder=ladder,
+            asye=asye,
+            reminder_policies=policies.policies,
+            delivery=policies.delivery,
         )
     except ValidationError as exc:
         # A defensive net: Organisation's own checks, should they ever go beyond the above.

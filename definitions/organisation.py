@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
-from definitions.reminders import ReminderPolicy
+from definitions.reminders import Delivery, ReminderPolicy
 
 
 @lru_cache(maxsize=32)
@@ -124,6 +124,7 @@ def unresolved_references(
     ladder: CareerLadder,
     asye: AsyeProgramme,
     reminder_policies: dict[str, ReminderPolicy],
+    delivery: Delivery | None = None,
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -152,17 +153,37 @@ def unresolved_references(
                     roles,
                 )
             )
-    if asye.reminder_policy not in reminder_policies:
-        defined = tuple(sorted(reminder_policies))
-        found.append(
-            UnresolvedReference(
-                "asye.yaml",
-                ("reminder_policy",),
-                f"reminder_policy '{asye.reminder_policy}' is not defined in reminders.yaml; "
-                f"defined: {', '.join(defined)}",
-                defined,
+    defined = tuple(sorted(reminder_policies))
+    named: list[tuple[tuple[str | int, ...], str | None]] = [
+        (("reminder_policy",), asye.reminder_policy)
+    ]
+    named += [
+        (("milestones", i, "reminder_policy"), m.reminder_policy)
+        for i, m in enumerate(asye.milestones)
+    ]
+    for loc, policy in named:
+        if policy is not None and policy not in reminder_policies:
+            found.append(
+                UnresolvedReference(
+                    "asye.yaml",
+                    loc,
+                    f"reminder_policy '{policy}' is not defined in reminders.yaml; "
+                    f"defined: {', '.join(defined)}",
+                    defined,
+                )
             )
-        )
+    kinds = ("default", *asye.obligation_kinds)
+    for kind in delivery.routing if delivery else ():
+        if kind not in kinds:
+            found.append(
+                UnresolvedReference(
+                    "reminders.yaml",
+                    ("delivery", "routing", kind),
+                    f"routing names '{kind}', which is not a kind of obligation Ladder makes; "
+                    f"known: {', '.join(kinds)}",
+                    kinds,
+                )
+            )
     return found
 
 
@@ -173,12 +194,15 @@ class Organisation(_Strict):
     ladder: CareerLadder
     asye: AsyeProgramme
     reminder_policies: dict[str, ReminderPolicy]
+    delivery: Delivery = Delivery()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:
         # The loader checks these first, with file lines; this keeps models built in code
         # honest too.
-        found = unresolved_references(self.profile, self.ladder, self.asye, self.reminder_policies)
+        found = unresolved_references(
+            self.profile, self.ladder, self.asye, self.reminder_policies, self.delivery
+        )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")
         return self

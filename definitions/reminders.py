@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from definitions.calendar import WorkingCalendar
 from definitions.clock import DateWindow
 
-RecipientRole = Literal["worker", "assessor", "manager", "workforce_lead"]
+RecipientRole = Literal["worker", "assessor", "supervisor", "manager", "workforce_lead"]
+RECIPIENT_ROLES: tuple[RecipientRole, ...] = (
+    "worker",
+    "assessor",
+    "supervisor",
+    "manager",
+    "workforce_lead",
+)
+Mode = Literal["direct", "digest"]
 
 
 class ReminderStep(BaseModel):
@@ -106,3 +114,67 @@ def steps_due(
             claimed.update(roles)
             chosen.append(ScheduledStep(scheduled.step, scheduled.send_on, roles))
     return list(reversed(chosen))
+
+
+class Delivery(BaseModel):
+    """How people hear: per role and obligation kind, one mail per item (direct) or one digest
+    a day; and a cap on direct mails to one person a day, the rest folded into the digest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    daily_cap: int = Field(default=3, ge=0, le=100)
+    digest_lookahead_days: int = Field(default=14, ge=0, le=365)
+    routing: dict[str, dict[RecipientRole, Mode]] = Field(
+        default_factory=lambda: {"default": dict.fromkeys(RECIPIENT_ROLES, "direct")}
+    )
+
+    @field_validator("routing")
+    @classmethod
+    def _has_default(cls, routing: dict[str, dict[RecipientRole, Mode]]) -> dict[str, Any]:
+        default = routing.get("default")
+        if default is None:
+            raise ValueError(
+                "routing needs a `default:` entry naming direct or digest for each role"
+            )
+        missing = [r for r in RECIPIENT_ROLES if r not in default]
+        if missing:
+            raise ValueError(
+                f"routing.default must name every role; add {', '.join(missing)} (direct or digest)"
+            )
+        return routing
+
+    def mode(self, kind: str, role: str) -> Mode:
+        """Direct or digest for a role hearing about an obligation of `kind` (e.g. asye.report)."""
+        return self.routing.get(kind, {}).get(role) or self.routing["default"][role]  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing one person is to be told today: a step of an item's reminder policy."""
+
+    id: int
+    recipient_id: int
+    obligation_id: int
+    due: date
+    mode: Mode
+    escalation: bool
+
+
+def fold_for_cap(
+    notices: list[Notice], *, cap: int, already_direct: int = 0
+) -> tuple[list[Notice], list[Notice]]:
+    """Split one recipient's notices for a day into (direct mails, digest lines).
+
+    Digest-routed notices always go to the digest. Of the direct ones, the most urgent (the
+    earliest due; escalations first on the same date) go direct while the day's cap allows,
+    counting mails already sent to this person today; the rest are folded into the digest, so
+    hundreds of items due together still make at most `cap` + 1 mails.
+    """
+    direct = sorted(
+        (n for n in notices if n.mode == "direct"),
+        key=lambda n: (n.due, not n.escalation, n.obligation_id, n.id),
+    )
+    sent = direct[: max(cap - already_direct, 0)]
+    chosen = {n.id for n in sent}
+    folded = [n for n in notices if n.id not in chosen]
+    return sent, sorted(folded, key=lambda n: (n.due, n.obligation_id, n.id))

@@ -23,7 +23,9 @@ REQUIRED_COLUMNS = (
     "district",
     "status",
 )
-OPTIONAL_COLUMNS = ("assessor_id",)
+OPTIONAL_COLUMNS = ("assessor_id", "supervisor_id")
+# Columns naming another worker: line manager, ASYE assessor, practice supervisor.
+LINK_COLUMNS = ("manager_id", "assessor_id", "supervisor_id")
 STATUSES = ("active", "leave", "left")
 PERSONAL_COLUMNS = ("name", "email")  # never echoed back in errors
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -64,6 +66,7 @@ class RosterRow:
     team: str
     manager_id: str | None
     assessor_id: str | None
+    supervisor_id: str | None
     start_date: date
     district: str
     status: str
@@ -168,6 +171,7 @@ def parse_roster(
                     team=values["team"],
                     manager_id=values.get("manager_id") or None,
                     assessor_id=values.get("assessor_id") or None,
+                    supervisor_id=values.get("supervisor_id") or None,
                     start_date=start,
                     district=values.get("district", ""),
                     status=status,
@@ -176,7 +180,8 @@ def parse_roster(
 
     ids = set(first_seen) | known_ids
     for r in parsed:
-        for column, ref in (("manager_id", r.manager_id), ("assessor_id", r.assessor_id)):
+        for column in LINK_COLUMNS:
+            ref = getattr(r, column)
             if ref is None:
                 continue
             if ref == r.external_id:

@@ -268,6 +268,51 @@ def asye_leave(
     out.print(f"leave recorded; {len(moved)} milestone(s) moved")
 
 
+@asye_app.command("meeting")
+def asye_meeting(
+    worker: str,
+    milestone: str = typer.Option(..., help="the milestone the meeting is for, e.g. review_3"),
+    at: str = typer.Option(None, help="local time in the organisation's zone: 'YYYY-MM-DD HH:MM'"),
+    minutes: int = typer.Option(60, help="how long, in minutes"),
+    where: str = typer.Option("", help="the place, e.g. 'Room 2, Civic Centre'"),
+    cancel: bool = typer.Option(False, "--cancel", help="cancel the booked meeting"),
+    by: str = typer.Option(..., help="the booker's id (assessor or manager)"),
+) -> None:
+    """Book, move or cancel a review meeting; the NQSW and assessor get a calendar invite."""
+    from definitions.meetings import MeetingTimeError, local_meeting_time
+    from tasks.asye import book_meeting
+
+    if cancel == (at is not None):
+        _fail("give either --at 'YYYY-MM-DD HH:MM' to book or move the meeting, or --cancel")
+    ctx = _context()
+    starts = None
+    if at is not None:
+        try:
+            starts = local_meeting_time(at, ctx.organisation.profile.calendar.timezone)
+        except MeetingTimeError as exc:
+            _fail(f"--at: {exc}")
+    sender = ctx.settings.sender_address or ctx.organisation.profile.sender_address
+    result = _decide(
+        book_meeting,
+        worker=worker,
+        milestone=milestone,
+        starts=starts,
+        minutes=minutes,
+        location=where,
+        actor=by,
+        sender_address=sender,
+    )
+    when = f"{result.starts:%A %d %B %Y %H:%M %Z}"
+    if result.change == "unchanged":
+        out.print(f"{milestone} meeting for {worker} is already booked for {when}; nothing sent")
+        return
+    out.print(
+        f"{milestone} meeting for {worker} {result.change} ({when}, version {result.sequence}); "
+        f"{result.invites_queued} invite(s) queued: they go out with the next daily run, or "
+        "now with `ladder mail send`"
+    )
+
+
 def _date(value: str | None, option: str) -> Any:
     if value is None:
         return None
@@ -342,67 +387,63 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
 
 @mail_app.command("preview")
 def mail_preview(
-    kind: str = typer.Argument("reminder", help="the message kind (reminder)"),
-    step: str = typer.Option("before_14", help="a step of the ASYE reminder policy"),
-    role: str = typer.Option("worker", help="worker, assessor, manager or workforce_lead"),
+    kind: str = typer.Argument("reminder", help="reminder, digest, invite or cancellation"),
+    step: str = typer.Option("before_14", help="for a reminder: a step of its policy"),
+    role: str = typer.Option(
+        "worker", help="worker, assessor, supervisor, manager or workforce_lead"
+    ),
     html: Path = typer.Option(None, help="also write the HTML part to this file"),
+    eml: Path = typer.Option(None, help="also write the whole message (.eml) to this file"),
 ) -> None:
-    """Render a message with sample people, exactly as the daily flow would queue it."""
-    from datetime import timedelta
-
-    from definitions.clock import DateWindow
-    from definitions.reminders import send_date
+    """Render a message with sample people, exactly as Ladder would queue it."""
     from definitions.settings import load_configured_organisation
-    from storage.obligations import DueItem, Person
-    from tasks.reminders import reminder_rows
+    from flows.preview import PreviewError, preview
 
-    if kind != "reminder":
-        _fail(f"no message kind '{kind}'; kinds: reminder")
     organisation = load_configured_organisation(_settings())
-    calendar = organisation.working_calendar()
-    policy = organisation.policy(organisation.asye.reminder_policy)
-    chosen = next((s for s in policy.steps if s.key == step), None)
-    if chosen is None:
-        _fail(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
-    rule = organisation.asye.milestones[0]
-    due = calendar.previous_working_day(calendar.today() + timedelta(days=21))
-    sent_on = send_date(due, chosen, calendar)
-    item = DueItem(
-        obligation_id=0,
-        kind=f"asye.{rule.kind}",
-        milestone=rule.key,
-        title=rule.title,
-        due_date=due,
-        reminder_policy=organisation.asye.reminder_policy,
-        responsible_role=rule.responsible,
-        rule="(the rule that produced the date)",
-        subject=Person(1, "W0001", "Sam Sample", "sam.sample@example.org"),
-        manager=Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org"),
-        assessor=Person(3, "W0003", "Alex Assessor", "alex.assessor@example.org"),
-    )
-    leads = [Person(4, "W0004", "Lee Lead", "lee.lead@example.org")]
-    rows = reminder_rows(
-        [item],
-        organisation,
-        DateWindow(sent_on, sent_on),
-        sent_on,
-        leads,
-        organisation.profile.sender_address,
-    )
-    rows = [r for r in rows if r["step"] == step]
-    row = next((r for r in rows if r["recipient_role"] == role), None)
-    if row is None:
-        roles = ", ".join(sorted({r["recipient_role"] for r in rows}))
-        _fail(f"step {step} goes to {roles}, not to {role}")
+    try:
+        shown = preview(
+            organisation,
+            kind,
+            step=step,
+            role=role,
+            today=organisation.working_calendar().today(),
+        )
+    except PreviewError as exc:
+        _fail(str(exc))
     out.print(
-        f"Subject: {row['subject']}\nTo: {row['to_address']}  (sent {sent_on})\n",
+        f"Subject: {shown.subject}\nTo: {shown.to_address}  (sent {shown.sent_on})\n",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
-    out.print(row["body_text"], highlight=False, markup=False)
+    out.print(shown.text, highlight=False, markup=False, soft_wrap=True)
+    if shown.ics:
+        ics = shown.ics.replace("\r\n", "\n")
+        out.print(f"Attached invite.ics:\n{ics}", highlight=False, markup=False, soft_wrap=True)
     if html:
-        html.write_text(row["body_html"], encoding="utf-8")
-        out.print(f"HTML part written to {html}")
+        html.write_text(shown.html, encoding="utf-8")
+    if eml:
+        eml.write_bytes(bytes(shown.email(organisation)))
+
+
+@mail_app.command("send")
+def mail_send() -> None:
+    """Deliver what is queued now (the daily flow does this too); nothing is sent twice."""
+    from notifications.transport import DeliveryError
+    from tasks.delivery import MailServerUnavailable, deliver_queued
+    from tasks.runtime import current_runtime
+
+    _context()  # settings, programme files and schema, with clear errors
+    try:
+        report = deliver_queued(current_runtime())
+    except (DeliveryError, MailServerUnavailable) as exc:
+        _fail(f"nothing more was sent: {exc}; the messages stay queued for the next run")
+    out.print(
+        f"sent {report.sent}; {report.failed_permanently} failed permanently, "
+        f"{report.deferred} deferred"
+    )
+    for line in report.errors[:20]:
+        out.print(f"  {line}", highlight=False, markup=False)
 
 
 @mail_app.command("status")

@@ -9,6 +9,7 @@ from prefect import flow, unmapped
 from prefect.runtime import flow_run
 
 from tasks.asye import enrol_nqsws
+from tasks.compose import compose_messages, plan_compose
 from tasks.delivery import deliver_outbox
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 from tasks.reporting import publish_summary
@@ -28,17 +29,32 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
     as_of = as_of or runtime.calendar.today()
     enrolled = enrol_nqsws(as_of)
     start, end, chunks = plan_sweep(as_of)
-    queued = 0
+    noticed = 0
     if chunks:
         futures = queue_reminders.map(chunks, unmapped(start), unmapped(end), unmapped(as_of))
-        queued = sum(futures.result())
-    close_window(as_of, start, end, {"enrolled": enrolled, "queued": queued})
+        noticed = sum(futures.result())
+    # Every chunk has decided its notices; now each person's day becomes their mails.
+    composed = {"queued": 0, "direct": 0, "digests": 0, "folded": 0, "dropped": 0}
+    recipient_chunks = plan_compose(as_of)
+    if recipient_chunks:
+        for part in compose_messages.map(recipient_chunks, unmapped(as_of)).result():
+            composed = {k: composed[k] + part[k] for k in composed}
+    queued = composed["queued"]
+    close_window(as_of, start, end, {"enrolled": enrolled, "noticed": noticed, **composed})
     delivery = deliver_outbox.with_options(
         retries=runtime.settings.delivery_retries,
         retry_delay_seconds=runtime.settings.delivery_retry_delay_seconds,
     )(return_state=True)
     delivered = await delivery.aresult() if delivery.is_completed() else {}
-    counts = {"as_of": as_of.isoformat(), "enrolled": enrolled, "queued": queued, **delivered}
+    counts = {
+        "as_of": as_of.isoformat(),
+        "enrolled": enrolled,
+        "noticed": noticed,
+        "queued": queued,
+        "digests": composed["digests"],
+        "folded": composed["folded"],
+        **delivered,
+    }
     await publish_summary(as_of, (start, end), counts)
     if not delivery.is_completed():
         await delivery.aresult()  # fail the run with the delivery error, after the summary

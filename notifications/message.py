@@ -33,7 +33,11 @@ def build_email(
     text: str,
     html: str,
     message_id: str,
+    ics: str | None = None,
 ) -> EmailMessage:
+    """A multipart/alternative of text and HTML. With an invite, the calendar part joins the
+    alternatives (text/calendar; method=REQUEST or CANCEL, which Outlook and Gmail act on) and
+    the same invite is attached as invite.ics for clients that only show attachments."""
     # Python folds a long Subject onto a continuation line right after "Subject:", which some
     # clients show with a leading space; subjects are capped at 250 characters, so don't fold.
     msg = EmailMessage(policy=_NO_FOLDING)
@@ -45,4 +49,17 @@ def build_email(
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    if ics:
+        method = _ics_method(ics)
+        msg.add_alternative(ics, subtype="calendar", params={"method": method})
+        msg.add_attachment(
+            ics.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+        )
     return msg
+
+
+def _ics_method(ics: str) -> str:
+    for line in ics.splitlines():
+        if line.upper().startswith("METHOD:"):
+            return line.partition(":")[2].strip().upper()
+    raise ValueError("an invite must say its METHOD (REQUEST or CANCEL)")

@@ -84,6 +84,7 @@ class Worker(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     start_date: Mapped[date] = mapped_column(Date)
     district: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")
@@ -177,6 +178,9 @@ class OutboxMessage(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     send_on: Mapped[date] = mapped_column(Date)
+    # direct (one item), digest (a person's day of items) or invite (a meeting, with .ics)
+    channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
+    ics: Mapped[str | None] = mapped_column(Text)  # the iCalendar invite an invite carries
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -187,6 +191,45 @@ class OutboxMessage(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))  # which run holds the lease
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notice(Base):
+    """One step of an item's reminder policy for one person, decided by a sweep; the compose
+    step then turns a person's notices for the day into direct mails and at most one digest."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status_recipient", "status", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    recipient_role: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(64))
+    escalation: Mapped[bool] = mapped_column(default=False)
+    mode: Mapped[str] = mapped_column(String(16))  # direct or digest, from the routing policy
+    due_date: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date)  # the sweep's as_of
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, composed, dropped
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Meeting(Base):
+    """A booked meeting for an obligation (an ASYE review): invites carry it as .ics."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # RFC 5545: bumped on each change
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked, cancelled
+    booked_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class SweepRun(Base):

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from definitions.items import DueItem, Person
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import Enrolment, Obligation, Worker
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    external_id: str
-    name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class DueItem:
-    """An open obligation with the people a reminder may go to, read in one query."""
-
-    obligation_id: int
-    kind: str
-    milestone: str
-    title: str
-    due_date: date
-    reminder_policy: str
-    responsible_role: str
-    rule: str
-    subject: Person
-    manager: Person | None
-    assessor: Person | None
 
 
 def insert_obligations(session: Session, *, rows: list[dict[str, Any]]) -> int:
@@ -60,9 +36,30 @@ def open_due_items(
     session: Session, *, due_from: date, due_to: date, id_range: tuple[int, int]
 ) -> list[DueItem]:
     """Open obligations due in the range, within an id chunk, with their people."""
-    subject, manager, assessor = aliased(Worker), aliased(Worker), aliased(Worker)
+    return _due_items(
+        session,
+        Obligation.due_date.between(due_from, due_to),
+        Obligation.id.between(*id_range),
+    )
+
+
+def open_items_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, DueItem]:
+    """The open obligations among `ids` (of workers still here), with their people."""
+    wanted = sorted(set(ids))
+    found: dict[int, DueItem] = {}
+    for start in range(0, len(wanted), IN_LIST_SIZE):
+        part = wanted[start : start + IN_LIST_SIZE]
+        found.update((i.obligation_id, i) for i in _due_items(session, Obligation.id.in_(part)))
+    return found
+
+
+IN_LIST_SIZE = 5000  # ids per IN (...) list: well inside SQLite's and psycopg's limits
+
+
+def _due_items(session: Session, *where: Any) -> list[DueItem]:
+    subject, manager, assessor, supervisor = (aliased(Worker) for _ in range(4))
     stmt = (
-        select(Obligation, subject, manager, assessor)
+        select(Obligation, subject, manager, assessor, supervisor)
         .join(subject, Obligation.subject_id == subject.id)
         .outerjoin(manager, subject.manager_id == manager.id)
         .outerjoin(Enrolment, Obligation.enrolment_id == Enrolment.id)
@@ -71,12 +68,8 @@ def open_due_items(
             func.coalesce(Enrolment.assessor_id, subject.assessor_id, subject.manager_id)
             == assessor.id,
         )
-        .where(
-            Obligation.status == "open",
-            Obligation.due_date.between(due_from, due_to),
-            Obligation.id.between(*id_range),
-            subject.status != "left",
-        )
+        .outerjoin(supervisor, subject.supervisor_id == supervisor.id)
+        .where(Obligation.status == "open", subject.status != "left", *where)
         .order_by(Obligation.id)
     )
     return [
@@ -92,8 +85,9 @@ def open_due_items(
             _person(s),
             _person(m),
             _person(a),
+            _person(v),
         )
-        for o, s, m, a in session.execute(stmt).all()
+        for o, s, m, a, v in session.execute(stmt).all()
     ]
 
 
@@ -146,3 +140,17 @@ def overdue_by_kind(session: Session, *, as_of: date) -> dict[str, int]:
         .group_by(Obligation.milestone)
     )
     return dict(session.execute(stmt).all())
+
+
+def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:
+    """Workers still here, by id (someone who has left is told nothing more)."""
+    wanted = sorted(set(ids))
+    found: dict[int, Person] = {}
+    for start in range(0, len(wanted), IN_LIST_SIZE):
+        stmt = select(Worker).where(
+            Worker.id.in_(wanted[start : start + IN_LIST_SIZE]), Worker.status != "left"
+        )
+        found.update(
+            (w.id, Person(w.id, w.external_id, w.name, w.email)) for w in session.scalars(stmt)
+        )
+    return found

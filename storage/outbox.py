@@ -22,6 +22,7 @@ class QueuedMessage:
     body_text: str
     body_html: str
     attempts: int
+    ics: str | None = None
 
 
 def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
@@ -68,6 +69,7 @@ def claim_batch(
                 OutboxMessage.body_text,
                 OutboxMessage.body_html,
                 OutboxMessage.attempts,
+                OutboxMessage.ics,
             )
             .execution_options(synchronize_session=False)
         ).all()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from definitions.roster import RosterRow
+from definitions.roster import LINK_COLUMNS, RosterRow
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import Service, Team, Worker
 
@@ -47,8 +47,7 @@ def upsert_workers(
                 Worker.external_id,
                 Worker.service_id,
                 Worker.team_id,
-                Worker.manager_id,
-                Worker.assessor_id,
+                *(getattr(Worker, c) for c in LINK_COLUMNS),
                 *(getattr(Worker, f) for f in fields),
             )
         )
@@ -68,21 +67,17 @@ def upsert_workers(
     if changed_rows:
         session.execute(update(Worker), changed_rows)
 
-    # Second pass: managers and assessors refer to workers that now all exist.
+    # Second pass: managers, assessors and supervisors refer to workers that now all exist.
     ids = dict(session.execute(select(Worker.external_id, Worker.id)).all())
     changed_ids = {row["id"] for row in changed_rows}
     links = []
     for e in entries:
-        link = {
-            "id": ids[e.external_id],
-            "manager_id": ids[e.manager_id] if e.manager_id else None,
-            "assessor_id": ids[e.assessor_id] if e.assessor_id else None,
-        }
+        link: dict[str, int | None] = {"id": ids[e.external_id]}
+        for column in LINK_COLUMNS:
+            ref = getattr(e, column)
+            link[column] = ids[ref] if ref else None
         current = existing.get(e.external_id)
-        if current is None or (current.manager_id, current.assessor_id) != (
-            link["manager_id"],
-            link["assessor_id"],
-        ):
+        if current is None or any(getattr(current, c) != link[c] for c in LINK_COLUMNS):
             links.append(link)
             if current is not None and link["id"] not in changed_ids:
                 changed_ids.add(link["id"])

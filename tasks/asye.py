@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -12,7 +14,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from definitions.asye import Leave, Milestone, asye_milestones
+from definitions.items import Person
+from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
+from notifications.render import one_line
 from storage.enrolments import (
     add_enrolments,
     add_leave,
@@ -22,15 +27,19 @@ from storage.enrolments import (
     unenrolled,
 )
 from storage.history import record_event, record_events
-from storage.models import Enrolment, Worker
+from storage.meetings import meeting_of
+from storage.models import Enrolment, Meeting, Worker
 from storage.obligations import (
     close_obligation,
     insert_obligations,
     obligation_by_source,
     obligations_of,
+    open_items_by_id,
     reschedule_open,
 )
+from storage.outbox import enqueue
 from storage.roster import worker_by_external_id
+from tasks.compose import invite_rows
 from tasks.runtime import current_runtime
 
 PROGRAMME = "asye"
@@ -80,7 +89,7 @@ def enrol_eligible(
     enrolments = add_enrolments(session, programme=PROGRAMME, candidates=candidates)
     calendar = organisation.working_calendar()
     rows = [
-        _obligation_row(enrolments[c.worker_id], c.worker_id, m, programme.reminder_policy)
+        _obligation_row(enrolments[c.worker_id], c.worker_id, m, programme.policy_for(m.key))
         for c in candidates
         for m in asye_milestones(c.start_date, programme, calendar)
     ]
@@ -334,3 +343,143 @@ def record_leave(
         },
     )
     return moved
+
+
+@dataclass(frozen=True)
+class BookedMeeting:
+    meeting_id: int
+    worker: str
+    milestone: str
+    starts: datetime
+    sequence: int
+    change: str  # booked, moved, cancelled, unchanged
+    invites_queued: int
+
+
+def book_meeting(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    milestone: str,
+    starts: datetime | None,
+    minutes: int,
+    location: str,
+    actor: str,
+    today: date,
+    sender_address: str,
+    now: datetime | None = None,
+) -> BookedMeeting:
+    """Book, move or (with `starts` None) cancel the meeting for a worker's ASYE milestone,
+    and queue a calendar invite (or cancellation) to the worker and their assessor.
+
+    Booking the same time and place again changes nothing and sends nothing; a change keeps
+    the meeting's UID and raises its SEQUENCE, so calendars update the one event."""
+    subject = _resolve(session, worker, "worker")
+    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
+    if enrolment is None:
+        raise DecisionError(_not_enrolled(organisation, subject))
+    try:
+        rule = organisation.asye.milestone(milestone)
+    except KeyError as exc:
+        raise DecisionError(str(exc.args[0])) from None
+    _check_recorder(session, actor, subject, enrolment)
+    obligation = obligation_by_source(session, _source(enrolment.id, milestone))
+    if obligation is None or obligation.status != "open":
+        raise DecisionError(
+            f"the {rule.title} for {worker} is already recorded; there is nothing to meet about"
+        )
+    if not 15 <= minutes <= 480:
+        raise DecisionError(f"a meeting of {minutes} minutes? give 15 to 480 minutes")
+    location = one_line(location)
+    if starts is not None and not location:
+        raise DecisionError("say where the meeting is (--where), e.g. 'Room 2, Civic Centre'")
+    if starts is not None and starts.date() < today:
+        raise DecisionError(f"{starts:%Y-%m-%d %H:%M} has passed; book a time from today on")
+    existing = meeting_of(session, obligation.id)
+    if starts is None:
+        if existing is None or existing.status == "cancelled":
+            raise DecisionError(f"no meeting is booked for the {rule.title} of {worker}")
+        change = "cancelled"
+    elif existing is None:
+        change = "booked"
+    elif (
+        existing.status == "booked"
+        and (existing.starts_at == starts and existing.minutes == minutes)
+        and existing.location == location
+    ):
+        zone = starts.tzinfo
+        return BookedMeeting(
+            existing.id,
+            worker,
+            milestone,
+            existing.starts_at.astimezone(zone),
+            existing.sequence,
+            "unchanged",
+            0,
+        )
+    else:
+        change = "moved" if existing.status == "booked" else "booked"
+    domain = sender_address.rpartition("@")[2] or "ladder.invalid"
+    if existing is None:
+        assert starts is not None
+        meeting = Meeting(
+            uid=f"{uuid.uuid4()}@{domain}",
+            obligation_id=obligation.id,
+            starts_at=starts,
+            minutes=minutes,
+            location=location,
+            sequence=0,
+            status="booked",
+            booked_by=actor,
+        )
+        session.add(meeting)
+    else:
+        meeting = existing
+        meeting.sequence += 1
+        meeting.booked_by = actor
+        if starts is None:
+            meeting.status = "cancelled"
+        else:
+            meeting.starts_at, meeting.minutes, meeting.location = starts, minutes, location
+            meeting.status = "booked"
+    session.flush()
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    view = MeetingView(meeting.starts_at.astimezone(zone), meeting.minutes, meeting.location)
+    record_event(
+        session,
+        kind=f"asye.meeting_{change}",
+        actor=actor,
+        occurred_on=today,
+        subject_id=subject.id,
+        obligation_id=obligation.id,
+        payload={
+            "milestone": milestone,
+            "meeting_id": meeting.id,
+            "starts": view.starts.isoformat(),
+            "minutes": meeting.minutes,
+            "sequence": meeting.sequence,
+        },
+    )
+    item = open_items_by_id(session, ids=[obligation.id])[obligation.id]
+    organiser = worker_by_external_id(session, actor)
+    rows = invite_rows(
+        item,
+        meeting_id=meeting.id,
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        meeting=view,
+        cancelled=change == "cancelled",
+        rescheduled=change == "moved",
+        organiser=None
+        if organiser is None
+        else Person(organiser.id, organiser.external_id, organiser.name, organiser.email),
+        organisation=organisation,
+        sender_address=sender_address,
+        as_of=today,
+        stamp=now or datetime.now(UTC),
+    )
+    queued = enqueue(session, rows=rows)
+    return BookedMeeting(
+        meeting.id, worker, milestone, view.starts, meeting.sequence, change, queued
+    )

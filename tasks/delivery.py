@@ -110,6 +110,7 @@ def _deliver_one(
             text=queued.body_text,
             html=queued.body_html,
             message_id=queued.message_id,
+            ics=queued.ics,
         )
         transport.send(email)
     except DeliveryError as exc:

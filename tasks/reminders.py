@@ -10,12 +10,11 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
 from definitions.clock import DateWindow, sweep_window
+from definitions.items import DueItem, Person
 from definitions.organisation import Organisation
 from definitions.reminders import ScheduledStep, steps_due
-from notifications.message import message_id_for
-from notifications.render import days_phrase, render
-from storage.obligations import DueItem, Person, open_due_items, open_id_chunks, people_with_role
-from storage.outbox import enqueue
+from storage.notices import insert_notices
+from storage.obligations import open_due_items, open_id_chunks, people_with_role
 from storage.sweeps import last_swept, record_sweep
 from tasks.runtime import current_runtime
 
@@ -69,6 +68,7 @@ def _recipients(
     by_role: dict[str, list[Person]] = {
         "worker": [item.subject],
         "assessor": [item.assessor] if item.assessor else [],
+        "supervisor": [item.supervisor] if item.supervisor else [],
         "manager": [item.manager] if item.manager else [],
         "workforce_lead": leads,
     }
@@ -82,83 +82,58 @@ def _recipients(
     return chosen
 
 
-def _next_steps(role: str, item: DueItem, overdue: bool) -> list[str]:
-    assessor = item.assessor.name if item.assessor else "your manager"
-    record = (
-        f"record it in Ladder (workforce team: `ladder asye review {item.subject.external_id}"
-        f" --milestone {item.milestone} --outcome ... --by YOUR-ID`)"
-    )
-    if role == "worker":
-        return [
-            f"agree the meeting with your assessor, {assessor}, if it is not booked yet",
-            "bring your evidence and critical reflection to the meeting",
-        ]
-    if role == "assessor":
-        return ["meet the NQSW and complete the review against the PCF domains", record]
-    return [
-        f"check with {assessor} why it is {'late' if overdue else 'not done yet'}",
-        "record the outcome, or record leave if the NQSW has been away",
-        record,
-    ]
+def notice_key(item: DueItem, step: str, person_id: int) -> str:
+    # The due date is part of the key: when leave moves a milestone, its steps go out again
+    # for the new date (and never twice for the same date).
+    return f"obligation:{item.obligation_id}:{item.due_date}:{step}:{person_id}"
 
 
-def reminder_rows(
+def notice_rows(
     items: list[DueItem],
     organisation: Organisation,
     window: DateWindow,
     as_of: date,
     leads: list[Person],
-    sender_address: str,
 ) -> list[dict[str, Any]]:
+    """Who is to be told what today: one row per (item, step, person), routed direct or to
+    the person's digest by the organisation's delivery policy. Nothing is rendered here."""
     rows = []
     calendar = organisation.working_calendar()
+    delivery = organisation.delivery
     for item in items:
         policy = organisation.policy(item.reminder_policy)
         for scheduled in steps_due(item.due_date, policy, window, calendar):
             for role, person in _recipients(scheduled, item, leads):
-                # The due date is part of the key: when leave moves a milestone, its steps
-                # go out again for the new date (and never twice for the same date).
-                dedup_key = (
-                    f"obligation:{item.obligation_id}:{item.due_date}:{scheduled.step.key}"
-                    f":{person.id}"
-                )
-                overdue = item.due_date < as_of
-                message = render(
-                    "reminder",
-                    {
-                        "org_name": organisation.name,
-                        "recipient_name": person.name,
-                        "recipient_role": role,
-                        "subject_name": item.subject.name,
-                        "subject_id": item.subject.external_id,
-                        "title": item.title,
-                        "due": item.due_date,
-                        "when": days_phrase(item.due_date, as_of),
-                        "overdue": overdue,
-                        "escalation": scheduled.step.escalation,
-                        "next_steps": _next_steps(role, item, overdue),
-                        "rule": item.rule,
-                    },
-                )
                 rows.append(
                     dict(
-                        dedup_key=dedup_key,
-                        message_id=message_id_for(dedup_key, sender_address),
-                        kind=item.milestone,
-                        step=scheduled.step.key,
+                        dedup_key=notice_key(item, scheduled.step.key, person.id),
                         obligation_id=item.obligation_id,
                         recipient_id=person.id,
                         recipient_role=role,
-                        to_address=person.email,
-                        subject=message.subject,
-                        body_text=message.text,
-                        body_html=message.html,
-                        send_on=as_of,
-                        status="queued",
-                        attempts=0,
+                        step=scheduled.step.key,
+                        escalation=scheduled.step.escalation,
+                        mode=delivery.mode(item.kind, role),
+                        due_date=item.due_date,
+                        day=as_of,
+                        status="pending",
                     )
                 )
     return rows
+
+
+def decide_notices(
+    session: Session,
+    organisation: Organisation,
+    window: DateWindow,
+    as_of: date,
+    chunk: tuple[int, int],
+) -> tuple[int, int]:
+    """One chunk's notices, in the caller's transaction: (due items read, notices added)."""
+    due_from, due_to = due_range(organisation, window)
+    items = open_due_items(session, due_from=due_from, due_to=due_to, id_range=chunk)
+    leads = people_with_role(session, role="workforce_lead")
+    rows = notice_rows(items, organisation, window, as_of, leads)
+    return len(items), insert_notices(session, rows=rows)
 
 
 @task(
@@ -171,22 +146,17 @@ def reminder_rows(
 def queue_reminders(
     chunk: tuple[int, int], window_start: date, window_end: date, as_of: date
 ) -> int:
-    """Queue this chunk's reminders; a dedup key already in the outbox is never queued again."""
+    """Decide this chunk's notices; a (item, due date, step, person) already decided is never
+    decided again. The compose step turns them into mails."""
     runtime = current_runtime()
     window = DateWindow(window_start, window_end)
-    due_from, due_to = due_range(runtime.organisation, window)
     with Session(runtime.engine) as session, session.begin():
-        items = open_due_items(session, due_from=due_from, due_to=due_to, id_range=chunk)
-        leads = people_with_role(session, role="workforce_lead")
-        rows = reminder_rows(
-            items, runtime.organisation, window, as_of, leads, runtime.sender_address
-        )
-        queued = enqueue(session, rows=rows)
+        items, queued = decide_notices(session, runtime.organisation, window, as_of, chunk)
     get_run_logger().info(
-        "obligations %d..%d: %d due item(s), %d new message(s) queued",
+        "obligations %d..%d: %d due item(s), %d new notice(s)",
         chunk[0],
         chunk[1],
-        len(items),
+        items,
         queued,
     )
     return queued

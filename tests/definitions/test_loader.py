@@ -58,9 +58,17 @@ def test_sample_organisation_loads() -> None:
     assert [s.key for s in org.policy("asye_milestone").steps] == [
         "before_14",
         "before_3",
+        "due",
         "overdue_1",
         "overdue_14",
     ]
+    assert org.asye.policy_for("review_3") == "asye_milestone"
+    assert org.asye.policy_for("assessor_report") == "asye_report"
+    assert org.delivery.daily_cap == 3
+    assert org.delivery.mode("asye.review", "worker") == "direct"
+    assert org.delivery.mode("asye.review", "manager") == "digest"
+    assert org.delivery.mode("asye.report", "assessor") == "direct"
+    assert org.delivery.mode("asye.review", "assessor") == "digest"
     assert org.working_calendar() == WorkingCalendar("Europe/London", "GB", "ENG", ())
     assert org.profile.max_catch_up_days == 31
 
@@ -93,10 +101,10 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
         ),
         pytest.param(
             "reminders.yaml",
-            "to: [manager]",
-            "to: [manager]]",
+            "to: [worker, manager]",
+            "to: [worker, manager]]",
             "",
-            15,
+            38,
             ["not valid YAML"],
             id="YAML syntax error: stray bracket",
         ),
@@ -203,8 +211,8 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "reminders.yaml",
             "offset_days: 14",
             "offset_days: 400",
-            "policies.asye_milestone.steps[3].offset_days",
-            18,
+            "policies.asye_milestone.steps[4].offset_days",
+            44,
             ["less than or equal to 365", "got 400", "allowed range"],
             id="offset out of range",
         ),
@@ -212,8 +220,8 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "reminders.yaml",
             "to: [workforce_lead]",
             "to: [workforce_leed]",
-            "policies.asye_milestone.steps[3].to[0]",
-            19,
+            "policies.asye_milestone.steps[4].to[0]",
+            45,
             ["got 'workforce_leed'"],
             id="unknown recipient role",
         ),

@@ -1,9 +1,10 @@
 """Reminder schedules and which steps a sweep sends.
 
-The sample policy `asye_milestone` (definitions/sample/reminders.yaml): before_14 (-14 days,
-worker + assessor), before_3 (-3, worker + assessor), overdue_1 (+1, manager, escalation),
-overdue_14 (+14, workforce_lead, escalation). Due date used below: Thursday 30 April 2026, so
-before_14 is Thu 16 Apr, before_3 Mon 27 Apr, overdue_1 Fri 1 May, overdue_14 Thu 14 May.
+The policy below (the first sample policy, kept here so these tests do not move when the
+sample is edited): before_14 (-14 days, worker + assessor), before_3 (-3, worker + assessor),
+overdue_1 (+1, manager, escalation), overdue_14 (+14, workforce_lead, escalation). Due date
+used below: Thursday 30 April 2026, so before_14 is Thu 16 Apr, before_3 Mon 27 Apr,
+overdue_1 Fri 1 May, overdue_14 Thu 14 May.
 """
 
 from __future__ import annotations
@@ -21,7 +22,43 @@ DUE = date(2026, 4, 30)
 
 @pytest.fixture(scope="module")
 def policy() -> ReminderPolicy:
-    return load_organisation().policy("asye_milestone")
+    return ReminderPolicy.model_validate(
+        {
+            "title": "ASYE milestone reminders",
+            "steps": [
+                {"key": "before_14", "offset_days": -14, "to": ["worker", "assessor"]},
+                {"key": "before_3", "offset_days": -3, "to": ["worker", "assessor"]},
+                {"key": "overdue_1", "offset_days": 1, "to": ["manager"], "escalation": True},
+                {
+                    "key": "overdue_14",
+                    "offset_days": 14,
+                    "to": ["workforce_lead"],
+                    "escalation": True,
+                },
+            ],
+        }
+    )
+
+
+def test_the_sample_ladder_tells_the_worker_then_worker_and_manager_then_escalates() -> None:
+    """The escalation ladder the sample ships (reminders.yaml): before due to the worker, on
+    the due date to worker and manager, overdue to the manager and then the workforce lead."""
+    sample = load_organisation().policy("asye_milestone")
+    assert sent(reminder_schedule(DUE, sample)) == [
+        ("before_14", date(2026, 4, 16), ("worker", "assessor")),
+        ("before_3", date(2026, 4, 27), ("worker", "assessor", "supervisor")),
+        ("due", date(2026, 4, 30), ("worker", "manager")),
+        ("overdue_1", date(2026, 5, 1), ("manager",)),
+        ("overdue_14", date(2026, 5, 14), ("workforce_lead",)),
+    ]
+    report = load_organisation().policy("asye_report")
+    assert [(s.step.key, s.roles) for s in reminder_schedule(DUE, report)] == [
+        ("before_21", ("assessor",)),
+        ("before_7", ("assessor",)),
+        ("due", ("assessor", "manager")),
+        ("overdue_1", ("manager",)),
+        ("overdue_7", ("manager", "workforce_lead")),
+    ]
 
 
 def sent(steps: list) -> list[tuple[str, date, tuple[str, ...]]]:  # type: ignore[type-arg]

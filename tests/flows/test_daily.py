@@ -22,7 +22,9 @@ pytestmark = pytest.mark.integration
 # A tiny roster with one NQSW so every expected message can be listed by hand.
 # N1 starts Sat 31 Jan 2026: review_3 is due Thu 30 Apr 2026 (31 April does not exist), so
 #   before_14 on Thu 16 Apr -> N1 and assessor A1; before_3 on Mon 27 Apr -> N1, A1;
-#   overdue_1 on Fri 1 May -> manager M1; overdue_14 on Thu 14 May -> workforce lead L1.
+#   due on Thu 30 Apr -> N1 and manager M1; overdue_1 on Fri 1 May -> M1;
+#   overdue_14 on Thu 14 May -> workforce lead L1.
+# The sample routing tells the NQSW directly and everyone else in their daily digest.
 ROSTER = [
     ("L1", "Lee Lead", "lead@example.org", "workforce_lead", "adults", "wd", "", "2015-04-01", ""),
     (
@@ -82,12 +84,13 @@ def test_reminders_reach_the_smtp_server_once(engine, smtp_sink: SmtpSink) -> No
 
     assert run_day(date(2026, 4, 16)).is_completed()
     assert recipients(smtp_sink) == [
-        (
-            "assessor@example.org",
-            "3-month ASYE review for Nia Newly is due by Thursday 30 April 2026",
-        ),
+        ("assessor@example.org", "Your digest for Thursday 16 April 2026: 1 due soon for 1 person"),
         ("nqsw@example.org", "Your 3-month ASYE review is due by Thursday 30 April 2026"),
     ]
+    digest = next(r for r in smtp_sink.received if r.recipients == ["assessor@example.org"])
+    text = digest.message.get_body(("plain",)).get_content()
+    assert "Nia Newly (N1): 3-month ASYE review" in text
+    assert "Due by Thursday 30 April 2026 (in 14 days)" in text
     ids = [str(r.message["Message-ID"]) for r in smtp_sink.received]
     assert len(set(ids)) == 2
     assert {m.message_id for m in outbox(engine)} == set(ids)
@@ -176,11 +179,13 @@ def test_overdue_review_escalates_to_manager_and_stops_once_recorded(
     for day in (date(2026, 4, 30), date(2026, 5, 1)):
         assert run_day(day).is_completed()
     assert recipients(smtp_sink) == [
-        (
-            "manager@example.org",
-            "Overdue: 3-month ASYE review for Nia Newly (was due Thursday 30 April 2026)",
-        ),
+        ("manager@example.org", "Your digest for Friday 1 May 2026: 1 overdue for 1 person"),
+        ("manager@example.org", "Your digest for Thursday 30 April 2026: 1 due today for 1 person"),
+        ("nqsw@example.org", "Due today: Your 3-month ASYE review (Thursday 30 April 2026)"),
     ]
+    overdue = next(r for r in smtp_sink.received if "1 overdue" in str(r.message["Subject"]))
+    text = overdue.message.get_body(("plain",)).get_content()
+    assert "OVERDUE: was due Thursday 30 April 2026 (1 day ago), escalated to you" in text
     with Session(engine) as session, session.begin():
         record_outcome(
             session,
@@ -194,9 +199,9 @@ def test_overdue_review_escalates_to_manager_and_stops_once_recorded(
         )
     # 14 May would escalate to the workforce lead, but the review is recorded by then.
     assert run_day(date(2026, 5, 14)).is_completed()
-    assert len(smtp_sink.received) == 1
+    assert len(smtp_sink.received) == 3
     with Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
 
 
 @pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
@@ -224,14 +229,8 @@ def test_a_milestone_moved_by_leave_is_reminded_again_for_its_new_date(
     assert ("review_3", date(2026, 4, 30), date(2026, 6, 3)) in moved
     assert run_day(date(2026, 5, 31)).is_completed()  # before_3 for the new date
     assert recipients(smtp_sink) == [
-        (
-            "assessor@example.org",
-            "3-month ASYE review for Nia Newly is due by Thursday 30 April 2026",
-        ),
-        (
-            "assessor@example.org",
-            "3-month ASYE review for Nia Newly is due by Wednesday 3 June 2026",
-        ),
+        ("assessor@example.org", "Your digest for Monday 27 April 2026: 1 due soon for 1 person"),
+        ("assessor@example.org", "Your digest for Sunday 31 May 2026: 1 due soon for 1 person"),
         ("nqsw@example.org", "Your 3-month ASYE review is due by Thursday 30 April 2026"),
         ("nqsw@example.org", "Your 3-month ASYE review is due by Wednesday 3 June 2026"),
     ]

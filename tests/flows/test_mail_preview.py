@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from pathlib import Path
 
@@ -35,6 +37,34 @@ def test_preview_of_an_escalation_goes_to_the_manager(cli: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert "Subject: Overdue: 3-month ASYE review for Sam Sample" in result.output
     assert "To: morgan.manager@example.org" in result.output
+    assert "names you in its escalation steps" in result.output
+
+
+def test_preview_of_a_managers_digest_lists_their_people(cli: CliRunner, tmp_path: Path) -> None:
+    eml = tmp_path / "digest.eml"
+    result = cli.invoke(app, ["mail", "preview", "digest", "--role", "manager", "--eml", str(eml)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Subject: Your digest for \w+day \d+ \w+ \d{4}: 2 overdue", result.output)
+    assert "To: morgan.manager@example.org" in result.output
+    assert "New today (3):" in result.output
+    assert "Still open from earlier reminders (1):" in result.output
+    assert "Kiran Shah (W0010): 3-month ASYE review" in result.output
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+@pytest.mark.parametrize(("kind", "method"), [("invite", "REQUEST"), ("cancellation", "CANCEL")])
+def test_preview_of_an_invite_carries_the_calendar_part(
+    cli: CliRunner, tmp_path: Path, kind: str, method: str
+) -> None:
+    eml = tmp_path / "invite.eml"
+    result = cli.invoke(app, ["mail", "preview", kind, "--role", "assessor", "--eml", str(eml)])
+    assert result.exit_code == 0, result.output
+    assert "To: alex.assessor@example.org" in result.output
+    assert f"METHOD:{method}" in result.output
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert calendar.get_param("method") == method
 
 
 @pytest.mark.parametrize(
@@ -42,7 +72,9 @@ def test_preview_of_an_escalation_goes_to_the_manager(cli: CliRunner) -> None:
     [
         (["--step", "before_99"], "no step 'before_99'"),
         (["--step", "overdue_1", "--role", "worker"], "goes to manager, not to worker"),
-        (["digest"], "no message kind 'digest'"),
+        (["letter"], "no message kind 'letter'; kinds: reminder, digest, invite, cancellation"),
+        (["digest", "--role", "chair"], "no role 'chair'"),
+        (["invite", "--role", "manager"], "invites go to the worker and the assessor"),
     ],
 )
 def test_preview_refuses_what_does_not_exist(cli: CliRunner, args: list[str], message: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from bench.sweep import write_roster
 from tasks.asye import enrol_nqsws
+from tasks.compose import compose_messages, plan_compose
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 
 pytestmark = pytest.mark.integration
@@ -38,17 +39,19 @@ def counting_statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyp
         event.remove(engine, "before_cursor_execute", count)
 
 
-def sweep_statements(engine, as_of: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """(statements, messages queued) for one day's sweep, run as the flow's tasks run it."""
+def sweep_statements(engine, as_of: date) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """(statements, notices, mails queued) for one day's sweep, run as the flow's tasks run
+    it: decide the notices, compose each person's day, close the window."""
     from tasks.runtime import current_runtime
 
     runtime_engine = current_runtime().engine
     with counting_statements(runtime_engine) as statements:
         enrol_nqsws.fn(as_of)
         start, end, chunks = plan_sweep.fn(as_of)
-        queued = sum(queue_reminders.fn(chunk, start, end, as_of) for chunk in chunks)
-        close_window.fn(as_of, start, end, {"queued": queued})
-    return len(statements), queued
+        noticed = sum(queue_reminders.fn(chunk, start, end, as_of) for chunk in chunks)
+        mailed = sum(compose_messages.fn(part, as_of)["queued"] for part in plan_compose.fn(as_of))
+        close_window.fn(as_of, start, end, {"noticed": noticed})
+    return len(statements), noticed, mailed
 
 
 @pytest.mark.usefixtures("ladder_env")
@@ -66,7 +69,7 @@ def test_a_sweep_costs_the_same_queries_for_ten_or_three_hundred_nqsws(
         engine, organisation, as_of=date(2026, 3, 1), path=_roster(tmp_path / "small.csv", 10)
     )
     with disable_run_logger():
-        small_statements, small_queued = sweep_statements(engine, date(2026, 3, 19))
+        small_statements, small_noticed, small_mailed = sweep_statements(engine, date(2026, 3, 19))
         # Three hundred more, and a catch-up window of eight days (20..27 March).
         import_roster_file(
             engine,
@@ -74,8 +77,10 @@ def test_a_sweep_costs_the_same_queries_for_ten_or_three_hundred_nqsws(
             as_of=date(2026, 3, 1),
             path=_roster(tmp_path / "large.csv", 300),
         )
-        large_statements, large_queued = sweep_statements(engine, date(2026, 3, 27))
-    assert small_queued == 10  # five NQSWs and their manager, who is also their assessor
-    assert large_queued > small_queued
+        large_statements, large_noticed, large_mailed = sweep_statements(engine, date(2026, 3, 27))
+    # Five NQSWs told directly, and their manager (also their assessor) five times: one digest.
+    assert (small_noticed, small_mailed) == (10, 6)
+    assert large_noticed > small_noticed
+    assert large_mailed < large_noticed  # the managers' notices fold into digests
     assert large_statements == small_statements
-    assert large_statements <= 12
+    assert large_statements <= 24

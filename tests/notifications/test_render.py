@@ -26,7 +26,7 @@ SENDER = "workforce@sample-borough.example"
 
 
 def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> dict[str, Any]:
-    """The context tasks/reminders.py reminder_rows() passes to render('reminder', ...)."""
+    """The context notifications/compose.py reminder() passes to render('reminder', ...)."""
     overdue = as_of > DUE
     recipient = {
         "worker": "Nadia Nowak",
@@ -51,6 +51,7 @@ def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> 
             "review_3 --outcome ... --by YOUR-ID`)",
         ],
         "rule": RULE,
+        "meeting": None,
         **overrides,
     }
 

@@ -1,0 +1,190 @@
+"""`ladder mail preview KIND`: every message kind rendered with sample people, by the same
+functions the daily flow and the booking command use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from definitions.clock import DateWindow
+from definitions.items import DueItem, Person
+from definitions.meetings import MeetingView
+from definitions.organisation import Organisation
+from definitions.reminders import send_date
+from notifications import compose
+from notifications.compose import DigestLine
+from notifications.message import build_email, message_id_for
+from tasks.compose import invite_rows
+from tasks.reminders import notice_rows
+
+SAM = Person(1, "W0001", "Sam Sample", "sam.sample@example.org")
+MORGAN = Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org")
+ALEX = Person(3, "W0003", "Alex Assessor", "alex.assessor@example.org")
+PAT = Person(4, "W0004", "Pat Supervisor", "pat.supervisor@example.org")
+LEE = Person(5, "W0005", "Lee Lead", "lee.lead@example.org")
+PEOPLE = {p.id: p for p in (SAM, MORGAN, ALEX, PAT, LEE)}
+BY_ROLE = {"worker": SAM, "manager": MORGAN, "assessor": ALEX, "supervisor": PAT}
+
+
+class PreviewError(ValueError):
+    """A preview that cannot be made as asked; the message says what can."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str
+    to_address: str
+    sent_on: date
+    text: str
+    html: str
+    ics: str | None
+    message_id: str
+
+    def email(self, organisation: Organisation) -> Any:
+        return build_email(
+            sender_name=organisation.profile.sender_name,
+            sender_address=organisation.profile.sender_address,
+            to_address=self.to_address,
+            subject=self.subject,
+            text=self.text,
+            html=self.html,
+            message_id=self.message_id,
+            ics=self.ics,
+        )
+
+
+def _item(
+    organisation: Organisation, due: date, *, milestone: int = 0, subject: Person = SAM, n: int = 0
+) -> DueItem:
+    rule = organisation.asye.milestones[milestone]
+    return DueItem(
+        obligation_id=n,
+        kind=f"asye.{rule.kind}",
+        milestone=rule.key,
+        title=rule.title,
+        due_date=due,
+        reminder_policy=organisation.asye.policy_for(rule.key),
+        responsible_role=rule.responsible,
+        rule="(the rule that produced the date)",
+        subject=subject,
+        manager=MORGAN,
+        assessor=ALEX,
+        supervisor=PAT,
+    )
+
+
+def preview(organisation: Organisation, kind: str, *, step: str, role: str, today: date) -> Preview:
+    if kind not in compose.KINDS:
+        raise PreviewError(f"no message kind '{kind}'; kinds: {', '.join(compose.KINDS)}")
+    calendar = organisation.working_calendar()
+    due = calendar.previous_working_day(today + timedelta(days=21))
+    sender = organisation.profile.sender_address
+    if kind == "reminder":
+        item = _item(organisation, due)
+        policy = organisation.policy(item.reminder_policy)
+        chosen = next((s for s in policy.steps if s.key == step), None)
+        if chosen is None:
+            raise PreviewError(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
+        sent_on = send_date(due, chosen, calendar)
+        rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, [LEE])
+        rows = [r for r in rows if r["step"] == step]
+        row = next((r for r in rows if r["recipient_role"] == role), None)
+        if row is None:
+            roles = ", ".join(sorted({r["recipient_role"] for r in rows}))
+            raise PreviewError(f"step {step} goes to {roles}, not to {role}")
+        person = PEOPLE[row["recipient_id"]]
+        message = compose.reminder(
+            item,
+            role=role,
+            person=person,
+            escalation=row["escalation"],
+            as_of=sent_on,
+            org_name=organisation.name,
+        )
+        return Preview(
+            message.subject,
+            person.email,
+            sent_on,
+            message.text,
+            message.html,
+            None,
+            message_id_for(row["dedup_key"], sender),
+        )
+    if kind == "digest":
+        readers = {**BY_ROLE, "workforce_lead": LEE}
+        if role not in readers:
+            raise PreviewError(f"no role '{role}'; roles: {', '.join(readers)}")
+        reader, as_role = readers[role], role
+        names = ("Kiran Shah", "Leah Price", "Owen Jenkins", "Rosa Ferreira")
+        others = [
+            Person(10 + i, f"W00{10 + i}", name, f"{name.split()[0].lower()}@example.org")
+            for i, name in enumerate(names)
+        ]
+        if role == "worker":  # a worker's digest holds their own items over the daily cap
+            others = [SAM] * len(names)
+        new = [
+            DigestLine(
+                _item(organisation, today - timedelta(days=1), subject=others[0], n=1),
+                as_role,
+                escalation=True,
+            ),
+            DigestLine(_item(organisation, today, milestone=1, subject=others[1], n=2), as_role),
+            DigestLine(_item(organisation, due, milestone=2, subject=others[2], n=3), as_role),
+        ]
+        earlier = [
+            DigestLine(
+                _item(organisation, today - timedelta(days=6), subject=others[3], n=4), as_role
+            )
+        ]
+        message = compose.digest(
+            person=reader,
+            new=new,
+            earlier=earlier,
+            as_of=today,
+            org_name=organisation.name,
+            folded=2 if as_role == "worker" else 0,
+            cap=organisation.delivery.daily_cap,
+        )
+        return Preview(
+            message.subject,
+            reader.email,
+            today,
+            message.text,
+            message.html,
+            None,
+            message_id_for(f"digest:{reader.id}:{today}", sender),
+        )
+    # invite or cancellation: a 10:00 meeting a week before the review is due
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    day = calendar.previous_working_day(due - timedelta(days=7))
+    meeting = MeetingView(
+        datetime.combine(day, time(10, 0), tzinfo=zone), 60, "Room 2, Civic Centre"
+    )
+    rows = invite_rows(
+        _item(organisation, due),
+        meeting_id=0,
+        uid=f"preview@{sender.rpartition('@')[2]}",
+        sequence=1 if kind == "cancellation" else 0,
+        meeting=meeting,
+        cancelled=kind == "cancellation",
+        rescheduled=False,
+        organiser=ALEX,
+        organisation=organisation,
+        sender_address=sender,
+        as_of=today,
+        stamp=datetime.now(UTC),
+    )
+    row = next((r for r in rows if r["recipient_role"] == role), None)
+    if row is None:
+        raise PreviewError(f"invites go to the worker and the assessor, not to {role}")
+    return Preview(
+        row["subject"],
+        row["to_address"],
+        today,
+        row["body_text"],
+        row["body_html"],
+        row["ics"],
+        row["message_id"],
+    )

@@ -1,0 +1,181 @@
+"""What each message says: reminders about one item, a person's daily digest, meeting invites.
+
+Pure functions from items and people to rendered messages; the tasks read and write the
+database, and `ladder mail preview` calls the same functions with sample people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from definitions.calendar import human_date
+from definitions.items import DueItem, Person
+from definitions.meetings import MeetingView
+from notifications.render import RenderedMessage, days_phrase, render
+
+KINDS = ("reminder", "digest", "invite", "cancellation")
+
+
+def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
+    """What the reader should do about the item, by the role they hear about it in."""
+    overdue = item.due_date < as_of
+    assessor = item.assessor.name if item.assessor else "your manager"
+    record = (
+        f"record it in Ladder (workforce team: `ladder asye review {item.subject.external_id}"
+        f" --milestone {item.milestone} --outcome ... --by YOUR-ID`)"
+    )
+    if role == "worker":
+        return [
+            f"agree the meeting with your assessor, {assessor}, if it is not booked yet",
+            "bring your evidence and critical reflection to the meeting",
+        ]
+    if role == "assessor":
+        if item.kind == "asye.report":
+            return ["write the assessor's report and send it to the moderation panel", record]
+        return ["meet the NQSW and complete the review against the PCF domains", record]
+    if role == "supervisor":
+        return [
+            "use your next supervision session to help the NQSW prepare",
+            f"tell {assessor} if anything is in the way",
+        ]
+    if not overdue and item.due_date > as_of:
+        return [f"make sure {assessor} has it in hand", record]
+    return [
+        f"check with {assessor} why it is {'late' if overdue else 'not done yet'}",
+        "record the outcome, or record leave if the NQSW has been away",
+        record,
+    ]
+
+
+def reminder(
+    item: DueItem,
+    *,
+    role: str,
+    person: Person,
+    escalation: bool,
+    as_of: date,
+    org_name: str,
+    meeting: MeetingView | None = None,
+) -> RenderedMessage:
+    overdue = item.due_date < as_of
+    return render(
+        "reminder",
+        {
+            "org_name": org_name,
+            "recipient_name": person.name,
+            "recipient_role": role,
+            "subject_name": item.subject.name,
+            "subject_id": item.subject.external_id,
+            "title": item.title,
+            "due": item.due_date,
+            "when": days_phrase(item.due_date, as_of),
+            "overdue": overdue,
+            "escalation": escalation,
+            "next_steps": next_steps(role, item, as_of),
+            "rule": item.rule,
+            "meeting": meeting,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One item in a digest, as its reader sees it."""
+
+    item: DueItem
+    role: str  # the reader's role for this item: worker, assessor, supervisor, ...
+    escalation: bool = False
+    meeting: MeetingView | None = None
+
+
+def _line(line: DigestLine, as_of: date) -> dict[str, Any]:
+    item = line.item
+    overdue = item.due_date < as_of
+    if overdue:
+        status = (
+            f"OVERDUE: was due {human_date(item.due_date)} ({days_phrase(item.due_date, as_of)})"
+        )
+    elif item.due_date == as_of:
+        status = f"Due today, {human_date(item.due_date)}"
+    else:
+        status = f"Due by {human_date(item.due_date)} ({days_phrase(item.due_date, as_of)})"
+    return {
+        "own": line.role == "worker",
+        "status": status,
+        "subject_name": item.subject.name,
+        "subject_id": item.subject.external_id,
+        "title": item.title,
+        "due": item.due_date,
+        "when": days_phrase(item.due_date, as_of),
+        "state": "overdue" if overdue else ("today" if item.due_date == as_of else "soon"),
+        "escalation": line.escalation,
+        "action": next_steps(line.role, item, as_of)[0],
+        "meeting": line.meeting,
+    }
+
+
+def digest(
+    *,
+    person: Person,
+    new: list[DigestLine],
+    earlier: list[DigestLine],
+    as_of: date,
+    org_name: str,
+    folded: int,
+    cap: int,
+) -> RenderedMessage:
+    """One person's day: what is new today, then what they were told before and is still
+    open; overdue first, then by due date. `folded` direct items were over the daily cap."""
+
+    def ordered(lines: list[DigestLine]) -> list[dict[str, Any]]:
+        keyed = sorted(
+            lines, key=lambda ln: (ln.item.due_date, ln.item.subject.name, ln.item.obligation_id)
+        )
+        return [_line(ln, as_of) for ln in keyed]
+
+    new_lines, earlier_lines = ordered(new), ordered(earlier)
+    every = new_lines + earlier_lines
+    return render(
+        "digest",
+        {
+            "org_name": org_name,
+            "recipient_name": person.name,
+            "today": as_of,
+            "new": new_lines,
+            "earlier": earlier_lines,
+            "overdue": sum(1 for ln in every if ln["state"] == "overdue"),
+            "due_today": sum(1 for ln in every if ln["state"] == "today"),
+            "due_soon": sum(1 for ln in every if ln["state"] == "soon"),
+            "people": len({ln["subject_id"] for ln in every if not ln["own"]}),
+            "folded": folded,
+            "cap": cap,
+        },
+    )
+
+
+def invite(
+    item: DueItem,
+    *,
+    person: Person,
+    role: str,
+    meeting: MeetingView,
+    cancelled: bool,
+    rescheduled: bool,
+    org_name: str,
+) -> RenderedMessage:
+    return render(
+        "cancellation" if cancelled else "invite",
+        {
+            "org_name": org_name,
+            "recipient_name": person.name,
+            "own": role == "worker",
+            "subject_name": item.subject.name,
+            "subject_id": item.subject.external_id,
+            "title": item.title,
+            "due": item.due_date,
+            "meeting": meeting,
+            "rescheduled": rescheduled,
+        },
+    )

@@ -1,0 +1,335 @@
+"""Compose: turn each person's notices for the day into direct mails and at most one digest.
+
+Runs after every chunk of the sweep has decided its notices, per range of recipients, so
+each person's day is composed in one place and one transaction: a notice is either in the
+outbox (direct or in a digest) or still pending, never half-done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
+
+from definitions.calendar import human_date
+from definitions.items import DueItem, Person
+from definitions.meetings import MeetingView
+from definitions.organisation import Organisation
+from definitions.reminders import fold_for_cap
+from notifications import compose
+from notifications.compose import DigestLine
+from notifications.ics import Attendee, meeting_ics
+from notifications.message import message_id_for
+from storage.meetings import meetings_for
+from storage.notices import (
+    PendingNotice,
+    mails_today,
+    outbox_ids,
+    pending_notices,
+    pending_recipient_chunks,
+    settle,
+    still_open,
+)
+from storage.obligations import open_items_by_id, people_by_id
+from storage.outbox import enqueue
+from tasks.runtime import current_runtime
+
+
+@dataclass
+class Composed:
+    """What composing a set of recipients' days produced, before it is written."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    carried_by: dict[int, str] = field(default_factory=dict)  # notice id -> message dedup key
+    dropped: list[int] = field(default_factory=list)  # notices whose item closed meanwhile
+    direct: int = 0
+    digests: int = 0
+    folded: int = 0
+
+
+def digest_key(recipient_id: int, day: date, earlier_today: int) -> str:
+    # One digest a person a day; should a second composition that day ever find new notices
+    # (a re-run after new items), it goes as a numbered follow-up rather than being lost.
+    suffix = f":{earlier_today + 1}" if earlier_today else ""
+    return f"digest:{recipient_id}:{day}{suffix}"
+
+
+def compose_day(
+    *,
+    pending: dict[int, list[PendingNotice]],
+    items: dict[int, DueItem],
+    earlier: dict[int, dict[int, str]],
+    people: dict[int, Person],
+    meetings: dict[int, MeetingView],
+    direct_today: dict[int, int],
+    digests_today: dict[int, int],
+    organisation: Organisation,
+    as_of: date,
+    sender_address: str,
+) -> Composed:
+    """Pure: the outbox rows for these recipients' notices, applying routing and the cap."""
+    out = Composed()
+    cap = organisation.delivery.daily_cap
+
+    def row(key: str, person: Person, role: str, **values: Any) -> dict[str, Any]:
+        return dict(
+            dedup_key=key,
+            message_id=message_id_for(key, sender_address),
+            recipient_id=person.id,
+            recipient_role=role,
+            to_address=person.email,
+            send_on=as_of,
+            status="queued",
+            attempts=0,
+            **values,
+        )
+
+    for recipient_id, notices in sorted(pending.items()):
+        person = people.get(recipient_id)
+        live = [p for p in notices if p.notice.obligation_id in items and person is not None]
+        out.dropped += [p.notice.id for p in notices if p not in live]
+        if not live or person is None:
+            continue
+        by_id = {p.notice.id: p for p in live}
+        sent, folded = fold_for_cap(
+            [p.notice for p in live], cap=cap, already_direct=direct_today.get(recipient_id, 0)
+        )
+        for notice in sent:
+            pending_notice = by_id[notice.id]
+            item = items[notice.obligation_id]
+            key = f"obligation:{item.obligation_id}:{notice.due}:{pending_notice.step}:{person.id}"
+            message = compose.reminder(
+                item,
+                role=pending_notice.role,
+                person=person,
+                escalation=notice.escalation,
+                as_of=as_of,
+                org_name=organisation.name,
+                meeting=meetings.get(item.obligation_id),
+            )
+            out.messages.append(
+                row(
+                    key,
+                    person,
+                    pending_notice.role,
+                    kind=item.milestone,
+                    step=pending_notice.step,
+                    obligation_id=item.obligation_id,
+                    channel="direct",
+                    subject=message.subject,
+                    body_text=message.text,
+                    body_html=message.html,
+                )
+            )
+            out.carried_by[notice.id] = key
+            out.direct += 1
+        if not folded:
+            continue
+        new: dict[int, DigestLine] = {}
+        for notice in folded:
+            item, role = items[notice.obligation_id], by_id[notice.id].role
+            line = new.get(item.obligation_id)
+            # One line per item: the strongest way this person hears about it today.
+            escalation = notice.escalation or (line.escalation if line else False)
+            new[item.obligation_id] = DigestLine(
+                item, role, escalation, meetings.get(item.obligation_id)
+            )
+        told_before = earlier.get(recipient_id, {})
+        still = [
+            DigestLine(items[oid], role, False, meetings.get(oid))
+            for oid, role in sorted(told_before.items())
+            if oid in items and oid not in new
+        ]
+        key = digest_key(recipient_id, as_of, digests_today.get(recipient_id, 0))
+        message = compose.digest(
+            person=person,
+            new=list(new.values()),
+            earlier=still,
+            as_of=as_of,
+            org_name=organisation.name,
+            folded=sum(1 for n in folded if n.mode == "direct"),
+            cap=cap,
+        )
+        roles = sorted({by_id[n.id].role for n in folded})
+        out.messages.append(
+            row(
+                key,
+                person,
+                roles[0] if len(roles) == 1 else "several",
+                kind="digest",
+                step="daily",
+                obligation_id=None,
+                channel="digest",
+                subject=message.subject,
+                body_text=message.text,
+                body_html=message.html,
+            )
+        )
+        for notice in folded:
+            out.carried_by[notice.id] = key
+        out.digests += 1
+        out.folded += sum(1 for n in folded if n.mode == "direct")
+    return out
+
+
+def compose_recipients(
+    session: Session,
+    organisation: Organisation,
+    as_of: date,
+    recipients: tuple[int, int],
+    sender_address: str,
+) -> tuple[Composed, int]:
+    """Compose these recipients' day in the caller's transaction: (what, messages queued)."""
+    lookahead = as_of + timedelta(days=organisation.delivery.digest_lookahead_days)
+    pending = pending_notices(session, day=as_of, recipients=recipients)
+    earlier = still_open(session, day=as_of, until=lookahead, recipients=recipients)
+    wanted = {p.notice.obligation_id for ps in pending.values() for p in ps}
+    wanted |= {oid for told in earlier.values() for oid in told}
+    items = open_items_by_id(session, ids=wanted)
+    composed = compose_day(
+        pending=pending,
+        items=items,
+        earlier=earlier,
+        people=people_by_id(session, ids=pending.keys()),
+        meetings=meetings_for(session, obligation_ids=items.keys(), organisation=organisation),
+        direct_today=mails_today(session, day=as_of, recipients=recipients, channel="direct"),
+        digests_today=mails_today(session, day=as_of, recipients=recipients, channel="digest"),
+        organisation=organisation,
+        as_of=as_of,
+        sender_address=sender_address,
+    )
+    queued = enqueue(session, rows=composed.messages)
+    # Link by key, not by what this insert returned: a message already queued under the same
+    # key (an earlier, interrupted run) carries the notice just the same.
+    ids = outbox_ids(session, keys=sorted(set(composed.carried_by.values())))
+    settle(
+        session,
+        changes=[
+            {"id": n, "status": "composed", "outbox_id": ids[key]}
+            for n, key in composed.carried_by.items()
+        ]
+        + [{"id": n, "status": "dropped", "outbox_id": None} for n in composed.dropped],
+    )
+    return composed, queued
+
+
+@task(name="plan-compose", cache_policy=NO_CACHE)
+def plan_compose(as_of: date) -> list[tuple[int, int]]:
+    """Recipient id ranges with notices waiting to be composed (today's, and any a crashed
+    run left behind)."""
+    runtime = current_runtime()
+    with Session(runtime.engine) as session:
+        return pending_recipient_chunks(session, day=as_of, size=runtime.settings.chunk_size)
+
+
+@task(
+    name="compose-messages",
+    task_run_name="compose-messages-{recipients[0]}",
+    retries=2,
+    retry_delay_seconds=5,
+    cache_policy=NO_CACHE,
+)
+def compose_messages(recipients: tuple[int, int], as_of: date) -> dict[str, int]:
+    """Queue these recipients' mails for the day and mark their notices composed, at once."""
+    runtime = current_runtime()
+    with Session(runtime.engine) as session, session.begin():
+        composed, queued = compose_recipients(
+            session, runtime.organisation, as_of, recipients, runtime.sender_address
+        )
+    counts = {
+        "queued": queued,
+        "direct": composed.direct,
+        "digests": composed.digests,
+        "folded": composed.folded,
+        "dropped": len(composed.dropped),
+    }
+    get_run_logger().info(
+        "recipients %d..%d: %d direct, %d digest(s) (%d folded by the daily cap), %d dropped",
+        recipients[0],
+        recipients[1],
+        composed.direct,
+        composed.digests,
+        composed.folded,
+        len(composed.dropped),
+    )
+    return counts
+
+
+def invite_rows(
+    item: DueItem,
+    *,
+    meeting_id: int,
+    uid: str,
+    sequence: int,
+    meeting: MeetingView,
+    cancelled: bool,
+    rescheduled: bool,
+    organiser: Person | None,
+    organisation: Organisation,
+    sender_address: str,
+    as_of: date,
+    stamp: datetime,
+) -> list[dict[str, Any]]:
+    """Outbox rows inviting the worker and their assessor to a meeting (or cancelling it),
+    each carrying the same .ics; one per person and meeting version (SEQUENCE)."""
+    people = [("worker", item.subject)]
+    if item.assessor and item.assessor.id != item.subject.id:
+        people.append(("assessor", item.assessor))
+    attendees = [Attendee(p.name, p.email) for _, p in people]
+    sender = Attendee(organisation.profile.sender_name, sender_address)
+    if organiser is not None:
+        sender = Attendee(organiser.name, organiser.email)
+    ics = meeting_ics(
+        uid=uid,
+        sequence=sequence,
+        starts=meeting.starts,
+        minutes=meeting.minutes,
+        summary=f"{item.title}: {item.subject.name}",
+        location=meeting.location,
+        description=(
+            f"{item.title} for {item.subject.name} ({item.subject.external_id}), due by "
+            f"{human_date(item.due_date)}. Booked through Ladder by the workforce development "
+            f"team of {organisation.name}."
+        ),
+        organiser=sender,
+        attendees=attendees,
+        stamp=stamp,
+        cancelled=cancelled,
+    )
+    rows = []
+    for role, person in people:
+        key = f"meeting:{meeting_id}:{sequence}:{person.id}"
+        message = compose.invite(
+            item,
+            person=person,
+            role=role,
+            meeting=meeting,
+            cancelled=cancelled,
+            rescheduled=rescheduled,
+            org_name=organisation.name,
+        )
+        rows.append(
+            dict(
+                dedup_key=key,
+                message_id=message_id_for(key, sender_address),
+                kind=item.milestone,
+                step="cancel" if cancelled else "invite",
+                obligation_id=item.obligation_id,
+                recipient_id=person.id,
+                recipient_role=role,
+                to_address=person.email,
+                subject=message.subject,
+                body_text=message.text,
+                body_html=message.html,
+                send_on=as_of,
+                channel="invite",
+                ics=ics,
+                status="queued",
+                attempts=0,
+            )
+        )
+    return rows
