@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -38,6 +38,14 @@ def local_meeting_time(text: str, timezone: str) -> datetime:
             f"{naive:%Y-%m-%d %H:%M} {what} in {timezone}; choose a time outside 01:00-02:00"
         )
     return early
+
+
+def ends_at(starts: datetime, minutes: int) -> datetime:
+    """The end of a meeting `minutes` long, in the start's zone. Python adds a timedelta to
+    an aware datetime on the wall clock, which across a clock change gives a meeting an hour
+    too long or short; this adds real elapsed time."""
+    zone = starts.tzinfo
+    return (starts.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
 
 
 @dataclass(frozen=True)

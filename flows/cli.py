@@ -304,12 +304,16 @@ def asye_meeting(
     )
     when = f"{result.starts:%A %d %B %Y %H:%M %Z}"
     if result.change == "unchanged":
-        out.print(f"{milestone} meeting for {worker} is already booked for {when}; nothing sent")
+        out.print(
+            f"{milestone} meeting for {worker} is already booked for {when}; nothing sent",
+            soft_wrap=True,
+        )
         return
     out.print(
         f"{milestone} meeting for {worker} {result.change} ({when}, version {result.sequence}); "
         f"{result.invites_queued} invite(s) queued: they go out with the next daily run, or "
-        "now with `ladder mail send`"
+        "now with `ladder mail send`",
+        soft_wrap=True,
     )
 
 

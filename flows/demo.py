@@ -12,13 +12,14 @@ import random
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -27,8 +28,8 @@ from definitions.settings import Settings, load_configured_organisation
 from notifications.sink import SmtpSink
 from storage.db import make_engine, upgrade
 from storage.history import record_event
-from storage.models import Enrolment, Event, Obligation, OutboxMessage, Worker
-from tasks.asye import DecisionError, record_leave, record_outcome
+from storage.models import Enrolment, Event, Meeting, Notice, Obligation, OutboxMessage, Worker
+from tasks.asye import DecisionError, book_meeting, record_leave, record_outcome
 from tasks.roster import import_roster
 from tasks.runtime import dispose_runtimes
 
@@ -48,6 +49,7 @@ class SimulatedPeople:
     plan: dict[int, date | None] = field(default_factory=dict)
     recorded: Counter[str] = field(default_factory=Counter)
     late: int = 0
+    meetings: int = 0
 
     def when(self, obligation: Obligation, today: date) -> date | None:
         if obligation.id not in self.plan:
@@ -184,6 +186,7 @@ async def _simulate(
                         actor=leave_taker[1],
                         today=today,
                     )
+            _book_review_meetings(engine, organisation, people, today)
             _record_due_decisions(engine, organisation, people, today)
             await daily(as_of=today)
             progress.advance(bar)
@@ -202,6 +205,64 @@ def _leave_taker(engine) -> tuple[str, str] | None:  # type: ignore[no-untyped-d
             return None
         manager = session.get(Worker, row.manager_id)
         return (row.external_id, manager.external_id) if manager else None
+
+
+def _book_review_meetings(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+) -> None:
+    """Three weeks ahead, simulated assessors book each review meeting for the day they plan
+    to record it, 10:00 at the team's office; the NQSW and assessor get calendar invites."""
+    calendar = organisation.working_calendar()
+    if not calendar.is_working_day(today):
+        return
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                Obligation,
+                Enrolment.assessor_id,
+                Worker.manager_id,
+                Worker.external_id,
+                Worker.district,
+            )
+            .join(Enrolment, Obligation.enrolment_id == Enrolment.id)
+            .join(Worker, Obligation.subject_id == Worker.id)
+            .outerjoin(Meeting, Meeting.obligation_id == Obligation.id)
+            .where(
+                Obligation.status == "open",
+                Obligation.kind == "asye.review",
+                Obligation.due_date.between(today + timedelta(days=1), today + timedelta(days=21)),
+                Meeting.id.is_(None),
+            )
+            .order_by(Obligation.due_date, Obligation.id)
+        ).all()
+        recorders = dict(session.execute(select(Worker.id, Worker.external_id)).all())
+    for obligation, assessor_id, manager_id, external_id, district in rows:
+        planned = people.when(obligation, today)
+        if planned is None or planned <= today:
+            continue  # a review nobody will hold gets no meeting either
+        day = (
+            planned if calendar.is_working_day(planned) else calendar.previous_working_day(planned)
+        )
+        if day <= today:
+            continue
+        with Session(engine) as session, session.begin():
+            book_meeting(
+                session,
+                organisation,
+                worker=external_id,
+                milestone=obligation.milestone,
+                starts=datetime.combine(day, time(10, 0), tzinfo=zone),
+                minutes=60,
+                location=f"Team room, {district or 'Civic Centre'} office",
+                actor=recorders[assessor_id or manager_id],
+                today=today,
+                sender_address=organisation.profile.sender_address,
+            )
+        people.meetings += 1
 
 
 def _record_due_decisions(
@@ -258,8 +319,14 @@ def _summary(
 ) -> None:
     with Session(engine) as session:
         sent = session.execute(
-            select(OutboxMessage.step, OutboxMessage.kind).where(OutboxMessage.status == "sent")
+            select(OutboxMessage.channel, OutboxMessage.step).where(OutboxMessage.status == "sent")
         ).all()
+        folded = session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .join(OutboxMessage, OutboxMessage.id == Notice.outbox_id)
+            .where(OutboxMessage.channel == "digest")
+        )
         undelivered = len(
             session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all()
         )
@@ -270,15 +337,19 @@ def _summary(
                 )
             )
         )
-    by_step = Counter(step for step, _ in sent)
-    by_kind = Counter(kind for _, kind in sent)
+    by_step = Counter(step for channel, step in sent if channel == "direct")
+    channels = Counter(channel for channel, _ in sent)
     table = Table(title=f"Simulated year to {last_day}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for step, n in sorted(by_step.items()):
-        table.add_row(f"reminders sent, step {step}", str(n))
-    for kind, n in sorted(by_kind.items()):
-        table.add_row(f"reminders sent about {kind}", str(n))
+        table.add_row(f"direct reminders sent, step {step}", str(n))
+    table.add_row(
+        "daily digests sent (managers, assessors, supervisors, lead)", str(channels["digest"])
+    )
+    table.add_row("reminders carried in those digests", str(folded or 0))
+    table.add_row("review meetings booked by simulated assessors", str(people.meetings))
+    table.add_row("calendar invites sent (.ics)", str(channels["invite"]))
     table.add_row("messages received by the SMTP sink", str(received))
     for key, n in sorted(people.recorded.items()):
         table.add_row(f"recorded {key}", str(n))

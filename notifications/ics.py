@@ -8,10 +8,11 @@ meeting; every change raises SEQUENCE, so clients update the event instead of ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from definitions.meetings import ends_at
 from notifications.render import one_line
 
 PRODID = "-//Ladder//Workforce progression//EN"
@@ -52,7 +53,7 @@ def meeting_ics(
     event.add("sequence", sequence)
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", starts)
-    event.add("dtend", starts + timedelta(minutes=minutes))
+    event.add("dtend", ends_at(starts, minutes))
     event.add("summary", one_line(summary))
     event.add("location", one_line(location))
     event.add("description", description)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 from datetime import date
 from email import message_from_bytes, policy
@@ -43,6 +44,13 @@ def _run(settings: Settings, **kwargs: object) -> tuple[int, str]:
     return code, buffer.getvalue()
 
 
+def table_row(output: str, label: str) -> int:
+    """The count on the summary table's row for `label`."""
+    found = re.search(rf"{re.escape(label)}\s*│\s*(\d+)\s*│", output)
+    assert found, f"no row '{label}' in the summary"
+    return int(found.group(1))
+
+
 def _sent(database: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(database) as conn:
         return conn.execute(
@@ -73,7 +81,16 @@ def test_demo_simulates_days_and_keeps_every_message_in_var_mail(
     }
     assert stored == {message_id for message_id, _ in sent}
     assert "nadia.nowak@sample-borough.example" in {to for _, to in sent}
-    assert f"messages received by the SMTP sink │ {len(sent):>5}" in output.replace("┃", "│")
+    assert table_row(output, "messages received by the SMTP sink") == len(sent)
+    # Simulated assessors book the review meetings three weeks ahead: invites carry .ics.
+    invites = [
+        m
+        for m in (message_from_bytes(p.read_bytes(), policy=policy.default) for p in mails)
+        if any(part.get_content_type() == "text/calendar" for part in m.walk())
+    ]
+    assert invites
+    assert all(str(m["Subject"]).startswith("Invitation: ") for m in invites)
+    assert table_row(output, "calendar invites sent (.ics)") == len(invites)
 
     # Running it again starts a fresh demo, with the same result.
     code, again = _run(demo_settings)
