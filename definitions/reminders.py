@@ -116,6 +116,11 @@ def steps_due(
     return list(reversed(chosen))
 
 
+def _everyone_direct() -> dict[str, dict[RecipientRole, Mode]]:
+    direct: Mode = "direct"
+    return {"default": dict.fromkeys(RECIPIENT_ROLES, direct)}
+
+
 class Delivery(BaseModel):
     """How people hear: per role and obligation kind, one mail per item (direct) or one digest
     a day; and a cap on direct mails to one person a day, the rest folded into the digest."""
@@ -124,9 +129,7 @@ class Delivery(BaseModel):
 
     daily_cap: int = Field(default=3, ge=0, le=100)
     digest_lookahead_days: int = Field(default=14, ge=0, le=365)
-    routing: dict[str, dict[RecipientRole, Mode]] = Field(
-        default_factory=lambda: {"default": dict.fromkeys(RECIPIENT_ROLES, "direct")}
-    )
+    routing: dict[str, dict[RecipientRole, Mode]] = Field(default_factory=_everyone_direct)
 
     @field_validator("routing")
     @classmethod
@@ -145,7 +148,11 @@ class Delivery(BaseModel):
 
     def mode(self, kind: str, role: str) -> Mode:
         """Direct or digest for a role hearing about an obligation of `kind` (e.g. asye.report)."""
-        return self.routing.get(kind, {}).get(role) or self.routing["default"][role]  # type: ignore[index]
+        for table in (self.routing.get(kind, {}), self.routing["default"]):
+            for named, mode in table.items():
+                if named == role:
+                    return mode
+        raise KeyError(f"no routing for role '{role}'")
 
 
 @dataclass(frozen=True)

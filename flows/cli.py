@@ -455,13 +455,19 @@ def mail_status(limit: int = typer.Option(20, help="how many problem messages to
     """Counts of queued, sent and failed messages, and the messages that met an error."""
     from sqlalchemy.orm import Session
 
-    from storage.outbox import status_counts, undelivered
+    from storage.outbox import channel_counts, status_counts, undelivered
 
     ctx = _context()
     with Session(ctx.engine) as session:
         counts = status_counts(session)
+        channels = channel_counts(session)
         problems = undelivered(session, limit=limit)
-    out.print(", ".join(f"{s}: {counts.get(s, 0)}" for s in ("queued", "sent", "failed")))
+    statuses = ("queued", "sent", "failed")
+    out.print(", ".join(f"{s}: {counts.get(s, 0)}" for s in statuses))
+    for channel, label in (("direct", "reminders"), ("digest", "digests"), ("invite", "invites")):
+        if any(channels.get((channel, s)) for s in statuses):
+            shown = ", ".join(f"{s} {channels.get((channel, s), 0)}" for s in statuses)
+            out.print(f"  {label}: {shown}", highlight=False)
     for m in problems:
         when = (
             f"next attempt {m.next_attempt_at:%Y-%m-%d %H:%M} UTC"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,11 +13,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import reminder_schedule
 from storage.enrolments import enrolment_of, leave_of
 from storage.history import events_for
-from storage.models import OutboxMessage, Worker
+from storage.models import Meeting, Notice, OutboxMessage, Worker
 from storage.obligations import obligations_of
 from storage.roster import worker_by_external_id
 
@@ -39,15 +41,30 @@ def explain_worker(
         }
         enrolment = enrolment_of(session, worker_id=worker.id, programme="asye")
         obligations = obligations_of(session, subject_id=worker.id)
+        # What each step told whom: a notice per person, carried by a direct mail or a digest.
         sent: dict[tuple[int, str], list[dict[str, Any]]] = {}
-        for m in session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.obligation_id.in_([o.id for o in obligations])
+        told = session.execute(
+            select(Notice, OutboxMessage.status, OutboxMessage.channel)
+            .outerjoin(OutboxMessage, OutboxMessage.id == Notice.outbox_id)
+            .where(Notice.obligation_id.in_([o.id for o in obligations]))
+            .order_by(Notice.id)
+        ).all()
+        for n, status, channel in told:
+            sent.setdefault((n.obligation_id, n.step), []).append(
+                {
+                    "role": n.recipient_role,
+                    "status": status or n.status,
+                    "via": channel or n.mode,
+                    "send_on": n.day.isoformat(),
+                }
             )
-        ):
-            sent.setdefault((m.obligation_id or 0, m.step), []).append(
-                {"role": m.recipient_role, "status": m.status, "send_on": m.send_on.isoformat()}
+        meetings = {
+            m.obligation_id: m
+            for m in session.scalars(
+                select(Meeting).where(Meeting.obligation_id.in_([o.id for o in obligations]))
             )
+        }
+        zone = ZoneInfo(organisation.profile.calendar.timezone)
         items = []
         for o in obligations:
             policy = organisation.reminder_policies.get(o.reminder_policy)
@@ -63,6 +80,20 @@ def explain_worker(
                     "closed_on": o.closed_on.isoformat() if o.closed_on else None,
                     "responsible": o.responsible_role,
                     "rule": o.rule,
+                    "meeting": None
+                    if o.id not in meetings
+                    else {
+                        "starts": meetings[o.id].starts_at.astimezone(zone).isoformat(),
+                        "label": MeetingView(
+                            meetings[o.id].starts_at.astimezone(zone),
+                            meetings[o.id].minutes,
+                            meetings[o.id].location,
+                        ).label,
+                        "minutes": meetings[o.id].minutes,
+                        "where": meetings[o.id].location,
+                        "status": meetings[o.id].status,
+                        "version": meetings[o.id].sequence,
+                    },
                     "reminders": [
                         {
                             "step": s.step.key,
@@ -136,13 +167,17 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
         reminders = "\n".join(
             f"{r['send_on']} {r['step']} -> {', '.join(r['to'])}"
             + (
-                ": " + ", ".join(f"{m['role']} {m['status']}" for m in r["messages"])
+                ": " + ", ".join(f"{m['role']} {m['status']} ({m['via']})" for m in r["messages"])
                 if r["messages"]
                 else ""
             )
             for r in o["reminders"]
         )
-        table.add_row(o["due"], escape(o["title"]), status, escape(o["rule"]), escape(reminders))
+        item = o["title"]
+        if o["meeting"]:
+            m = o["meeting"]
+            item += f"\nmeeting {m['status']}: {m['label']}, {m['where']}"
+        table.add_row(o["due"], escape(item), status, escape(o["rule"]), escape(reminders))
     console.print(table)
     if data["history"]:
         console.print("[bold]History[/bold]")

@@ -159,6 +159,14 @@ def status_counts(session: Session) -> dict[str, int]:
     return dict(session.execute(stmt).all())
 
 
+def channel_counts(session: Session) -> dict[tuple[str, str], int]:
+    """{(channel, status): messages}: direct reminders, digests and invites, by status."""
+    stmt = select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+        OutboxMessage.channel, OutboxMessage.status
+    )
+    return {(c, s): n for c, s, n in session.execute(stmt).all()}
+
+
 def sent_by_kind(session: Session) -> dict[str, int]:
     stmt = (
         select(OutboxMessage.kind + ":" + OutboxMessage.step, func.count())

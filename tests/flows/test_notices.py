@@ -442,6 +442,8 @@ def test_booking_moving_and_cancelling_a_review_meeting_updates_one_calendar_eve
             ).scalars()
         )
     assert kinds == [6]
+    status = cli.invoke(app, ["mail", "status"]).output.splitlines()
+    assert status[:2] == ["queued: 0, sent: 6, failed: 0", "  invites: queued 0, sent 6, failed 0"]
 
 
 @pytest.mark.usefixtures("prefect_harness", "one_nqsw")
@@ -480,3 +482,25 @@ def test_a_meeting_that_cannot_be_booked_is_refused_clearly(
     assert message in " ".join(result.output.split())
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+@pytest.mark.usefixtures("prefect_harness", "one_nqsw")
+def test_explain_shows_the_meeting_and_how_each_person_was_told(
+    cli: CliRunner, smtp_sink: SmtpSink
+) -> None:
+    import json
+
+    assert book(cli, "--at", "2026-04-24 10:00", "--where", "Room 2").exit_code == 0
+    run_day(date(2026, 4, 16))
+    result = cli.invoke(app, ["explain", "N1", "--json", "--as-of", "2026-04-16"])
+    assert result.exit_code == 0, result.output
+    review = next(
+        o for o in json.loads(result.output)["obligations"] if o["milestone"] == "review_3"
+    )
+    assert review["meeting"]["label"] == "Friday 24 April 2026 at 10:00 (BST)"
+    assert (review["meeting"]["status"], review["meeting"]["version"]) == ("booked", 0)
+    before_14 = next(r for r in review["reminders"] if r["step"] == "before_14")
+    assert sorted((m["role"], m["via"], m["status"]) for m in before_14["messages"]) == [
+        ("assessor", "digest", "sent"),
+        ("worker", "direct", "sent"),
+    ]
