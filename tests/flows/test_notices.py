@@ -504,3 +504,59 @@ def test_explain_shows_the_meeting_and_how_each_person_was_told(
         ("assessor", "digest", "sent"),
         ("worker", "direct", "sent"),
     ]
+
+
+@pytest.mark.usefixtures("prefect_harness", "one_nqsw")
+def test_every_kind_arrives_with_its_headers_and_parts(
+    cli: CliRunner,
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from notifications.message import message_id_for
+
+    assert book(cli, "--at", "2026-04-24 10:00", "--where", "Room 2").exit_code == 0
+    run_day(date(2026, 4, 16))  # delivers the invites, N1's reminder and A1's digest
+    assert book(cli, "--cancel").exit_code == 0
+    assert cli.invoke(app, ["mail", "send"]).exit_code == 0
+    with Session(engine) as session:
+        rows = {
+            m.message_id: m
+            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sent"))
+        }
+    expected_parts = {
+        "direct": ["multipart/alternative", "text/plain", "text/html"],
+        "digest": ["multipart/alternative", "text/plain", "text/html"],
+        "invite": [
+            "multipart/mixed",
+            "multipart/alternative",
+            "text/plain",
+            "text/html",
+            "text/calendar",
+            "application/ics",
+        ],
+    }
+    seen = defaultdict(int)
+    for received in smtp_sink.received:
+        message = received.message
+        row = rows[str(message["Message-ID"])]
+        assert str(message["Message-ID"]) == message_id_for(
+            row.dedup_key, "workforce@sample-borough.example"
+        )
+        assert str(message["From"]) == (
+            "Sample Borough Workforce Development <workforce@sample-borough.example>"
+        )
+        assert str(message["To"]) == row.to_address == received.recipients[0]
+        assert str(message["Subject"]) == row.subject
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Date"] is not None
+        assert [p.get_content_type() for p in message.walk()] == expected_parts[row.channel]
+        for part in message.walk():
+            if part.get_content_type().startswith("text/"):
+                assert part.get_content_charset() == "utf-8"
+        seen[(row.channel, row.step)] += 1
+    assert dict(seen) == {
+        ("invite", "invite"): 2,
+        ("direct", "before_14"): 1,
+        ("digest", "daily"): 1,
+        ("invite", "cancel"): 2,
+    }

@@ -117,3 +117,28 @@ def test_a_booked_meeting_is_shown_with_its_item() -> None:
     message = render([DigestLine(item(1, TODAY + timedelta(days=7)), "manager", meeting=meeting)])
     assert "Meeting: Tuesday 5 May 2026 at 10:00 (BST), Room 2" in message.text
     assert "Meeting: Tuesday 5 May 2026 at 10:00 (BST), Room 2" in message.html
+
+
+def test_an_invite_for_a_hostile_name_is_escaped_and_one_line() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from definitions.meetings import MeetingView
+
+    meeting = MeetingView(
+        datetime(2026, 5, 5, 10, 0, tzinfo=ZoneInfo("Europe/London")), 60, HOSTILE
+    )
+    for cancelled in (False, True):
+        message = compose.invite(
+            item(1, TODAY + timedelta(days=7), name=HOSTILE),
+            person=ASH,
+            role="assessor",
+            meeting=meeting,
+            cancelled=cancelled,
+            rescheduled=False,
+            org_name="Sample Borough",
+        )
+        assert "\r" not in message.subject and "\n" not in message.subject
+        assert "<script>" not in message.html
+        assert "&lt;script&gt;" in message.html
+        assert "Tuesday 5 May 2026 at 10:00 (BST)" in message.text
