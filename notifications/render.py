@@ -22,6 +22,8 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # Templates ship with the code: compile each once, instead of a stat() per render.
+    auto_reload=False,
 )
 ENV.filters["human_date"] = human_date
 

@@ -57,9 +57,22 @@ IN_LIST_SIZE = 5000  # ids per IN (...) list: well inside SQLite's and psycopg's
 
 
 def _due_items(session: Session, *where: Any) -> list[DueItem]:
+    # Plain columns, not ORM entities: a sweep reads thousands of rows, and building an
+    # identity-mapped object per worker per row cost more than the query itself.
     subject, manager, assessor, supervisor = (aliased(Worker) for _ in range(4))
+    people = (subject, manager, assessor, supervisor)
     stmt = (
-        select(Obligation, subject, manager, assessor, supervisor)
+        select(
+            Obligation.id,
+            Obligation.kind,
+            Obligation.milestone,
+            Obligation.title,
+            Obligation.due_date,
+            Obligation.reminder_policy,
+            Obligation.responsible_role,
+            Obligation.rule,
+            *(c for w in people for c in (w.id, w.external_id, w.name, w.email)),
+        )
         .join(subject, Obligation.subject_id == subject.id)
         .outerjoin(manager, subject.manager_id == manager.id)
         .outerjoin(Enrolment, Obligation.enrolment_id == Enrolment.id)
@@ -72,23 +85,16 @@ def _due_items(session: Session, *where: Any) -> list[DueItem]:
         .where(Obligation.status == "open", subject.status != "left", *where)
         .order_by(Obligation.id)
     )
-    return [
-        DueItem(
-            o.id,
-            o.kind,
-            o.milestone,
-            o.title,
-            o.due_date,
-            o.reminder_policy,
-            o.responsible_role,
-            o.rule,
-            _person(s),
-            _person(m),
-            _person(a),
-            _person(v),
-        )
-        for o, s, m, a, v in session.execute(stmt).all()
-    ]
+    items = []
+    for row in session.execute(stmt).all():
+        found = [
+            None if row[i] is None else Person(row[i], row[i + 1], row[i + 2], row[i + 3])
+            for i in range(8, 24, 4)
+        ]
+        subject_person = found[0]
+        assert subject_person is not None  # an inner join
+        items.append(DueItem(*row[:8], subject_person, found[1], found[2], found[3]))
+    return items
 
 
 def _person(w: Worker | None) -> Person | None:

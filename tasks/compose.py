@@ -90,8 +90,11 @@ def compose_day(
 
     for recipient_id, notices in sorted(pending.items()):
         person = people.get(recipient_id)
+        # An item closed, or a person who left, since the sweep decided: tell nobody.
         live = [p for p in notices if p.notice.obligation_id in items and person is not None]
-        out.dropped += [p.notice.id for p in notices if p not in live]
+        if len(live) < len(notices):
+            kept = {p.notice.id for p in live}
+            out.dropped += [p.notice.id for p in notices if p.notice.id not in kept]
         if not live or person is None:
             continue
         by_id = {p.notice.id: p for p in live}
