@@ -24,10 +24,19 @@ asye_app = typer.Typer(
     help="The ASYE year: enrol, reviews, decisions, leave.", no_args_is_help=True
 )
 mail_app = typer.Typer(help="Mail: the local SMTP sink and the outbox.", no_args_is_help=True)
+credit_app = typer.Typer(
+    help="Credit for prior learning: request, approve, reject.", no_args_is_help=True
+)
+policy_app = typer.Typer(
+    help="Validity rules: preview and apply a change to people's expiry dates.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(asye_app, name="asye")
 app.add_typer(mail_app, name="mail")
+app.add_typer(credit_app, name="credit")
+app.add_typer(policy_app, name="policy")
 
 out = Console()
 err = Console(stderr=True)
@@ -148,13 +157,131 @@ def _decide(fn: Any, **kwargs: Any) -> Any:
     from sqlalchemy.orm import Session
 
     from tasks.asye import DecisionError
+    from tasks.training import TrainingError
 
     ctx = _context()
     try:
         with Session(ctx.engine) as session, session.begin():
             return fn(session, ctx.organisation, today=ctx.today(), **kwargs)
-    except DecisionError as exc:
+    except (DecisionError, TrainingError) as exc:
         _fail(str(exc))
+
+
+@import_app.command("completions")
+def import_completions(
+    file: Path,
+    by: str = typer.Option("workforce-team", help="who is importing (kept in the history)"),
+) -> None:
+    """Import completed modules (attendance sheet or LMS export): all-or-nothing; a
+    re-import records nothing twice."""
+    from definitions.roster import RosterError
+    from tasks.training import import_completions as run_import
+
+    try:
+        rows, result = _decide(lambda s, o, today: run_import(s, o, file, actor=by, today=today))
+    except RosterError as exc:
+        _fail(str(exc))
+    out.print(
+        f"{file.name}: {rows} rows; {result.completions} new completion(s), "
+        f"{result.credentials} credential(s), {result.renewed} renewed, {result.awards} "
+        f"award(s) waiting for a certificate"
+        + (
+            "; pathways completed: " + ", ".join(f"{w} {p}" for w, p in result.pathways)
+            if result.pathways
+            else ""
+        ),
+        soft_wrap=True,
+    )
+
+
+@import_app.command("sessions")
+def import_sessions(file: Path, by: str = typer.Option("workforce-team")) -> None:
+    """Import refresher sessions (module, date, time, venue, district, capacity)."""
+    from definitions.roster import RosterError
+    from tasks.training import import_sessions as run_import
+
+    try:
+        rows, added = _decide(lambda s, o, today: run_import(s, o, file, actor=by, today=today))
+    except RosterError as exc:
+        _fail(str(exc))
+    out.print(f"{file.name}: {rows} rows; {added} new session(s)")
+
+
+@credit_app.command("request")
+def credit_request(
+    worker: str,
+    module: str = typer.Option(..., help="the module the prior learning covers"),
+    learned_on: str = typer.Option(..., help="YYYY-MM-DD, when the prior learning ended"),
+    evidence: str = typer.Option(..., help="the certificate, course or portfolio"),
+    by: str = typer.Option(..., help="who asks (the worker or their manager)"),
+) -> None:
+    """Ask for credit for prior learning; an approver decides it."""
+    from tasks.training import request_credit
+
+    request = _decide(
+        request_credit,
+        worker=worker,
+        module=module,
+        learned_on=_date(learned_on, "--learned-on"),
+        evidence=evidence,
+        actor=by,
+    )
+    out.print(f"credit request {request.id}: {worker} {module}, waiting for a decision")
+
+
+def _credit_decision(request: int, approve: bool, reason: str, by: str) -> None:
+    from tasks.training import decide_credit
+
+    decided = _decide(decide_credit, request_id=request, approve=approve, reason=reason, actor=by)
+    out.print(f"credit request {request}: {decided.status} by {by}")
+
+
+@credit_app.command("approve")
+def credit_approve(
+    request: int, reason: str = typer.Option(...), by: str = typer.Option(...)
+) -> None:
+    """Approve credit: it counts as a completion toward pathways, kept in the history."""
+    _credit_decision(request, True, reason, by)
+
+
+@credit_app.command("reject")
+def credit_reject(
+    request: int, reason: str = typer.Option(...), by: str = typer.Option(...)
+) -> None:
+    """Reject credit, with the reason the worker will be given."""
+    _credit_decision(request, False, reason, by)
+
+
+@policy_app.command("preview")
+def policy_preview() -> None:
+    """Each credential whose expiry the validity rules in training.yaml would now change:
+    old and new dates, and the rule. Nothing is changed."""
+    from sqlalchemy.orm import Session
+
+    from tasks.training import validity_changes
+
+    ctx = _context()
+    with Session(ctx.engine) as session:
+        changes = validity_changes(session, ctx.organisation)
+    if not changes:
+        out.print("no expiry date would change")
+        return
+    for c in changes:
+        out.print(f"{c.worker} {c.module}: {c.old} -> {c.new}  ({c.rule})", soft_wrap=True)
+    out.print(
+        f"{len(changes)} expiry date(s) would change; apply with "
+        "`ladder policy apply --reason ... --by YOUR-ID`",
+        soft_wrap=True,
+    )
+
+
+@policy_app.command("apply")
+def policy_apply(reason: str = typer.Option(...), by: str = typer.Option(...)) -> None:
+    """Apply the changed validity rules to people's expiry dates, with a recorded reason."""
+    from tasks.training import apply_validity_changes
+
+    changes = _decide(apply_validity_changes, reason=reason, actor=by)
+    out.print(f"{len(changes)} expiry date(s) changed and recorded")
 
 
 @asye_app.command("enrol")
@@ -380,13 +507,15 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
         sink.start()
     except (OSError, RuntimeError) as exc:
         _fail(f"cannot listen on 127.0.0.1:{port} ({exc}); is another sink running? try --port")
-    with sink:
-        out.print(f"SMTP sink on 127.0.0.1:{sink.port}, storing mail in {folder}; Ctrl-C stops")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    # Started above (to turn a busy port into a clear error); stopped here, once.
+    out.print(f"SMTP sink on 127.0.0.1:{sink.port}, storing mail in {folder}; Ctrl-C stops")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.stop()
 
 
 @mail_app.command("preview")
