@@ -17,6 +17,7 @@ from definitions.organisation import (
     unresolved_references,
 )
 from definitions.reminders import Delivery, ReminderPolicy
+from definitions.training import TrainingProgramme
 
 SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
 
@@ -48,6 +49,7 @@ FILES: dict[str, type[BaseModel]] = {
     "ladder.yaml": CareerLadder,
     "asye.yaml": AsyeProgramme,
     "reminders.yaml": _Policies,
+    "training.yaml": TrainingProgramme,
 }
 
 
@@ -58,14 +60,18 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     ladder, ladder_tree = _load_file(folder / "ladder.yaml", CareerLadder)
     asye, asye_tree = _load_file(folder / "asye.yaml", AsyeProgramme)
     policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
+    training, training_tree = _load_file(folder / "training.yaml", TrainingProgramme)
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
         "asye.yaml": asye_tree,
         "reminders.yaml": policies_tree,
+        "training.yaml": training_tree,
     }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
-    unresolved = unresolved_references(profile, ladder, asye, policies.policies, policies.delivery)
+    unresolved = unresolved_references(
+        profile, ladder, asye, policies.policies, policies.delivery, training
+    )
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
         raise ProgrammeFileError(
@@ -82,6 +88,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             asye=asye,
             reminder_policies=policies.policies,
             delivery=policies.delivery,
+            training=training,
         )
     except ValidationError as exc:
         # A defensive net: Organisation's own checks, should they ever go beyond the above.
@@ -265,6 +272,10 @@ def _fix(err: Any, model: type[BaseModel]) -> str:
     if kind == "extra_forbidden" and err.get("did_you_mean"):
         meant = err["did_you_mean"]
         return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
+    if kind == "extra_forbidden" and not err.get("missing"):
+        meant = _closest(str(field), sorted(_fields_at(model, tuple(err["loc"][:-1]))))
+        if meant:
+            return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
     if kind == "extra_forbidden" and err.get("missing"):
         needs = ", ".join(f"`{m}:`" for m in err["missing"])
         return f"remove it, or correct its spelling; the same block also needs {needs}"
@@ -283,6 +294,36 @@ def _fix(err: Any, model: type[BaseModel]) -> str:
     if kind in ("greater_than_equal", "less_than_equal", "too_short"):
         return "see the allowed range in the message"
     return f"compare with the sample file {SAMPLE_ORGANISATION.name}/ shipped with Ladder"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The field names of the (nested) model at `loc`, to suggest for a misspelt key."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
+            if isinstance(part, int):
+                continue
+            return set()
+        info = current.model_fields.get(part)
+        if info is None:
+            return set()
+        current = _model_in(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return set(current.model_fields)
+    return set()
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as `Validity | None` or `tuple[Module, ...]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
 from definitions.reminders import Delivery, ReminderPolicy
+from definitions.training import TrainingProgramme
 
 
 @lru_cache(maxsize=32)
@@ -125,6 +126,7 @@ def unresolved_references(
     asye: AsyeProgramme,
     reminder_policies: dict[str, ReminderPolicy],
     delivery: Delivery | None = None,
+    training: TrainingProgramme | None = None,
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -172,7 +174,9 @@ def unresolved_references(
                     defined,
                 )
             )
-    kinds = ("default", *asye.obligation_kinds)
+    if training is not None:
+        found += _training_references(training, services, roles, defined)
+    kinds = ("default", *asye.obligation_kinds, *OTHER_OBLIGATION_KINDS)
     for kind in delivery.routing if delivery else ():
         if kind not in kinds:
             found.append(
@@ -187,6 +191,41 @@ def unresolved_references(
     return found
 
 
+OTHER_OBLIGATION_KINDS = ("training.renewal",)
+
+
+def _training_references(
+    training: TrainingProgramme,
+    services: tuple[str, ...],
+    roles: tuple[str, ...],
+    policies: tuple[str, ...],
+) -> list[UnresolvedReference]:
+    found = []
+
+    def check(loc: tuple[str | int, ...], name: str, known: tuple[str, ...], what: str) -> None:
+        if name not in known:
+            found.append(
+                UnresolvedReference(
+                    "training.yaml",
+                    loc,
+                    f"{what} '{name}' is not defined; known: {', '.join(known)}",
+                    known,
+                )
+            )
+
+    for i, pathway in enumerate(training.pathways):
+        check(("pathways", i, "level"), pathway.level, roles, "level")
+        if pathway.service is not None:
+            check(("pathways", i, "service"), pathway.service, services, "service")
+    for i, refresher in enumerate(training.refreshers):
+        for j, role in enumerate(refresher.roles):
+            check(("refreshers", i, "roles", j), role, roles, "role")
+    for i, role in enumerate(training.credit_approvers):
+        check(("credit_approvers", i), role, roles, "role")
+    check(("reminder_policy",), training.reminder_policy, policies, "reminder_policy")
+    return found
+
+
 class Organisation(_Strict):
     """Everything Ladder knows about one organisation's programmes, validated together."""
 
@@ -195,13 +234,19 @@ class Organisation(_Strict):
     asye: AsyeProgramme
     reminder_policies: dict[str, ReminderPolicy]
     delivery: Delivery = Delivery()
+    training: TrainingProgramme | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:
         # The loader checks these first, with file lines; this keeps models built in code
         # honest too.
         found = unresolved_references(
-            self.profile, self.ladder, self.asye, self.reminder_policies, self.delivery
+            self.profile,
+            self.ladder,
+            self.asye,
+            self.reminder_policies,
+            self.delivery,
+            self.training,
         )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")

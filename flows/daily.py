@@ -14,6 +14,7 @@ from tasks.delivery import deliver_outbox
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 from tasks.reporting import publish_summary
 from tasks.runtime import current_runtime
+from tasks.training import refresh_training
 
 
 def _run_name() -> str:
@@ -28,6 +29,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
     runtime = current_runtime()
     as_of = as_of or runtime.calendar.today()
     enrolled = enrol_nqsws(as_of)
+    training = refresh_training(as_of)
     start, end, chunks = plan_sweep(as_of)
     noticed = 0
     if chunks:
@@ -53,6 +55,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
         "queued": queued,
         "digests": composed["digests"],
         "folded": composed["folded"],
+        **{f"refresher_{k}": v for k, v in training.items()},
         **delivered,
     }
     await publish_summary(as_of, (start, end), counts)

@@ -15,12 +15,23 @@ from definitions.items import DueItem, Person
 from definitions.meetings import MeetingView
 from notifications.render import RenderedMessage, days_phrase, render
 
-KINDS = ("reminder", "digest", "invite", "cancellation")
+KINDS = ("reminder", "digest", "invite", "cancellation", "booking")
 
 
 def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
     """What the reader should do about the item, by the role they hear about it in."""
     overdue = item.due_date < as_of
+    if item.kind == "training.renewal":
+        if role == "worker":
+            return [
+                "go to the refresher session you are booked on (the booking mail has the "
+                "calendar invite), or renew elsewhere and send the certificate",
+                "the workforce team records the completion; this reminder then stops",
+            ]
+        return [
+            f"make sure {item.subject.name} can go to their refresher before it runs out",
+            "without it they may not be able to practise in that area",
+        ]
     assessor = item.assessor.name if item.assessor else "your manager"
     record = (
         f"record it in Ladder (workforce team: `ladder asye review {item.subject.external_id}"
@@ -177,5 +188,28 @@ def invite(
             "due": item.due_date,
             "meeting": meeting,
             "rescheduled": rescheduled,
+        },
+    )
+
+
+def booking(
+    *,
+    person_name: str,
+    title: str,
+    meeting: MeetingView,
+    waitlisted: bool,
+    expires: date,
+    org_name: str,
+) -> RenderedMessage:
+    """A place on a refresher session (with an invite), or a place on its waiting list."""
+    return render(
+        "booking",
+        {
+            "org_name": org_name,
+            "recipient_name": person_name,
+            "title": title,
+            "meeting": meeting,
+            "waitlisted": waitlisted,
+            "expires": expires,
         },
     )

@@ -232,6 +232,114 @@ class Meeting(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+class Completion(Base):
+    """A module completed (attendance sheet, LMS export) or credited (prior learning)."""
+
+    __tablename__ = "completions"
+    __table_args__ = (UniqueConstraint("worker_id", "module", "completed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    completed_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))  # import or credit
+    source_ref: Mapped[str] = mapped_column(String(300))  # file:row, or credit request id
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CreditRequest(Base):
+    """Credit for prior learning: requested with evidence, decided once by an approver."""
+
+    __tablename__ = "credit_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    learned_on: Mapped[date] = mapped_column(Date)  # when the prior learning was completed
+    evidence: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # approved, rejected
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Credential(Base):
+    """A completion of a module with a validity period: valid from, expires on, and why."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), unique=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active, superseded
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
+
+
+class Award(Base):
+    """Something a worker earned that waits for its certificate (issued by another flow)."""
+
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("worker_id", "kind", "key", "achieved_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # module, pathway
+    key: Mapped[str] = mapped_column(String(64))
+    achieved_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, issued
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TrainingSession(Base):
+    __tablename__ = "training_sessions"
+    __table_args__ = (UniqueConstraint("module", "held_on", "venue"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module: Mapped[str] = mapped_column(String(64), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[str] = mapped_column(String(5), default="09:30")  # HH:MM, local time
+    minutes: Mapped[int] = mapped_column(Integer, default=360)
+    venue: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class Booking(Base):
+    """A worker's place (or place on the waiting list) on a session, for one renewal."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("obligation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    status: Mapped[str] = mapped_column(String(16))  # booked, waitlisted
+    why: Mapped[str] = mapped_column(String(200))
+    placed_on: Mapped[date] = mapped_column(Date)
+
+
+class TrainingNeed(Base):
+    """A team that must train someone: e.g. a replacement for a worker promoted out of it."""
+
+    __tablename__ = "training_needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    level: Mapped[str] = mapped_column(String(64))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))  # who moved up
+    reason: Mapped[str] = mapped_column(String(300))
+    noted_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
 class SweepRun(Base):
     """The watermark of the daily sweep: which calendar dates have been handled."""
 

@@ -1,0 +1,371 @@
+"""Training: modules, pathways made of sets, validity rules, credential status, sessions.
+
+Pure: dates in, dates out. The rules are what existing learning systems get wrong most often
+(renewals that lose the anniversary, fixed-date expiries that leave a week of validity,
+expiries on bank holidays), so each date comes with the rule text that produced it.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from definitions.calendar import add_months
+
+ValidityMode = Literal["from_completion", "from_previous_expiry", "fixed_date"]
+CredentialStatus = Literal["current", "due_for_renewal", "in_grace", "expired"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Validity(_Strict):
+    """How long a completion counts.
+
+    - from_completion: `months` after the completion date.
+    - from_previous_expiry: a renewal completed within `early_renewal_days` before the old
+      expiry (or within the grace period after it) runs `months` from the OLD expiry, so
+      the anniversary is kept; a renewal earlier than that, or after a lapse, starts again
+      from its completion date.
+    - fixed_date: expires on the next `fixed_on` (MM-DD) at least `min_active_months` after
+      completion, so nobody is certified for a week (a 29 February falls on 28 February in
+      other years).
+    """
+
+    mode: ValidityMode
+    months: int | None = Field(default=None, ge=1, le=240)
+    fixed_on: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
+    min_active_months: int = Field(default=0, ge=0, le=120)
+    early_renewal_days: int = Field(default=90, ge=0, le=366)
+    renewal_window_days: int = Field(default=90, ge=0, le=366)
+    grace_days: int = Field(default=0, ge=0, le=366)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Validity:
+        if self.mode in ("from_completion", "from_previous_expiry") and self.months is None:
+            raise ValueError(f"validity mode {self.mode} needs `months` (how long it lasts)")
+        if self.mode == "fixed_date":
+            if self.fixed_on is None:
+                raise ValueError("validity mode fixed_date needs `fixed_on` as MM-DD, e.g. 03-31")
+            month, day = (int(x) for x in self.fixed_on.split("-"))
+            if not (1 <= month <= 12 and 1 <= day <= _calendar.monthrange(2028, month)[1]):
+                raise ValueError(f"fixed_on {self.fixed_on} is not a day of the year")
+        return self
+
+
+class Module(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    outcomes: tuple[str, ...] = Field(min_length=1, description="core learning outcomes")
+    credit: int = Field(default=0, ge=0, le=120, description="credit points")
+    validity: Validity | None = None  # None: once done, done for good
+
+
+SetRule = Literal["all_in_order", "any_order", "at_least"]
+
+
+class ModuleSet(_Strict):
+    rule: SetRule
+    modules: tuple[str, ...] = Field(min_length=1)
+    n: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _n_fits(self) -> ModuleSet:
+        if self.rule == "at_least":
+            if self.n is None:
+                raise ValueError("an at_least set needs `n`, how many of its modules count")
+            if self.n > len(self.modules):
+                raise ValueError(
+                    f"at_least {self.n} of {len(self.modules)} modules can never be met; "
+                    f"lower n or add modules"
+                )
+        elif self.n is not None:
+            raise ValueError(f"`n` belongs to at_least sets, not {self.rule}")
+        return self
+
+
+class Pathway(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    level: str
+    service: str | None = None  # None: every service
+    sets: tuple[ModuleSet, ...] = Field(min_length=1)
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(m for s in self.sets for m in s.modules)
+
+
+class Refresher(_Strict):
+    """A module everyone in `roles` must keep current."""
+
+    module: str
+    roles: tuple[str, ...] = Field(min_length=1)
+
+
+class District(_Strict):
+    key: str
+    x_km: float
+    y_km: float
+
+
+class TrainingProgramme(_Strict):
+    """training.yaml: the curriculum, pathways, mandatory refreshers and where training is."""
+
+    modules: tuple[Module, ...] = Field(min_length=1)
+    pathways: tuple[Pathway, ...] = ()
+    refreshers: tuple[Refresher, ...] = ()
+    districts: tuple[District, ...] = ()
+    reminder_policy: str = "refresher"
+    credit_approvers: tuple[str, ...] = ("workforce_lead",)
+
+    @field_validator("modules")
+    @classmethod
+    def _unique(cls, modules: tuple[Module, ...]) -> tuple[Module, ...]:
+        keys = [m.key for m in modules]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"module keys must be unique; {', '.join(dupes)} appear twice")
+        return modules
+
+    @model_validator(mode="after")
+    def _known_modules(self) -> TrainingProgramme:
+        known = {m.key for m in self.modules}
+        for pathway in self.pathways:
+            for name in pathway.modules:
+                if name not in known:
+                    raise ValueError(
+                        f"pathway {pathway.key} names module '{name}', which is not defined; "
+                        f"known: {', '.join(sorted(known))}"
+                    )
+        for refresher in self.refreshers:
+            module = self.module(refresher.module) if refresher.module in known else None
+            if module is None:
+                raise ValueError(
+                    f"refresher names module '{refresher.module}', which is not defined"
+                )
+            if module.validity is None:
+                raise ValueError(
+                    f"refresher module '{module.key}' has no validity, so it never needs "
+                    "renewing; give it a `validity:`"
+                )
+        return self
+
+    def module(self, key: str) -> Module:
+        for m in self.modules:
+            if m.key == key:
+                return m
+        raise KeyError(f"no module '{key}'; modules: {', '.join(m.key for m in self.modules)}")
+
+    def distance_km(self, a: str, b: str) -> float:
+        """Straight-line distance between two districts; unknown districts are far away."""
+        if a == b:
+            return 0.0
+        where = {d.key: d for d in self.districts}
+        if a not in where or b not in where:
+            return math.inf
+        return math.hypot(where[a].x_km - where[b].x_km, where[a].y_km - where[b].y_km)
+
+
+# --- validity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expiry:
+    expires_on: date  # the last day the credential counts (before any grace)
+    rule: str
+
+
+def _on_fixed_day(year: int, fixed_on: str) -> date:
+    month, day = (int(x) for x in fixed_on.split("-"))
+    return date(year, month, min(day, _calendar.monthrange(year, month)[1]))
+
+
+def expiry_for(
+    validity: Validity, completed_on: date, previous_expiry: date | None = None
+) -> Expiry:
+    """When a credential from a completion on `completed_on` stops counting, and why."""
+    if validity.mode == "fixed_date":
+        assert validity.fixed_on is not None
+        earliest = add_months(completed_on, validity.min_active_months)
+        day = _on_fixed_day(earliest.year, validity.fixed_on)
+        if day < earliest:
+            day = _on_fixed_day(earliest.year + 1, validity.fixed_on)
+        return Expiry(
+            day,
+            f"completed {completed_on}; expires on the next {validity.fixed_on} at least "
+            f"{validity.min_active_months} months later = {day}",
+        )
+    assert validity.months is not None
+    if validity.mode == "from_previous_expiry" and previous_expiry is not None:
+        opens = previous_expiry - timedelta(days=validity.early_renewal_days)
+        closes = previous_expiry + timedelta(days=validity.grace_days)
+        if opens <= completed_on <= closes:
+            day = add_months(previous_expiry, validity.months)
+            return Expiry(
+                day,
+                f"renewed {completed_on}, within {validity.early_renewal_days} days before the "
+                f"previous expiry {previous_expiry}: keeps the anniversary, {previous_expiry} + "
+                f"{validity.months} months = {day}",
+            )
+        why = "too early to keep the anniversary" if completed_on < opens else "after a lapse"
+        day = add_months(completed_on, validity.months)
+        return Expiry(day, f"completed {completed_on} ({why}) + {validity.months} months = {day}")
+    day = add_months(completed_on, validity.months)
+    return Expiry(day, f"completed {completed_on} + {validity.months} months = {day}")
+
+
+def credential_status(validity: Validity, expires_on: date, on: date) -> CredentialStatus:
+    """current; due_for_renewal (the renewal window is open); in_grace (past expiry, within
+    the grace period); expired."""
+    if on > expires_on + timedelta(days=validity.grace_days):
+        return "expired"
+    if on > expires_on:
+        return "in_grace"
+    if on >= expires_on - timedelta(days=validity.renewal_window_days):
+        return "due_for_renewal"
+    return "current"
+
+
+def renewal_opens(validity: Validity, expires_on: date) -> date:
+    return expires_on - timedelta(days=validity.renewal_window_days)
+
+
+# --- pathways -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetProgress:
+    rule: SetRule
+    done: bool
+    done_on: date | None
+    missing: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class PathwayProgress:
+    pathway: str
+    sets: tuple[SetProgress, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(s.done for s in self.sets)
+
+    @property
+    def completed_on(self) -> date | None:
+        if not self.complete:
+            return None
+        return max(s.done_on for s in self.sets if s.done_on is not None)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for s in self.sets if s.done)
+
+
+def pathway_progress(
+    pathway: Pathway, achieved: dict[str, date], credited: frozenset[str] = frozenset()
+) -> PathwayProgress:
+    """How far a worker is along a pathway, from the date each module was first achieved
+    (completion or approved credit). Credited modules satisfy an ordered set in any order:
+    credit recognises learning done elsewhere, before or after."""
+    sets = []
+    for module_set in pathway.sets:
+        have = [m for m in module_set.modules if m in achieved]
+        missing = tuple(m for m in module_set.modules if m not in achieved)
+        if module_set.rule == "at_least":
+            n = module_set.n or 0
+            dates = sorted(achieved[m] for m in have)
+            done = len(dates) >= n
+            sets.append(
+                SetProgress(
+                    "at_least",
+                    done,
+                    dates[n - 1] if done else None,
+                    () if done else missing,
+                    f"{len(have)} of at least {n} done",
+                )
+            )
+            continue
+        done = not missing
+        why = f"{len(have)} of {len(module_set.modules)} done"
+        if done and module_set.rule == "all_in_order":
+            taken = [m for m in module_set.modules if m not in credited]
+            out_of_order = [
+                later
+                for earlier, later in zip(taken, taken[1:], strict=False)
+                if achieved[later] < achieved[earlier]
+            ]
+            if out_of_order:
+                done = False
+                why = (
+                    f"all done, but {out_of_order[0]} was completed before the module it "
+                    "follows; it must be taken again in order"
+                )
+                missing = (out_of_order[0],)
+        done_on = max(achieved[m] for m in module_set.modules) if done else None
+        sets.append(SetProgress(module_set.rule, done, done_on, missing, why))
+    return PathwayProgress(pathway.key, tuple(sets))
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionOffer:
+    id: int
+    held_on: date
+    district: str
+    capacity: int
+    booked: int
+
+    @property
+    def has_space(self) -> bool:
+        return self.booked < self.capacity
+
+
+@dataclass(frozen=True)
+class Placement:
+    session_id: int
+    status: Literal["booked", "waitlisted"]
+    why: str
+
+
+def choose_session(
+    programme: TrainingProgramme,
+    sessions: list[SessionOffer],
+    *,
+    home: str,
+    earliest: date,
+    latest: date,
+) -> Placement | None:
+    """A place for a worker between `earliest` and `latest`: their own district first, then
+    the nearest district with space (earliest session first within a district); when every
+    session is full, the waiting list of the nearest, earliest one. None: no session."""
+    fitting = [s for s in sessions if earliest <= s.held_on <= latest]
+    if not fitting:
+        return None
+
+    def nearness(s: SessionOffer) -> tuple[float, date, int]:
+        return (programme.distance_km(home, s.district), s.held_on, s.id)
+
+    with_space = sorted((s for s in fitting if s.has_space), key=nearness)
+    if with_space:
+        chosen = with_space[0]
+        where = (
+            "in their own district"
+            if chosen.district == home
+            else (
+                f"nearest district with space ({chosen.district}, "
+                f"{programme.distance_km(home, chosen.district):.0f} km)"
+            )
+        )
+        return Placement(chosen.id, "booked", where)
+    chosen = sorted(fitting, key=nearness)[0]
+    return Placement(chosen.id, "waitlisted", "every session before the expiry is full")

@@ -1,0 +1,191 @@
+"""Training records: completions, credentials, awards, sessions and bookings, in sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert_ignoring_duplicates, insert_new_rows
+from storage.models import (
+    Award,
+    Booking,
+    Completion,
+    Credential,
+    Obligation,
+    TrainingSession,
+    Worker,
+)
+from storage.obligations import IN_LIST_SIZE
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), IN_LIST_SIZE):
+        yield wanted[start : start + IN_LIST_SIZE]
+
+
+def add_completions(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert completions, skipping ones already recorded; returns the new ones
+    (id, worker_id, module, completed_on)."""
+    return insert_new_rows(
+        session,
+        Completion.__table__,
+        rows,
+        unique=["worker_id", "module", "completed_on"],
+        returning=["id", "worker_id", "module", "completed_on"],
+    )
+
+
+def completions_of(session: Session, *, worker_ids: Iterable[int]) -> list[Completion]:
+    found: list[Completion] = []
+    for part in _chunks(worker_ids):
+        stmt = (
+            select(Completion)
+            .where(Completion.worker_id.in_(part))
+            .order_by(Completion.worker_id, Completion.completed_on, Completion.id)
+        )
+        found += session.scalars(stmt)
+    return found
+
+
+def active_credentials(
+    session: Session, *, worker_ids: Iterable[int] | None = None
+) -> list[Credential]:
+    stmt = select(Credential).where(Credential.status == "active")
+    if worker_ids is None:
+        return list(session.scalars(stmt.order_by(Credential.id)))
+    found: list[Credential] = []
+    for part in _chunks(worker_ids):
+        found += session.scalars(stmt.where(Credential.worker_id.in_(part)))
+    return found
+
+
+def credentials_of(session: Session, *, worker_id: int) -> list[Credential]:
+    stmt = (
+        select(Credential)
+        .where(Credential.worker_id == worker_id)
+        .order_by(Credential.module, Credential.valid_from, Credential.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def all_credentials(session: Session) -> list[Credential]:
+    stmt = select(Credential).order_by(
+        Credential.worker_id, Credential.module, Credential.valid_from, Credential.id
+    )
+    return list(session.scalars(stmt))
+
+
+def add_awards(session: Session, *, rows: list[dict[str, Any]]) -> int:
+    return insert_ignoring_duplicates(
+        session, Award.__table__, rows, unique=["worker_id", "kind", "key", "achieved_on"]
+    )
+
+
+def pathway_awards(session: Session, *, worker_ids: Iterable[int]) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    for part in _chunks(worker_ids):
+        stmt = select(Award.worker_id, Award.key).where(
+            Award.kind == "pathway", Award.worker_id.in_(part)
+        )
+        found |= {(w, k) for w, k in session.execute(stmt).all()}
+    return found
+
+
+def awards_of(session: Session, *, worker_id: int) -> list[Award]:
+    stmt = select(Award).where(Award.worker_id == worker_id).order_by(Award.achieved_on, Award.id)
+    return list(session.scalars(stmt))
+
+
+def renewal_sources(session: Session, *, sources: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(sources), IN_LIST_SIZE):
+        part = sources[start : start + IN_LIST_SIZE]
+        found |= set(session.scalars(select(Obligation.source).where(Obligation.source.in_(part))))
+    return found
+
+
+def close_renewals(session: Session, *, credential_ids: list[int], closed_on: date) -> int:
+    """A newer completion renews these credentials: their open renewal items are done."""
+    sources = [f"credential:{i}" for i in credential_ids]
+    if not sources:
+        return 0
+    result = session.execute(
+        update(Obligation)
+        .where(Obligation.source.in_(sources), Obligation.status == "open")
+        .values(status="done", closed_on=closed_on)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def add_sessions(session: Session, *, rows: list[dict[str, Any]]) -> int:
+    return insert_ignoring_duplicates(
+        session, TrainingSession.__table__, rows, unique=["module", "held_on", "venue"]
+    )
+
+
+def sessions_with_places(
+    session: Session, *, modules: Iterable[str], start: date, end: date
+) -> list[tuple[TrainingSession, int]]:
+    """Sessions of these modules held in [start, end], with how many places are booked."""
+    booked = (
+        select(Booking.session_id, func.count().label("n"))
+        .where(Booking.status == "booked")
+        .group_by(Booking.session_id)
+        .subquery()
+    )
+    stmt = (
+        select(TrainingSession, func.coalesce(booked.c.n, 0))
+        .outerjoin(booked, booked.c.session_id == TrainingSession.id)
+        .where(
+            TrainingSession.module.in_(sorted(set(modules))),
+            TrainingSession.held_on.between(start, end),
+        )
+        .order_by(TrainingSession.held_on, TrainingSession.id)
+    )
+    return [(s, int(n)) for s, n in session.execute(stmt).all()]
+
+
+def unbooked_renewals(
+    session: Session, *, modules: Iterable[str]
+) -> list[tuple[Obligation, Worker]]:
+    """Open renewal items of these modules with no booking yet, with their worker."""
+    stmt = (
+        select(Obligation, Worker)
+        .join(Worker, Worker.id == Obligation.subject_id)
+        .outerjoin(Booking, Booking.obligation_id == Obligation.id)
+        .where(
+            Obligation.kind == "training.renewal",
+            Obligation.status == "open",
+            Obligation.milestone.in_(sorted(set(modules))),
+            Worker.status != "left",
+            Booking.id.is_(None),
+        )
+        .order_by(Obligation.due_date, Obligation.id)
+    )
+    return [(o, w) for o, w in session.execute(stmt).all()]
+
+
+def add_bookings(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
+    return insert_new_rows(
+        session,
+        Booking.__table__,
+        rows,
+        unique=["obligation_id"],
+        returning=["id", "session_id", "worker_id", "obligation_id", "status"],
+    )
+
+
+def bookings_of(session: Session, *, worker_id: int) -> list[tuple[Booking, TrainingSession]]:
+    stmt = (
+        select(Booking, TrainingSession)
+        .join(TrainingSession, TrainingSession.id == Booking.session_id)
+        .where(Booking.worker_id == worker_id)
+        .order_by(TrainingSession.held_on)
+    )
+    return [(b, s) for b, s in session.execute(stmt).all()]
