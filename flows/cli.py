@@ -161,7 +161,8 @@ def _decide(fn: Any, **kwargs: Any) -> Any:
 
     ctx = _context()
     try:
-        with Session(ctx.engine) as session, session.begin():
+        # What a decision returns is printed after the commit: keep its values loaded.
+        with Session(ctx.engine, expire_on_commit=False) as session, session.begin():
             return fn(session, ctx.organisation, today=ctx.today(), **kwargs)
     except (DecisionError, TrainingError) as exc:
         _fail(str(exc))

@@ -16,11 +16,13 @@ from definitions.calendar import human_date
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import reminder_schedule
+from definitions.training import credential_status, pathway_progress, renewal_opens
 from storage.enrolments import enrolment_of, leave_of
 from storage.history import events_for
-from storage.models import Meeting, Notice, OutboxMessage, Worker
+from storage.models import Meeting, Notice, OutboxMessage, Service, Worker
 from storage.obligations import obligations_of
 from storage.roster import worker_by_external_id
+from storage.training import awards_of, bookings_of, completions_of, credentials_of
 
 
 def explain_worker(
@@ -118,6 +120,7 @@ def explain_worker(
             if enrolment
             else []
         )
+        training = _training(session, organisation, worker, as_of)
         return {
             "as_of": as_of.isoformat(),
             "worker": {
@@ -138,8 +141,86 @@ def explain_worker(
                 "leave": leave,
             },
             "obligations": items,
+            "training": training,
             "history": history,
         }
+
+
+def _training(
+    session: Session, organisation: Organisation, worker: Worker, as_of: date
+) -> dict[str, Any] | None:
+    """Credentials with their status and rule, pathway progress, awards and bookings."""
+    programme = organisation.training
+    if programme is None:
+        return None
+    credentials = []
+    for c in credentials_of(session, worker_id=worker.id):
+        validity = programme.module(c.module).validity
+        credentials.append(
+            {
+                "module": c.module,
+                "title": programme.module(c.module).title,
+                "valid_from": c.valid_from.isoformat(),
+                "expires_on": c.expires_on.isoformat(),
+                "status": credential_status(validity, c.expires_on, as_of)
+                if validity and c.status == "active"
+                else c.status,
+                "renewal_opens": renewal_opens(validity, c.expires_on).isoformat()
+                if validity
+                else None,
+                "rule": c.rule,
+            }
+        )
+    achieved: dict[str, date] = {}
+    credited: set[str] = set()
+    for completion in completions_of(session, worker_ids=[worker.id]):
+        achieved.setdefault(completion.module, completion.completed_on)
+        if completion.source == "credit":
+            credited.add(completion.module)
+    service = session.get(Service, worker.service_id)
+    pathways = []
+    for pathway in programme.pathways:
+        if pathway.service and service is not None and pathway.service != service.key:
+            continue
+        progress = pathway_progress(pathway, achieved, frozenset(credited))
+        pathways.append(
+            {
+                "pathway": pathway.key,
+                "title": pathway.title,
+                "complete": progress.complete,
+                "completed_on": progress.completed_on.isoformat()
+                if progress.completed_on
+                else None,
+                "sets": [
+                    {"rule": st.rule, "done": st.done, "why": st.why, "missing": list(st.missing)}
+                    for st in progress.sets
+                ],
+            }
+        )
+    return {
+        "credentials": credentials,
+        "pathways": pathways,
+        "awards": [
+            {
+                "kind": a.kind,
+                "key": a.key,
+                "achieved_on": a.achieved_on.isoformat(),
+                "status": a.status,
+            }
+            for a in awards_of(session, worker_id=worker.id)
+        ],
+        "bookings": [
+            {
+                "module": s.module,
+                "held_on": s.held_on.isoformat(),
+                "venue": s.venue,
+                "district": s.district,
+                "status": b.status,
+                "why": b.why,
+            }
+            for b, s in bookings_of(session, worker_id=worker.id)
+        ],
+    }
 
 
 def render_explanation(console: Console, data: dict[str, Any]) -> None:
@@ -179,6 +260,34 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
             item += f"\nmeeting {m['status']}: {m['label']}, {m['where']}"
         table.add_row(o["due"], escape(item), status, escape(o["rule"]), escape(reminders))
     console.print(table)
+    training = data.get("training")
+    if training and (
+        training["credentials"]
+        or any(p["complete"] or any(st["done"] for st in p["sets"]) for p in training["pathways"])
+    ):
+        console.print("[bold]Training[/bold]")
+        for c in training["credentials"]:
+            console.print(
+                escape(
+                    f"  {c['title']}: {c['status']}, {c['valid_from']} to {c['expires_on']}"
+                    f" ({c['rule']})"
+                ),
+                highlight=False,
+            )
+        for p in training["pathways"]:
+            state = (
+                f"complete {p['completed_on']}"
+                if p["complete"]
+                else "; ".join(f"{st['rule']}: {st['why']}" for st in p["sets"])
+            )
+            console.print(escape(f"  pathway {p['title']}: {state}"), highlight=False)
+        for b in training["bookings"]:
+            console.print(
+                escape(
+                    f"  {b['status']} {b['module']} {b['held_on']} at {b['venue']} ({b['why']})"
+                ),
+                highlight=False,
+            )
     if data["history"]:
         console.print("[bold]History[/bold]")
         for e in data["history"]:
