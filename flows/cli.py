@@ -253,6 +253,31 @@ def credit_reject(
     _credit_decision(request, False, reason, by)
 
 
+@app.command("needs")
+def training_needs() -> None:
+    """Open training needs: teams that must train a replacement for someone promoted."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storage.models import Team, TrainingNeed
+
+    ctx = _context()
+    with Session(ctx.engine) as session:
+        rows = session.execute(
+            select(TrainingNeed, Team.key)
+            .join(Team, Team.id == TrainingNeed.team_id)
+            .where(TrainingNeed.status == "open")
+            .order_by(TrainingNeed.noted_on, TrainingNeed.id)
+        ).all()
+    if not rows:
+        out.print("no open training needs")
+    for need, team in rows:
+        out.print(
+            f"{need.noted_on} team {team}: train a replacement {need.level} ({need.reason})",
+            soft_wrap=True,
+        )
+
+
 @policy_app.command("preview")
 def policy_preview() -> None:
     """Each credential whose expiry the validity rules in training.yaml would now change:
@@ -521,8 +546,12 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
 
 @mail_app.command("preview")
 def mail_preview(
-    kind: str = typer.Argument("reminder", help="reminder, digest, invite or cancellation"),
-    step: str = typer.Option("before_14", help="for a reminder: a step of its policy"),
+    kind: str = typer.Argument(
+        "reminder", help="reminder, digest, invite, cancellation or booking"
+    ),
+    step: str = typer.Option(
+        "before_14", help="for a reminder: a step of its policy; for a booking: waitlisted"
+    ),
     role: str = typer.Option(
         "worker", help="worker, assessor, supervisor, manager or workforce_lead"
     ),

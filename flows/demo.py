@@ -28,10 +28,22 @@ from definitions.settings import Settings, load_configured_organisation
 from notifications.sink import SmtpSink
 from storage.db import make_engine, upgrade
 from storage.history import record_event
-from storage.models import Enrolment, Event, Meeting, Notice, Obligation, OutboxMessage, Worker
+from storage.models import (
+    Award,
+    Booking,
+    Enrolment,
+    Event,
+    Meeting,
+    Notice,
+    Obligation,
+    OutboxMessage,
+    TrainingSession,
+    Worker,
+)
 from tasks.asye import DecisionError, book_meeting, record_leave, record_outcome
 from tasks.roster import import_roster
 from tasks.runtime import dispose_runtimes
+from tasks.training import import_completions, import_sessions, record_completions
 
 DEMO_MARK = "demo.started"
 OUTCOMES = {
@@ -50,6 +62,7 @@ class SimulatedPeople:
     recorded: Counter[str] = field(default_factory=Counter)
     late: int = 0
     meetings: int = 0
+    refreshed: int = 0
 
     def when(self, obligation: Obligation, today: date) -> date | None:
         if obligation.id not in self.plan:
@@ -120,9 +133,24 @@ def run_demo(
             occurred_on=first_day,
             payload={"days": days, "seed": seed},
         )
+        done = import_completions(
+            session,
+            organisation,
+            SAMPLE_ORGANISATION / "completions.csv",
+            actor="workforce-team",
+            today=first_day,
+        )[1]
+        sessions = import_sessions(
+            session,
+            organisation,
+            SAMPLE_ORGANISATION / "sessions.csv",
+            actor="workforce-team",
+            today=first_day,
+        )[1]
     console.print(
         f"imported {roster.name}: {result.rows} workers, "
-        f"{len(result.enrolled)} NQSWs enrolled in ASYE"
+        f"{len(result.enrolled)} NQSWs enrolled in ASYE; {done.completions} past completions "
+        f"({done.credentials} credentials to keep current), {sessions} refresher sessions"
     )
 
     with SmtpSink(settings.mail_dir) as sink:
@@ -186,6 +214,7 @@ async def _simulate(
                         actor=leave_taker[1],
                         today=today,
                     )
+            _attend_refreshers(engine, organisation, people, today)
             _book_review_meetings(engine, organisation, people, today)
             _record_due_decisions(engine, organisation, people, today)
             await daily(as_of=today)
@@ -205,6 +234,40 @@ def _leave_taker(engine) -> tuple[str, str] | None:  # type: ignore[no-untyped-d
             return None
         manager = session.get(Worker, row.manager_id)
         return (row.external_id, manager.external_id) if manager else None
+
+
+def _attend_refreshers(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+) -> None:
+    """Booked workers go to their refresher (nine in ten do); the workforce team records the
+    attendance the same day, which renews the credential."""
+    with Session(engine) as session:
+        attending = session.execute(
+            select(Booking.worker_id, TrainingSession.module)
+            .join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status == "booked", TrainingSession.held_on == today)
+            .order_by(Booking.id)
+        ).all()
+    rows = [
+        dict(
+            worker_id=worker_id,
+            module=module,
+            completed_on=today,
+            source="import",
+            source_ref=f"attendance:{today}",
+        )
+        for worker_id, module in attending
+        if people.rng.random() < 0.9
+    ]
+    if rows:
+        with Session(engine) as session, session.begin():
+            result = record_completions(
+                session, organisation, rows=rows, actor="workforce-team", today=today
+            )
+        people.refreshed += result.renewed
 
 
 def _book_review_meetings(
@@ -321,6 +384,12 @@ def _summary(
         sent = session.execute(
             select(OutboxMessage.channel, OutboxMessage.step).where(OutboxMessage.status == "sent")
         ).all()
+        bookings = dict(
+            session.execute(select(Booking.status, func.count()).group_by(Booking.status)).all()
+        )
+        waiting = session.scalar(
+            select(func.count()).select_from(Award).where(Award.status == "waiting")
+        )
         folded = session.scalar(
             select(func.count())
             .select_from(Notice)
@@ -349,7 +418,13 @@ def _summary(
     )
     table.add_row("reminders carried in those digests", str(folded or 0))
     table.add_row("review meetings booked by simulated assessors", str(people.meetings))
-    table.add_row("calendar invites sent (.ics)", str(channels["invite"]))
+    table.add_row(
+        "calendar invites sent (.ics, meetings and refresher bookings)", str(channels["invite"])
+    )
+    table.add_row("refresher places booked", str(bookings.get("booked", 0)))
+    table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
+    table.add_row("credentials renewed at a refresher", str(people.refreshed))
+    table.add_row("awards waiting for a certificate", str(waiting))
     table.add_row("messages received by the SMTP sink", str(received))
     for key, n in sorted(people.recorded.items()):
         table.add_row(f"recorded {key}", str(n))

@@ -156,6 +156,31 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             None,
             message_id_for(f"digest:{reader.id}:{today}", sender),
         )
+    if kind == "booking":
+        if role != "worker":
+            raise PreviewError(f"bookings go to the worker, not to {role}")
+        zone = ZoneInfo(organisation.profile.calendar.timezone)
+        held = calendar.previous_working_day(due - timedelta(days=7))
+        view = MeetingView(
+            datetime.combine(held, time(9, 30), tzinfo=zone), 210, "North Hub, Mill Lane (North)"
+        )
+        message = compose.booking(
+            person_name=SAM.name,
+            title="Safeguarding refresher",
+            meeting=view,
+            waitlisted=step == "waitlisted",
+            expires=due,
+            org_name=organisation.name,
+        )
+        return Preview(
+            message.subject,
+            SAM.email,
+            today,
+            message.text,
+            message.html,
+            None,
+            message_id_for(f"booking:0:{today}", sender),
+        )
     # invite or cancellation: a 10:00 meeting a week before the review is due
     zone = ZoneInfo(organisation.profile.calendar.timezone)
     day = calendar.previous_working_day(due - timedelta(days=7))

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
 from definitions.roster import RosterError, RosterProblem, parse_roster
 from storage.history import record_event
+from storage.models import TrainingNeed, Worker
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye import enrol_eligible, follow_roster_changes
 
@@ -65,7 +67,9 @@ def import_roster(
     services = ensure_services(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
+    before = roles_and_teams(session)
     counts = upsert_workers(session, services=services, entries=rows)
+    note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
     follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
     enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
     record_event(
@@ -83,3 +87,53 @@ def import_roster(
         },
     )
     return RosterImport(len(rows), counts.inserted, counts.updated, counts.unchanged, enrolled)
+
+
+def roles_and_teams(session: Session) -> dict[int, tuple[str, int]]:
+    return {
+        i: (role, team)
+        for i, role, team in session.execute(select(Worker.id, Worker.role, Worker.team_id)).all()
+    }
+
+
+def note_replacement_needs(
+    session: Session,
+    organisation: Organisation,
+    *,
+    before: dict[int, tuple[str, int]],
+    as_of: date,
+    actor: str,
+) -> int:
+    """A worker who moved up the ladder (a higher rank on the same track) leaves a gap: their
+    old team needs someone trained for the old level. Recorded as an open training need."""
+    levels = {level.key: level for level in organisation.ladder.levels}
+    after = roles_and_teams(session)
+    names = dict(session.execute(select(Worker.id, Worker.external_id)).all())
+    needs = []
+    for worker_id, (old_role, old_team) in before.items():
+        new_role = after.get(worker_id, (old_role, old_team))[0]
+        old, new = levels.get(old_role), levels.get(new_role)
+        if old is None or new is None or old.track != new.track or new.rank <= old.rank:
+            continue
+        needs.append(
+            TrainingNeed(
+                team_id=old_team,
+                level=old_role,
+                worker_id=worker_id,
+                reason=f"{names[worker_id]} moved up from {old.title} to {new.title}",
+                noted_on=as_of,
+                status="open",
+            )
+        )
+    session.add_all(needs)
+    session.flush()
+    for need in needs:
+        record_event(
+            session,
+            kind="training.replacement_needed",
+            actor=actor,
+            occurred_on=as_of,
+            subject_id=need.worker_id,
+            payload={"team_id": need.team_id, "level": need.level, "need": need.id},
+        )
+    return len(needs)

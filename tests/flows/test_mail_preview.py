@@ -72,7 +72,10 @@ def test_preview_of_an_invite_carries_the_calendar_part(
     [
         (["--step", "before_99"], "no step 'before_99'"),
         (["--step", "overdue_1", "--role", "worker"], "goes to manager, not to worker"),
-        (["letter"], "no message kind 'letter'; kinds: reminder, digest, invite, cancellation"),
+        (
+            ["letter"],
+            "no message kind 'letter'; kinds: reminder, digest, invite, cancellation, booking",
+        ),
         (["digest", "--role", "chair"], "no role 'chair'"),
         (["invite", "--role", "manager"], "invites go to the worker and the assessor"),
     ],
@@ -81,3 +84,12 @@ def test_preview_refuses_what_does_not_exist(cli: CliRunner, args: list[str], me
     result = cli.invoke(app, ["mail", "preview", *args])
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_preview_of_a_refresher_booking_and_its_waiting_list(cli: CliRunner) -> None:
+    booked = cli.invoke(app, ["mail", "preview", "booking"])
+    assert booked.exit_code == 0, booked.output
+    assert "Subject: Booked: Safeguarding refresher," in booked.output
+    waiting = cli.invoke(app, ["mail", "preview", "booking", "--step", "waitlisted"])
+    assert "Subject: Waiting list: Safeguarding refresher," in waiting.output
+    assert "every refresher session before then is full" in waiting.output

@@ -555,3 +555,40 @@ def test_the_command_line_imports_credits_and_previews(cli: CliRunner, tmp_path:
         ],
     )
     assert bad.exit_code == 1 and "row 2, column module: 'nope' is not a module" in bad.output
+
+
+@pytest.mark.usefixtures("staffed")
+def test_a_promotion_leaves_a_replacement_training_need_for_the_old_team(
+    cli: CliRunner,
+    tmp_path: Path,
+    engine,
+    organisation,
+    import_roster_file,  # type: ignore[no-untyped-def]
+) -> None:
+    text = (SAMPLE_ORGANISATION / "roster.csv").read_text()
+    promoted = text.replace(
+        "W0031,Efa Bowen,efa.bowen@sample-borough.example,para_social_worker,",
+        "W0031,Efa Bowen,efa.bowen@sample-borough.example,senior_para_social_worker,",
+    ).replace(  # a move to another track is not a promotion on this ladder
+        "W0035,Idris Mensah,idris.mensah@sample-borough.example,care_worker,",
+        "W0035,Idris Mensah,idris.mensah@sample-borough.example,para_social_worker,",
+    )
+    assert promoted.count("senior_para_social_worker") == 1
+    path = tmp_path / "roster.csv"
+    path.write_text(promoted)
+    import_roster_file(engine, organisation, as_of=date(2026, 2, 1), path=path)
+    import_roster_file(
+        engine, organisation, as_of=date(2026, 2, 2), path=path
+    )  # again: no new need
+    result = cli.invoke(app, ["needs"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        "2026-02-01 team children-north: train a replacement para_social_worker (W0031 moved "
+        "up from Para social worker to Senior para social worker)"
+    ]
+    with Session(engine) as session:
+        assert (
+            session.scalar(select(func.count()).where(Event.kind == "training.replacement_needed"))
+            == 1
+        )
