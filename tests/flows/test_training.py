@@ -592,3 +592,46 @@ def test_a_promotion_leaves_a_replacement_training_need_for_the_old_team(
             session.scalar(select(func.count()).where(Event.kind == "training.replacement_needed"))
             == 1
         )
+
+
+@pytest.mark.usefixtures("staffed")
+def test_a_renewal_due_over_christmas_moves_to_the_last_working_day_before(
+    tmp_path: Path,
+    engine,
+    organisation,  # type: ignore[no-untyped-def]
+) -> None:
+    # Safeguarding done Mon 28 Dec 2024 expires Mon 28 Dec 2026: the substitute bank holiday
+    # for Boxing Day (a Saturday). Christmas Day is Friday; the renewal is due Thu 24 Dec.
+    run_import(
+        engine,
+        organisation,
+        completions(tmp_path / "x.csv", [("W0020", "safeguarding", "2024-12-28")]),
+    )
+    with Session(engine) as session:
+        item = session.scalars(
+            select(Obligation).where(Obligation.kind == "training.renewal")
+        ).one()
+    assert item.due_date == date(2026, 12, 24)
+    assert "expiry 2026-12-28 is not a working day, so due 2026-12-24" in item.rule
+
+
+@pytest.mark.usefixtures("staffed")
+def test_a_sessions_file_with_bad_rows_imports_nothing(
+    tmp_path: Path, engine, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    from storage.models import TrainingSession
+
+    path = sessions_file(
+        tmp_path / "sessions.csv",
+        [
+            ("first_aid", "2026-03-18", "09:00", "360", "North Hub", "North", "4"),
+            ("first_aid", "2026-03-32", "9am", "0", "", "Northh", "lots"),
+        ],
+    )
+    with Session(engine) as session, session.begin(), pytest.raises(RosterError) as caught:
+        import_sessions(session, organisation, path, actor="test", today=TODAY)
+    text = str(caught.value)
+    for column in ("held_on", "starts_at", "minutes", "venue", "district", "capacity"):
+        assert f"row 3, column {column}:" in text
+    assert "use HH:MM (24-hour)" in text and "use one of Central, East, North, South, West" in text
+    assert count(engine, TrainingSession) == 0
