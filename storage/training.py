@@ -64,6 +64,23 @@ def active_credentials(
     return found
 
 
+def add_credentials(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert credentials (one per completion); returns (id, completion_id) of each."""
+    return insert_new_rows(
+        session,
+        Credential.__table__,
+        [{k: v for k, v in row.items() if k != "id"} for row in rows],
+        unique=["completion_id"],
+        returning=["id", "completion_id"],
+    )
+
+
+def supersede_credentials(session: Session, *, changes: list[dict[str, Any]]) -> None:
+    """Mark credentials superseded by newer ones: {'id', 'superseded_by'} rows, at once."""
+    if changes:
+        session.execute(update(Credential), [{**c, "status": "superseded"} for c in changes])
+
+
 def credentials_of(session: Session, *, worker_id: int) -> list[Credential]:
     stmt = (
         select(Credential)

@@ -40,6 +40,7 @@ from storage.training import (
     add_awards,
     add_bookings,
     add_completions,
+    add_credentials,
     add_sessions,
     all_credentials,
     close_renewals,
@@ -47,6 +48,7 @@ from storage.training import (
     pathway_awards,
     renewal_sources,
     sessions_with_places,
+    supersede_credentials,
     unbooked_renewals,
 )
 from tasks.roster import read_csv
@@ -100,47 +102,52 @@ def record_completions(
     if not new:
         return update_
     workers = {r[1] for r in new}
-    current = {(c.worker_id, c.module): c for c in active_credentials(session, worker_ids=workers)}
-    renewed: list[int] = []
+    # The chain of each (worker, module), planned in memory and written in three statements:
+    # insert the new credentials, then mark what each supersedes, then close old renewals.
+    # A credential is planned as a dict; "id" is known for stored ones, "completion_id" for
+    # new ones (their ids come back from the insert).
+    current: dict[tuple[int, str], dict[str, Any]] = {
+        (c.worker_id, c.module): {
+            "id": c.id,
+            "valid_from": c.valid_from,
+            "expires_on": c.expires_on,
+        }
+        for c in active_credentials(session, worker_ids=workers)
+    }
+    planned: list[dict[str, Any]] = []
+    supersedes: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (superseded, by)
+    late_records: set[int] = set()
     awards: list[dict[str, Any]] = []
     for completion_id, worker_id, module_key, completed_on in new:
         module = training.module(module_key)
         expires = None
         if module.validity is not None:
             previous = current.get((worker_id, module_key))
-            if previous is not None and completed_on <= previous.valid_from:
-                # An older record arriving late: kept in the history, superseded at once.
-                expiry = expiry_for(module.validity, completed_on)
-                session.add(
-                    Credential(
-                        worker_id=worker_id,
-                        module=module_key,
-                        completion_id=completion_id,
-                        valid_from=completed_on,
-                        expires_on=expiry.expires_on,
-                        rule=expiry.rule,
-                        status="superseded",
-                        superseded_by=previous.id,
-                    )
-                )
-                continue
+            late = previous is not None and completed_on <= previous["valid_from"]
             expiry = expiry_for(
-                module.validity, completed_on, previous.expires_on if previous else None
+                module.validity,
+                completed_on,
+                previous["expires_on"] if previous and not late else None,
             )
-            credential = Credential(
-                worker_id=worker_id,
-                module=module_key,
-                completion_id=completion_id,
-                valid_from=completed_on,
-                expires_on=expiry.expires_on,
-                rule=expiry.rule,
-                status="active",
-            )
-            session.add(credential)
-            session.flush()
+            credential = {
+                "worker_id": worker_id,
+                "module": module_key,
+                "completion_id": completion_id,
+                "valid_from": completed_on,
+                "expires_on": expiry.expires_on,
+                "rule": expiry.rule,
+                "status": "active",
+                "superseded_by": None,
+            }
+            planned.append(credential)
+            if late:
+                # An older record arriving late: kept in the history, superseded at once.
+                assert previous is not None
+                supersedes.append((credential, previous))
+                late_records.add(completion_id)
+                continue
             if previous is not None:
-                previous.status, previous.superseded_by = "superseded", credential.id
-                renewed.append(previous.id)
+                supersedes.append((previous, credential))
             current[(worker_id, module_key)] = credential
             update_.credentials += 1
             expires = expiry.expires_on
@@ -154,7 +161,16 @@ def record_completions(
                 status="waiting",
             )
         )
-    session.flush()
+    inserted = add_credentials(session, rows=planned)
+    ids = {completion: credential_id for credential_id, completion in inserted}
+    for credential in planned:
+        credential["id"] = ids[credential["completion_id"]]
+    supersede_credentials(
+        session,
+        changes=[{"id": old["id"], "superseded_by": newer["id"]} for old, newer in supersedes],
+    )
+    # Renewed: a credential that was active and now has a successor (not a late old record).
+    renewed = [old["id"] for old, _ in supersedes if old.get("completion_id") not in late_records]
     update_.renewed = len(renewed)
     close_renewals(session, credential_ids=renewed, closed_on=today)
     awards += _pathway_awards(session, training, workers)

@@ -635,3 +635,45 @@ def test_a_sessions_file_with_bad_rows_imports_nothing(
         assert f"row 3, column {column}:" in text
     assert "use HH:MM (24-hour)" in text and "use one of Central, East, North, South, West" in text
     assert count(engine, TrainingSession) == 0
+
+
+@pytest.mark.usefixtures("staffed")
+def test_a_chain_in_one_file_and_a_late_older_record_keep_the_newest_active(
+    tmp_path: Path,
+    engine,
+    organisation,  # type: ignore[no-untyped-def]
+) -> None:
+    _, result = run_import(
+        engine,
+        organisation,
+        completions(
+            tmp_path / "two.csv",
+            [("W0019", "safeguarding", "2026-01-20"), ("W0019", "safeguarding", "2024-03-04")],
+        ),
+        today=date(2026, 1, 21),
+    )
+    assert (result.credentials, result.renewed) == (2, 1)
+    _, late = run_import(
+        engine,
+        organisation,
+        completions(tmp_path / "old.csv", [("W0019", "safeguarding", "2022-02-01")]),
+        today=date(2026, 1, 22),
+    )
+    assert (late.completions, late.credentials, late.renewed) == (1, 0, 0)
+    with Session(engine) as session:
+        chain = session.execute(
+            select(Credential.valid_from, Credential.expires_on, Credential.status).order_by(
+                Credential.valid_from
+            )
+        ).all()
+        renewals = session.execute(
+            select(Obligation.due_date, Obligation.status).where(
+                Obligation.kind == "training.renewal"
+            )
+        ).all()
+    assert chain == [
+        (date(2022, 2, 1), date(2024, 2, 1), "superseded"),
+        (date(2024, 3, 4), date(2026, 3, 4), "superseded"),
+        (date(2026, 1, 20), date(2028, 3, 4), "active"),  # renewed early: the anniversary kept
+    ]
+    assert renewals == [(date(2028, 3, 3), "open")]
