@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(default=2000, ge=1, description="obligations per queueing task")
 
+    signing_key: Path = Field(
+        default_factory=lambda: Path.home() / ".config" / "ladder" / "signing-key.pem",
+        description="the certificate signing key (RS256), outside the repository, mode 0600",
+    )
+    verify_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the public address of the verification page (QR codes point here)",
+    )
+    certificate_chunk_size: int = Field(default=500, ge=1, description="awards per batch task")
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -62,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def certificate_dir(self) -> Path:
+        return self.data_dir / "certificates"
 
 
 def load_configured_organisation(settings: Settings) -> Organisation:

@@ -36,6 +36,12 @@ app.add_typer(import_app, name="import")
 app.add_typer(asye_app, name="asye")
 app.add_typer(mail_app, name="mail")
 app.add_typer(credit_app, name="credit")
+keys_app = typer.Typer(help="The certificate signing key.", no_args_is_help=True)
+certificates_app = typer.Typer(
+    help="Certificates: issue, verify, re-issue, revoke.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
+app.add_typer(certificates_app, name="certificates")
 app.add_typer(policy_app, name="policy")
 
 out = Console()
@@ -276,6 +282,144 @@ def training_needs() -> None:
             f"{need.noted_on} team {team}: train a replacement {need.level} ({need.reason})",
             soft_wrap=True,
         )
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Create the RS256 signing key (outside the repository, owner-only) and show its JWKS."""
+    from notifications.signing import SigningKeyError, create_key, load_key
+
+    settings = _settings()
+    try:
+        path = create_key(settings.signing_key)
+        key = load_key(path)
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    out.print(f"signing key created at {path} (mode 600); key id {key.kid}", soft_wrap=True)
+    out.print("publish this JWKS (ladder web serves it at /.well-known/jwks.json):")
+    sys.stdout.write(json.dumps(key.jwks(), indent=2) + "\n")
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Print the public key set (JWKS) verifiers use."""
+    from notifications.signing import SigningKeyError, load_key
+
+    try:
+        key = load_key(_settings().signing_key)
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    sys.stdout.write(json.dumps(key.jwks(), indent=2) + "\n")
+
+
+@certificates_app.command("issue")
+def certificates_issue(
+    as_of: str = typer.Option(None, help="YYYY-MM-DD; default today (organisation tz)"),
+) -> None:
+    """Run the certificate batch once: every waiting award is issued and mailed."""
+    from notifications.signing import SigningKeyError, load_key
+
+    ctx = _context()
+    try:
+        load_key(ctx.settings.signing_key)
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    prepare_prefect_environment(ctx.settings.data_dir)
+    from flows.certificates import certificate_batch
+
+    state = certificate_batch(as_of=_date(as_of, "--as-of"), return_state=True)
+    if not state.is_completed():
+        _fail(f"the certificate batch {state.name.lower()}: {state.message}")
+    result = state.result()
+    out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
+
+
+@certificates_app.command("verify")
+def certificates_verify(
+    what: str = typer.Argument(..., help="a serial, a certificate PDF, or a credential (.jwt)"),
+) -> None:
+    """Check a certificate: its signature, whether the file is the one issued, and its
+    status (current, expired, superseded, revoked). Exit code 0 only for genuine+current."""
+    from sqlalchemy.orm import Session
+
+    from notifications.signing import SigningKeyError, load_key
+    from tasks.certificates import describe, verify_credential, verify_pdf, verify_serial
+
+    ctx = _context()
+    try:
+        jwks = load_key(ctx.settings.signing_key).jwks()
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    path = Path(what)
+    with Session(ctx.engine) as session:
+        if path.is_file() and path.read_bytes()[:5] == b"%PDF-":
+            result = verify_pdf(session, path.read_bytes(), jwks, ctx.today())
+        elif path.is_file():
+            result = verify_credential(session, path.read_text(), jwks, ctx.today())
+        elif what.count(".") == 2:
+            result = verify_credential(session, what, jwks, ctx.today())
+        else:
+            result = verify_serial(session, what, jwks, ctx.today())
+    for line in describe(result):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    if not (result.genuine and result.status == "current"):
+        raise typer.Exit(1)
+
+
+@certificates_app.command("revoke")
+def certificates_revoke(
+    serial: str, reason: str = typer.Option(...), by: str = typer.Option(...)
+) -> None:
+    """Revoke a certificate; verification says so, with the reason."""
+    from tasks.certificates import CertificateError, revoke
+
+    ctx = _context()
+    from sqlalchemy.orm import Session
+
+    try:
+        with Session(ctx.engine, expire_on_commit=False) as session, session.begin():
+            done = revoke(session, serial=serial, reason=reason, actor=by, today=ctx.today())
+    except CertificateError as exc:
+        _fail(str(exc))
+    out.print(f"{done.serial} revoked on {done.revoked_on}")
+
+
+@certificates_app.command("reissue")
+def certificates_reissue(
+    serial: str, reason: str = typer.Option(...), by: str = typer.Option(...)
+) -> None:
+    """Issue a corrected certificate that supersedes this one (kept, marked superseded)."""
+    from sqlalchemy.orm import Session
+
+    from notifications.signing import SigningKeyError
+    from tasks.certificates import CertificateError, reissue
+    from tasks.runtime import current_runtime
+
+    ctx = _context()
+    try:
+        with Session(ctx.engine) as session, session.begin():
+            new = reissue(
+                session,
+                current_runtime(),
+                serial=serial,
+                reason=reason,
+                actor=by,
+                today=ctx.today(),
+            )
+    except (CertificateError, SigningKeyError) as exc:
+        _fail(str(exc))
+    out.print(f"{new} issued; it supersedes {serial}. It goes out with `ladder mail send`.")
+
+
+@app.command("web")
+def web(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1")) -> None:
+    """Serve the verification page (/verify/SERIAL) and the JWKS (/.well-known/jwks.json)."""
+    import uvicorn
+
+    from flows.web import create_app
+
+    _context()
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
 @policy_app.command("preview")

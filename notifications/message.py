@@ -34,6 +34,7 @@ def build_email(
     html: str,
     message_id: str,
     ics: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
 ) -> EmailMessage:
     """A multipart/alternative of text and HTML. With an invite, the calendar part joins the
     alternatives (text/calendar; method=REQUEST or CANCEL, which Outlook and Gmail act on) and
@@ -55,6 +56,9 @@ def build_email(
         msg.add_attachment(
             ics.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
         )
+    if attachment:
+        name, content = attachment
+        msg.add_attachment(content, maintype="application", subtype="pdf", filename=name)
     return msg
 
 

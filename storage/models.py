@@ -181,6 +181,8 @@ class OutboxMessage(Base):
     # direct (one item), digest (a person's day of items) or invite (a meeting, with .ics)
     channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
     ics: Mapped[str | None] = mapped_column(Text)  # the iCalendar invite an invite carries
+    attachment_path: Mapped[str | None] = mapped_column(Text)  # e.g. a certificate's PDF
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -338,6 +340,36 @@ class TrainingNeed(Base):
     reason: Mapped[str] = mapped_column(String(300))
     noted_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class Certificate(Base):
+    """An issued certificate. Never changed after issue, except to say it was superseded by a
+    newer one or revoked; a correction or renewal is a new certificate."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("award_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    achieved_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(200))
+    pdf_path: Mapped[str] = mapped_column(Text)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(Text)  # the signed VC-JWT
+    status: Mapped[str] = mapped_column(String(16), default="issued")  # superseded, revoked
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SweepRun(Base):

@@ -23,6 +23,8 @@ class QueuedMessage:
     body_html: str
     attempts: int
     ics: str | None = None
+    attachment_path: str | None = None
+    attachment_name: str | None = None
 
 
 def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
@@ -70,6 +72,8 @@ def claim_batch(
                 OutboxMessage.body_html,
                 OutboxMessage.attempts,
                 OutboxMessage.ics,
+                OutboxMessage.attachment_path,
+                OutboxMessage.attachment_name,
             )
             .execution_options(synchronize_session=False)
         ).all()

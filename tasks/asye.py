@@ -39,6 +39,7 @@ from storage.obligations import (
 )
 from storage.outbox import enqueue
 from storage.roster import worker_by_external_id
+from storage.training import add_awards
 from tasks.compose import invite_rows
 from tasks.runtime import current_runtime
 
@@ -239,6 +240,20 @@ def record_outcome(
         session.execute(
             update(Enrolment).where(Enrolment.id == enrolment.id).values(outcome=outcome)
         )
+        if outcome == "pass":  # the ASYE certificate waits for the next certificate batch
+            add_awards(
+                session,
+                rows=[
+                    dict(
+                        worker_id=subject.id,
+                        kind="asye",
+                        key="asye",
+                        achieved_on=occurred_on,
+                        expires_on=None,
+                        status="waiting",
+                    )
+                ],
+            )
     elif rule.kind == "report":
         session.execute(
             update(Enrolment).where(Enrolment.id == enrolment.id).values(status="completed")

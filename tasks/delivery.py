@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -111,6 +112,7 @@ def _deliver_one(
             html=queued.body_html,
             message_id=queued.message_id,
             ics=queued.ics,
+            attachment=_attachment(queued),
         )
         transport.send(email)
     except DeliveryError as exc:
@@ -130,6 +132,20 @@ def _deliver_one(
         with Session(runtime.engine) as session, session.begin():
             mark_sent(session, message_id=queued.id, token=token, at=datetime.now(UTC))
         report.sent += 1
+
+
+def _attachment(queued: QueuedMessage) -> tuple[str, bytes] | None:
+    """The file a message carries (a certificate's PDF), read at sending time."""
+    if not queued.attachment_path:
+        return None
+    try:
+        content = Path(queued.attachment_path).read_bytes()
+    except OSError as exc:
+        raise ValueError(
+            f"its attachment {Path(queued.attachment_path).name} cannot be read "
+            f"({exc.strerror}); reissue the certificate"
+        ) from None
+    return (queued.attachment_name or Path(queued.attachment_path).name, content)
 
 
 def _refused(

@@ -1,0 +1,58 @@
+"""The certificate batch: every award waiting for its certificate, issued in chunks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, unmapped
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+
+from tasks.certificates import issue_certificates, plan_certificates
+from tasks.delivery import deliver_outbox
+from tasks.runtime import current_runtime
+
+
+def _run_name() -> str:
+    return f"certificates-{flow_run.parameters.get('as_of') or 'today'}"
+
+
+@flow(name="certificate-batch", flow_run_name=_run_name)
+def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
+    """Issue every waiting award (module and pathway completions, ASYE passes, progression):
+    a signed credential and a PDF each, mailed to the worker. Killed at any point and run
+    again, it issues each award exactly once."""
+    runtime = current_runtime()
+    as_of = as_of or runtime.calendar.today()
+    chunks = plan_certificates()
+    progress = create_progress_artifact(
+        progress=0.0, key="certificate-batch-progress", description="Awards issued so far"
+    )
+    issued = 0
+    if chunks:
+        futures = issue_certificates.map(chunks, unmapped(as_of))
+        for done, future in enumerate(as_completed(futures), start=1):
+            issued += future.result()
+            update_progress_artifact(progress, progress=100.0 * done / len(chunks))
+    else:
+        update_progress_artifact(progress, progress=100.0)
+    delivered = deliver_outbox.with_options(
+        retries=runtime.settings.delivery_retries,
+        retry_delay_seconds=runtime.settings.delivery_retry_delay_seconds,
+    )()
+    create_markdown_artifact(
+        key="certificate-batch-summary",
+        markdown=(
+            f"# Certificate batch {as_of}\n\n- chunks: {len(chunks)}\n"
+            f"- certificates issued: {issued}\n- mail sent: {delivered.get('sent', 0)}, "
+            f"failed: {delivered.get('failed', 0)}\n"
+        ),
+        description="What the certificate batch did",
+    )
+    return {"as_of": as_of.isoformat(), "chunks": len(chunks), "issued": issued, **delivered}

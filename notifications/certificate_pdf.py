@@ -1,0 +1,129 @@
+"""The certificate a worker keeps and shows: one A4 page, with a QR code to its verification.
+
+Rendered with reportlab in invariant mode: the same certificate always gives the same bytes,
+so a batch that is killed and run again writes identical files, and the stored SHA-256 of
+each PDF lets a verifier tell an altered copy from the original.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from definitions.calendar import human_date
+from notifications.render import one_line
+
+SERIAL_KEYWORD = "ladder-serial:"
+
+
+@dataclass(frozen=True)
+class CertificateFace:
+    serial: str
+    name: str
+    title: str
+    kind_label: str  # "Module", "Training pathway", "ASYE", ...
+    achieved_on: date
+    issued_on: date
+    expires_on: date | None
+    issuer: str
+    verify_url: str
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> tuple[str, str]:
+    """Bitstream Vera, shipped inside reportlab: registered once per process (loading a TTF
+    per document is what makes some PDF libraries slow)."""
+    import reportlab
+
+    folder = Path(reportlab.__file__).parent / "fonts"
+    pdfmetrics.registerFont(TTFont("LadderSans", str(folder / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont("LadderSans-Bold", str(folder / "VeraBd.ttf")))
+    return "LadderSans", "LadderSans-Bold"
+
+
+def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:
+    while size > 8 and c.stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def render_certificate(face: CertificateFace) -> bytes:
+    regular, bold = _fonts()
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    width, height = A4
+    c.setTitle(f"{face.title}: {one_line(face.name)}")
+    c.setAuthor(face.issuer)
+    c.setSubject(f"Certificate {face.serial}")
+    c.setKeywords(f"{SERIAL_KEYWORD}{face.serial}")
+    c.setCreator("Ladder")
+
+    ink, accent, muted = HexColor("#1b1b1b"), HexColor("#1d70b8"), HexColor("#505a5f")
+    c.setStrokeColor(accent)
+    c.setLineWidth(3)
+    c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    c.setLineWidth(0.8)
+    c.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
+
+    c.setFillColor(muted)
+    c.setFont(regular, 12)
+    c.drawCentredString(width / 2, height - 45 * mm, face.issuer)
+    c.setFillColor(accent)
+    c.setFont(bold, 30)
+    c.drawCentredString(width / 2, height - 70 * mm, "Certificate")
+    c.setFillColor(muted)
+    c.setFont(regular, 13)
+    c.drawCentredString(width / 2, height - 88 * mm, "This certifies that")
+    name = one_line(face.name)
+    size = _fit(c, name, bold, 26, width - 50 * mm)
+    c.setFillColor(ink)
+    c.setFont(bold, size)
+    c.drawCentredString(width / 2, height - 105 * mm, name)
+    c.setFillColor(muted)
+    c.setFont(regular, 13)
+    c.drawCentredString(width / 2, height - 122 * mm, f"has achieved the {face.kind_label.lower()}")
+    title = one_line(face.title)
+    size = _fit(c, title, bold, 20, width - 50 * mm)
+    c.setFillColor(ink)
+    c.setFont(bold, size)
+    c.drawCentredString(width / 2, height - 138 * mm, title)
+
+    c.setFont(regular, 11.5)
+    c.setFillColor(ink)
+    lines = [
+        f"Achieved: {human_date(face.achieved_on)}",
+        f"Issued: {human_date(face.issued_on)}",
+        f"Valid until: {human_date(face.expires_on)}" if face.expires_on else "Does not expire",
+        f"Serial: {face.serial}",
+    ]
+    y = height - 165 * mm
+    for line in lines:
+        c.drawString(30 * mm, y, line)
+        y -= 8 * mm
+
+    qr = QrCodeWidget(face.verify_url, barLevel="M")
+    x0, y0, x1, y1 = qr.getBounds()
+    side = 42 * mm
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, c, width - 30 * mm - side, height - 198 * mm)
+    c.setFont(regular, 8.5)
+    c.setFillColor(muted)
+    c.drawRightString(width - 30 * mm, height - 203 * mm, "Scan to check it is genuine and current")
+    c.drawCentredString(width / 2, 24 * mm, f"Check this certificate at {face.verify_url}")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
