@@ -80,6 +80,21 @@ def certificate_prefix(organisation: Organisation) -> str:
     return "LDR"
 
 
+def sweep_partial_files(folder: Path) -> int:
+    """Remove half-written files (NAME.PID.tmp) left by a batch process that was killed; a
+    file whose writer is still running is left alone."""
+    removed = 0
+    for leftover in folder.glob("*.tmp") if folder.is_dir() else ():
+        try:
+            os.kill(int(leftover.suffixes[-2].lstrip(".")), 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        except PermissionError:
+            pass  # alive, under another user
+    return removed
+
+
 def _write_atomically(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -293,6 +308,9 @@ def waiting_chunks(session: Session, *, size: int) -> list[tuple[int, int]]:
 def plan_certificates() -> list[tuple[int, int]]:
     runtime = current_runtime()
     load_key(runtime.settings.signing_key)  # fail the run at once, clearly, without a key
+    removed = sweep_partial_files(runtime.settings.certificate_dir)
+    if removed:
+        get_run_logger().info("removed %d half-written file(s) of a killed run", removed)
     with Session(runtime.engine) as session:
         return waiting_chunks(session, size=runtime.settings.certificate_chunk_size)
 

@@ -1,0 +1,386 @@
+"""The certificate batch end to end: real database, real Prefect, real SMTP, real PDFs and
+RS256 signatures checked with an independent JOSE library; killed with SIGKILL and re-run."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import KeySet
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from notifications.signing import create_key, load_key
+from notifications.sink import SmtpSink
+from storage.models import Award, Certificate, OutboxMessage
+
+pytestmark = pytest.mark.integration
+ISSUE_DAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return create_key(tmp_path_factory.mktemp("signing") / "keys" / "signing-key.pem")
+
+
+@pytest.fixture
+def certified(
+    ladder_env,
+    key_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    engine,
+    organisation,
+    import_roster_file,
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LADDER_SIGNING_KEY", str(key_file))
+    monkeypatch.setenv("LADDER_VERIFY_URL", "https://verify.sample-borough.example")
+    import_roster_file(engine, organisation, as_of=date(2025, 12, 1))
+    return ladder_env
+
+
+def completions(
+    engine, organisation, tmp_path: Path, rows: list[tuple[str, str, str]], today: date = ISSUE_DAY
+):  # type: ignore[no-untyped-def]
+    from tasks.training import import_completions
+
+    path = tmp_path / f"c{len(list(tmp_path.glob('c*.csv')))}.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["external_id", "module", "completed_on"])
+        writer.writerows(rows)
+    with Session(engine) as session, session.begin():
+        return import_completions(session, organisation, path, actor="test", today=today)
+
+
+def run_batch(as_of: date = ISSUE_DAY):  # type: ignore[no-untyped-def]
+    from flows.certificates import certificate_batch
+
+    state = certificate_batch(as_of=as_of, return_state=True)
+    assert state.is_completed(), state.message
+    return state.result()
+
+
+def certificates(engine) -> list[Certificate]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return list(session.scalars(select(Certificate).order_by(Certificate.id)))
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
+    tmp_path: Path,
+    engine,
+    organisation,
+    smtp_sink: SmtpSink,
+    key_file: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tasks.certificates import verify_pdf, verify_serial
+
+    completions(engine, organisation, tmp_path, [
+        ("W0035", "first_aid", "2026-06-17"),
+        ("W0019", "cs_assessment", "2025-02-03"),
+    ])  # fmt: skip
+    result = run_batch()
+    assert result["issued"] == 2 and result["sent"] == 2
+    issued = {c.key: c for c in certificates(engine)}
+    first_aid, module = issued["first_aid"], issued["cs_assessment"]
+    assert first_aid.serial.startswith("LDR-") and first_aid.expires_on == date(2029, 6, 17)
+    assert module.expires_on is None
+    # The mail carries the PDF, byte for byte the file on record.
+    received = next(
+        r for r in smtp_sink.received if r.recipients == ["idris.mensah@sample-borough.example"]
+    )
+    assert str(received.message["Subject"]) == "Your certificate: First aid at work"
+    pdf_part = next(p for p in received.message.walk() if p.get_content_type() == "application/pdf")
+    content = pdf_part.get_content()
+    assert pdf_part.get_filename() == f"certificate-{first_aid.serial}.pdf"
+    assert hashlib.sha256(content).hexdigest() == first_aid.pdf_sha256
+    assert content == Path(first_aid.pdf_path).read_bytes()
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    for expected in (
+        "Idris Mensah",
+        "First aid at work",
+        "Valid until: Sunday 17 June 2029",
+        first_aid.serial,
+        f"https://verify.sample-borough.example/verify/{first_aid.serial}",
+    ):
+        assert expected in text, expected
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    # The credential checks out with an independent JOSE library and the published JWKS.
+    jwks = load_key(key_file).jwks()
+    decoded = jose_jwt.decode(
+        first_aid.credential, KeySet.import_key_set(jwks), algorithms=["RS256"]
+    )
+    assert decoded.claims["vc"]["credentialSubject"]["name"] == "Idris Mensah"
+    assert decoded.claims["vc"]["validUntil"] == "2029-06-17T23:59:59Z"
+    with Session(engine) as session:
+        assert verify_pdf(session, content, jwks, ISSUE_DAY).status == "current"
+        tampered = content.replace(b"Idris Mensah", b"Idris Mensahh", 1)
+        assert tampered != content
+        verdict = verify_pdf(session, tampered, jwks, ISSUE_DAY)
+        assert (verdict.genuine, verdict.problem) == (
+            False,
+            "the file differs from the certificate issued under this serial: it was altered",
+        )
+        assert verify_serial(session, "LDR-999999-1", jwks, ISSUE_DAY).genuine is False
+        assert set(session.scalars(select(Award.status))) == {"issued"}
+    # Run again: nothing is waiting, nothing is issued or sent twice.
+    assert run_batch()["issued"] == 0
+    assert len(certificates(engine)) == 2 and len(smtp_sink.received) == 2
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+def test_a_refresher_issues_a_new_certificate_that_supersedes_the_old(
+    tmp_path: Path,
+    engine,
+    organisation,
+    key_file: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tasks.certificates import verify_serial
+
+    completions(
+        engine,
+        organisation,
+        tmp_path,
+        [("W0019", "safeguarding", "2024-03-04")],
+        today=date(2024, 3, 5),
+    )
+    run_batch(date(2024, 3, 5))
+    completions(
+        engine,
+        organisation,
+        tmp_path,
+        [("W0019", "safeguarding", "2026-02-10")],
+        today=date(2026, 2, 11),
+    )
+    run_batch(date(2026, 2, 11))
+    old, new = certificates(engine)
+    assert (old.status, old.superseded_by, new.status) == ("superseded", new.id, "issued")
+    assert new.expires_on == date(2028, 3, 4)  # the anniversary kept
+    jwks = load_key(key_file).jwks()
+    with Session(engine) as session:
+        old_verdict = verify_serial(session, old.serial, jwks, date(2026, 2, 12))
+        assert (old_verdict.status, old_verdict.replaced_by) == ("superseded", new.serial)
+        assert verify_serial(session, new.serial, jwks, date(2026, 2, 12)).status == "current"
+        # An award that expires: the certificate is still genuine, and says it expired.
+        assert verify_serial(session, new.serial, jwks, date(2028, 3, 5)).status == "expired"
+        assert verify_serial(session, new.serial, jwks, date(2028, 3, 4)).status == "current"
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+def test_revocation_and_correction_are_recorded_and_verified(
+    tmp_path: Path,
+    engine,
+    organisation,
+    key_file: Path,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from tasks.certificates import (
+        CertificateError,
+        reissue,
+        revoke,
+        verify_credential,
+        verify_serial,
+    )  # fmt: skip
+    from tasks.runtime import current_runtime
+
+    completions(engine, organisation, tmp_path, [
+        ("W0031", "first_aid", "2026-03-18"), ("W0032", "first_aid", "2026-03-18"),
+    ])  # fmt: skip
+    run_batch()
+    a, b = sorted(certificates(engine), key=lambda c: c.worker_id)
+    with Session(engine) as session, session.begin():
+        revoke(
+            session,
+            serial=a.serial,
+            reason="attendance sheet was wrong",
+            actor="W0001",
+            today=ISSUE_DAY,
+        )
+    with (
+        Session(engine) as session,
+        session.begin(),
+        pytest.raises(CertificateError, match="already revoked"),
+    ):
+        revoke(session, serial=a.serial, reason="again", actor="W0001", today=ISSUE_DAY)
+    with Session(engine) as session, session.begin():
+        corrected = reissue(
+            session,
+            current_runtime(),
+            serial=b.serial,
+            reason="name spelt wrong",
+            actor="W0001",
+            today=ISSUE_DAY,
+        )
+    assert corrected == b.serial.removesuffix("-1") + "-2"
+    jwks = load_key(key_file).jwks()
+    with Session(engine) as session:
+        revoked = verify_serial(session, a.serial, jwks, ISSUE_DAY)
+        assert (revoked.genuine, revoked.status, revoked.revoked_reason) == (
+            True,
+            "revoked",
+            "attendance sheet was wrong",
+        )
+        assert verify_serial(session, b.serial, jwks, ISSUE_DAY).replaced_by == corrected
+        assert verify_serial(session, corrected, jwks, ISSUE_DAY).status == "current"
+        # The credential itself, presented on its own, is checked too.
+        token = session.scalar(
+            select(Certificate.credential).where(Certificate.serial == corrected)
+        )
+        assert verify_credential(session, token, jwks, ISSUE_DAY).status == "current"
+        assert verify_credential(session, token[:-4] + "AAAA", jwks, ISSUE_DAY).genuine is False
+        # The first certificate never changed: same file, same credential.
+        first = session.scalars(select(Certificate).where(Certificate.serial == b.serial)).one()
+        assert hashlib.sha256(Path(first.pdf_path).read_bytes()).hexdigest() == first.pdf_sha256
+        assert (first.credential, first.issued_on) == (b.credential, b.issued_on)
+        queued = session.scalar(
+            select(OutboxMessage.subject).where(
+                OutboxMessage.dedup_key == f"certificate:{corrected}"
+            )
+        )
+    assert queued == "Corrected certificate: First aid at work"
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+def test_an_asye_pass_becomes_a_certificate(engine, organisation) -> None:  # type: ignore[no-untyped-def]
+    from tasks.asye import record_outcome
+
+    with Session(engine) as session, session.begin():
+        record_outcome(
+            session,
+            organisation,
+            worker="W0011",
+            milestone="final_recommendation",
+            outcome="pass",
+            actor="W0007",
+            occurred_on=date(2026, 8, 3),
+            today=date(2026, 8, 3),
+        )
+    run_batch()
+    (certificate,) = certificates(engine)
+    assert (certificate.kind, certificate.title, certificate.achieved_on) == (
+        "asye",
+        "Assessed and Supported Year in Employment",
+        date(2026, 8, 3),
+    )
+
+
+# --- killed and run again --------------------------------------------------------------------
+
+
+def test_a_batch_killed_midway_and_run_again_issues_each_award_once(
+    tmp_path: Path,
+    database_url: str,
+    engine,
+    organisation,
+    import_roster_file,
+    key_file: Path,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    import_roster_file(engine, organisation, as_of=date(2025, 12, 1))
+    rows = [
+        (f"W00{n}", module, "2025-06-02")
+        for n in range(19, 38)
+        for module in (
+            "psw_foundations",
+            "psw_child_development",
+            "psw_child_protection",
+            "psw_case_management",
+            "psw_psychosocial_support",
+            "psw_families_communities",
+            "cs_assessment",
+            "as_care_act",
+        )
+    ]
+    completions(engine, organisation, tmp_path, rows)
+    with Session(engine) as session:
+        waiting = session.scalar(
+            select(func.count()).select_from(Award).where(Award.status == "waiting")
+        )
+    assert waiting >= 150
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "LADDER_DATABASE_URL": database_url,
+        "LADDER_DATA_DIR": str(tmp_path / "var"),
+        "LADDER_SIGNING_KEY": str(key_file),
+        "LADDER_SMTP_HOST": "127.0.0.1",
+        "LADDER_SMTP_PORT": str(smtp_sink.port),
+        "LADDER_SMTP_SECURITY": "none",
+        "LADDER_CERTIFICATE_CHUNK_SIZE": "2",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    env.pop("PREFECT_API_URL", None)
+    command = [
+        sys.executable,
+        "-c",
+        "from flows.cli import main; main()",
+        "certificates",
+        "issue",
+        "--as-of",
+        ISSUE_DAY.isoformat(),
+    ]
+
+    def issued() -> int:
+        with Session(engine) as session:
+            return int(session.scalar(select(func.count()).select_from(Certificate)) or 0)
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while issued() < 10 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # no clean-up of any kind: the process just stops
+    process.wait(timeout=60)
+    killed_at = issued()
+    assert 10 <= killed_at < waiting, f"killed after {killed_at} of {waiting}"
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    with Session(engine) as session:
+        awards = session.scalars(select(Award)).all()
+        certs = session.scalars(select(Certificate)).all()
+        mails = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "certificate")
+        ).all()
+    assert {a.status for a in awards} == {"issued"}
+    assert sorted(c.award_id for c in certs) == sorted(a.id for a in awards)  # each exactly once
+    assert len(mails) == len(certs) and {m.status for m in mails} == {"sent"}
+    received = [
+        r for r in smtp_sink.received if str(r.message["Subject"]).startswith("Your certificate")
+    ]
+    assert len({str(r.message["Message-ID"]) for r in received}) == len(certs)
+    for certificate in certs:  # every file on disk is the one on record
+        assert (
+            hashlib.sha256(Path(certificate.pdf_path).read_bytes()).hexdigest()
+            == certificate.pdf_sha256
+        )
+    assert not list((tmp_path / "var" / "certificates").glob("*.tmp"))
+
+
+def test_half_written_files_of_a_dead_process_are_swept_and_a_live_ones_kept(
+    tmp_path: Path,
+) -> None:
+    from tasks.certificates import sweep_partial_files
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f"LDR-000001-1.{dead.pid}.tmp").write_bytes(b"%PDF-1.4 half")
+    (tmp_path / f"LDR-000002-1.{os.getpid()}.tmp").write_bytes(b"%PDF-1.4 being written")
+    (tmp_path / "LDR-000003-1.pdf").write_bytes(b"%PDF-1.4 whole")
+    assert sweep_partial_files(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"LDR-000002-1.{os.getpid()}.tmp",
+        "LDR-000003-1.pdf",
+    ]

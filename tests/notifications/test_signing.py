@@ -1,0 +1,110 @@
+"""The signing key and VC-JWTs, checked with an independent JOSE library (joserfc)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from joserfc import jwt as jose_jwt
+from joserfc.errors import BadSignatureError
+from joserfc.jwk import KeySet
+
+from definitions.certificates import CredentialFacts, credential_claims
+from notifications.signing import (
+    CredentialError,
+    SigningKeyError,
+    create_key,
+    load_key,
+    verify_jwt,
+)
+
+FACTS = CredentialFacts(
+    serial="LDR-000007-1",
+    worker_id="W0031",
+    worker_name="Efa Bowen",
+    title="Para social worker curriculum",
+    description="Completed every module set.",
+    achievement_key="pathway-para_social_worker_curriculum",
+    issued_on=date(2026, 11, 23),
+    expires_on=date(2028, 11, 22),
+    issuer_name="Sample Borough Council",
+    base_url="https://verify.sample-borough.example",
+)
+
+
+@pytest.fixture(scope="module")
+def key_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return create_key(tmp_path_factory.mktemp("keys") / "ladder" / "signing-key.pem")
+
+
+def test_the_key_is_owner_only_and_never_overwritten(key_path: Path) -> None:
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_path.parent.stat().st_mode) == 0o700
+    with pytest.raises(SigningKeyError, match="already exists"):
+        create_key(key_path)
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path: Path, key_path: Path) -> None:
+    loose = tmp_path / "loose.pem"
+    loose.write_bytes(key_path.read_bytes())
+    os.chmod(loose, 0o644)
+    with pytest.raises(SigningKeyError, match=r"can be read by others .*chmod 600"):
+        load_key(loose)
+    with pytest.raises(SigningKeyError, match="ladder keys init"):
+        load_key(tmp_path / "missing.pem")
+
+
+def test_joserfc_verifies_ladders_credential_against_the_published_jwks(key_path: Path) -> None:
+    key = load_key(key_path)
+    token = key.sign(credential_claims(FACTS))
+    published = json.loads(json.dumps(key.jwks()))  # as a verifier downloads it
+    keys = KeySet.import_key_set(published)
+    decoded = jose_jwt.decode(token, keys, algorithms=["RS256"])
+    assert decoded.header["alg"] == "RS256" and decoded.header["kid"] == key.kid
+    claims = decoded.claims
+    assert claims["jti"] == "https://verify.sample-borough.example/credentials/LDR-000007-1"
+    vc = claims["vc"]
+    assert vc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert vc["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert vc["credentialSubject"]["achievement"]["name"] == "Para social worker curriculum"
+    assert vc["validFrom"] == "2026-11-23T00:00:00Z"
+    assert vc["validUntil"] == "2028-11-22T23:59:59Z"
+    assert claims["exp"] > claims["nbf"]
+    # The key id is the RFC 7638 thumbprint, as joserfc computes it too.
+    assert keys.keys[0].thumbprint() == key.kid
+
+
+def test_the_same_facts_sign_to_the_same_token(key_path: Path) -> None:
+    key = load_key(key_path)
+    assert key.sign(credential_claims(FACTS)) == key.sign(credential_claims(FACTS))
+
+
+def _tamper(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["vc"]["credentialSubject"]["name"] = "Someone Else"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+def test_a_tampered_credential_is_rejected_by_ladder_and_by_joserfc(key_path: Path) -> None:
+    key = load_key(key_path)
+    forged = _tamper(key.sign(credential_claims(FACTS)))
+    with pytest.raises(CredentialError, match="the credential was altered"):
+        verify_jwt(forged, key.jwks())
+    with pytest.raises(BadSignatureError):
+        jose_jwt.decode(forged, KeySet.import_key_set(key.jwks()), algorithms=["RS256"])
+
+
+def test_a_credential_signed_by_another_key_is_rejected(tmp_path: Path, key_path: Path) -> None:
+    other = load_key(create_key(tmp_path / "other.pem"))
+    token = other.sign(credential_claims(FACTS))
+    with pytest.raises(CredentialError, match="a key this issuer does not publish"):
+        verify_jwt(token, load_key(key_path).jwks())
+    with pytest.raises(CredentialError, match="not a credential"):
+        verify_jwt("not.a.jwt", load_key(key_path).jwks())
