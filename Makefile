@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/ladder demo
 
-# The verification page is tested in a real headless Chromium, driven by its ChromeDriver
-# (Debian's packages; installed here when missing and we may install packages).
+# Debian packages the tests use: a real headless Chromium and its ChromeDriver for the
+# verification page; pdftoppm and zbarimg to read a certificate's QR code back.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { echo "installing Debian's chromium and chromium-driver for the browser test"; \
-	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@for tool in chromium chromedriver pdftoppm zbarimg; do command -v $$tool >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian's chromium, chromium-driver, poppler-utils and zbar-tools for the tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium chromium-driver poppler-utils zbar-tools >/dev/null; \
+	fi
 
 test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest

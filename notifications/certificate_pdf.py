@@ -13,9 +13,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -58,6 +56,31 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> f
     while size > 8 and c.stringWidth(text, font, size) > width:
         size -= 0.5
     return size
+
+
+def _draw_qr(c: canvas.Canvas, data: str, x: float, y: float, side: float) -> None:
+    """A QR code (error correction M, a 4-module quiet zone) drawn straight onto the page, a
+    rectangle per run of dark modules. reportlab's QR widget encodes twice and makes one shape
+    per module, which was four fifths of a certificate's rendering time."""
+    qr = QRCode(None, QRErrorCorrectLevel.M)
+    qr.addData(data)
+    qr.make()
+    count = qr.getModuleCount()
+    box = side / (count + 8)
+    c.saveState()
+    c.setFillColor(HexColor("#000000"))
+    for r in range(count):
+        top = y + side - (r + 4 + 1) * box
+        col = 0
+        while col < count:
+            if not qr.isDark(r, col):
+                col += 1
+                continue
+            start = col
+            while col < count and qr.isDark(r, col):
+                col += 1
+            c.rect(x + (start + 4) * box, top, (col - start) * box, box, stroke=0, fill=1)
+    c.restoreState()
 
 
 def render_certificate(face: CertificateFace) -> bytes:
@@ -114,12 +137,8 @@ def render_certificate(face: CertificateFace) -> bytes:
         c.drawString(30 * mm, y, line)
         y -= 8 * mm
 
-    qr = QrCodeWidget(face.verify_url, barLevel="M")
-    x0, y0, x1, y1 = qr.getBounds()
     side = 42 * mm
-    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-    drawing.add(qr)
-    renderPDF.draw(drawing, c, width - 30 * mm - side, height - 198 * mm)
+    _draw_qr(c, face.verify_url, width - 30 * mm - side, height - 198 * mm, side)
     c.setFont(regular, 8.5)
     c.setFillColor(muted)
     c.drawRightString(width - 30 * mm, height - 203 * mm, "Scan to check it is genuine and current")
