@@ -31,6 +31,7 @@ from storage.history import record_event
 from storage.models import (
     Award,
     Booking,
+    Certificate,
     Enrolment,
     Event,
     Meeting,
@@ -106,6 +107,7 @@ def _reset(settings: Settings, reset: bool, console: Console) -> str | None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(settings.mail_dir, ignore_errors=True)
+    shutil.rmtree(settings.certificate_dir, ignore_errors=True)
     console.print(f"fresh demo database {path} and mail folder {settings.mail_dir}/")
     return None
 
@@ -160,6 +162,8 @@ def run_demo(
                 "LADDER_SMTP_PORT": str(sink.port),
                 "LADDER_SMTP_SECURITY": "none",
                 "LADDER_DATABASE_URL": settings.database_url,
+                # The demo signs its certificates with its own key, kept under var/keys/.
+                "LADDER_SIGNING_KEY": str(_demo_key(settings)),
             }
         )
         os.environ.pop("LADDER_SMTP_USER", None)
@@ -218,7 +222,22 @@ async def _simulate(
             _book_review_meetings(engine, organisation, people, today)
             _record_due_decisions(engine, organisation, people, today)
             await daily(as_of=today)
+            if today.day == 1 or offset == days - 1:  # the certificate batch, monthly here
+                await asyncio.to_thread(_issue_certificates, today)
             progress.advance(bar)
+
+
+def _demo_key(settings: Settings) -> Path:
+    from notifications.signing import create_key
+
+    path = settings.data_dir / "keys" / "demo-signing-key.pem"
+    return path if path.exists() else create_key(path)
+
+
+def _issue_certificates(today: date) -> None:
+    from flows.certificates import certificate_batch
+
+    certificate_batch(as_of=today)
 
 
 def _leave_taker(engine) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
@@ -390,6 +409,7 @@ def _summary(
         waiting = session.scalar(
             select(func.count()).select_from(Award).where(Award.status == "waiting")
         )
+        issued = session.scalar(select(func.count()).select_from(Certificate))
         folded = session.scalar(
             select(func.count())
             .select_from(Notice)
@@ -424,7 +444,8 @@ def _summary(
     table.add_row("refresher places booked", str(bookings.get("booked", 0)))
     table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
     table.add_row("credentials renewed at a refresher", str(people.refreshed))
-    table.add_row("awards waiting for a certificate", str(waiting))
+    table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
+    table.add_row("awards still waiting for a certificate", str(waiting))
     table.add_row("messages received by the SMTP sink", str(received))
     for key, n in sorted(people.recorded.items()):
         table.add_row(f"recorded {key}", str(n))

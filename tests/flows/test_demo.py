@@ -95,6 +95,18 @@ def test_demo_simulates_days_and_keeps_every_message_in_var_mail(
     assert table_row(output, label) == len(invites)
     # The sample's past completions are loaded: refresher places are booked as windows open.
     assert table_row(output, "refresher places booked") >= 1
+    # The certificate batch ran on the last day: every award is issued, signed and mailed.
+    issued = table_row(output, "certificates issued (PDF + signed credential, mailed)")
+    assert issued >= 60
+    assert table_row(output, "awards still waiting for a certificate") == 0
+    pdfs = list((demo_settings.data_dir / "certificates").glob("*.pdf"))
+    assert len(pdfs) == issued
+    with_pdf = [
+        m
+        for m in (message_from_bytes(p.read_bytes(), policy=policy.default) for p in mails)
+        if any(part.get_content_type() == "application/pdf" for part in m.walk())
+    ]
+    assert len(with_pdf) == issued
 
     # Running it again starts a fresh demo, with the same result.
     code, again = _run(demo_settings)
