@@ -384,3 +384,27 @@ def test_half_written_files_of_a_dead_process_are_swept_and_a_live_ones_kept(
         f"LDR-000002-1.{os.getpid()}.tmp",
         "LDR-000003-1.pdf",
     ]
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+def test_the_batch_publishes_its_progress_and_a_summary(
+    tmp_path: Path, engine, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    completions(engine, organisation, tmp_path, [("W0035", "first_aid", "2026-06-17")])
+    run_batch()
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(
+                    any_=["certificate-batch-progress", "certificate-batch-summary"]
+                )
+            )
+        )
+    latest = {a.key: a for a in sorted(found, key=lambda a: a.created)}
+    assert float(latest["certificate-batch-progress"].data) == 100.0
+    summary = str(latest["certificate-batch-summary"].data)
+    assert "certificates issued: 1" in summary
+    assert "Idris" not in summary and "@" not in summary  # ids and counts, no personal data
