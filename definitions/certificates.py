@@ -18,9 +18,11 @@ OB_CONTEXT = [
 ]
 
 
-def serial_for(prefix: str, award_id: int, version: int) -> str:
-    """LDR-000123-1: the award, and which issue of its certificate (a correction is -2)."""
-    return f"{prefix}-{award_id:06d}-{version}"
+def serial_for(prefix: str, award_id: int, version: int, check: str) -> str:
+    """LDR-000123-1-K7QX2MPA: the award, which issue of its certificate (a correction is -2),
+    and a check code only the issuer can compute, so nobody can walk through serials on the
+    verification page to list who holds which certificate."""
+    return f"{prefix}-{award_id:06d}-{version}-{check}"
 
 
 def status_of(*, state: str, expires_on: date | None, on: date) -> CertificateStatus:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 ALGORITHM = "RS256"
 KEY_BITS = 3072  # NIST's choice for keys in use beyond 2030
@@ -70,6 +70,14 @@ class SigningKey:
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.public_jwk]}
+
+    def check_code(self, text: str, length: int = 8) -> str:
+        """A short code derived from `text` with the private key: the same text always gives
+        the same code (RSA PKCS#1 v1.5 signatures are deterministic), and without the key
+        nobody can compute it."""
+        signature = self.private.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
+        digest = hashlib.sha256(signature).digest()
+        return base64.b32encode(digest).decode()[:length]
 
 
 def public_jwk(public: rsa.RSAPublicKey) -> dict[str, str]:

@@ -114,7 +114,12 @@ def _prepare(
     verify_url: str,
 ) -> dict[str, Any]:
     """Render, sign and store one certificate's files; the row to insert."""
-    serial = serial_for(certificate_prefix(organisation), award.id, version)
+    serial = serial_for(
+        certificate_prefix(organisation),
+        award.id,
+        version,
+        key.check_code(f"certificate:{award.id}:{version}"),
+    )
     title, description = award_title(organisation, award.kind, award.key)
     issuer = organisation.name
     facts = CredentialFacts(

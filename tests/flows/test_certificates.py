@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -94,7 +95,8 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
     assert result["issued"] == 2 and result["sent"] == 2
     issued = {c.key: c for c in certificates(engine)}
     first_aid, module = issued["first_aid"], issued["cs_assessment"]
-    assert first_aid.serial.startswith("LDR-") and first_aid.expires_on == date(2029, 6, 17)
+    assert re.fullmatch(r"LDR-\d{6}-1-[A-Z2-7]{8}", first_aid.serial), first_aid.serial
+    assert first_aid.expires_on == date(2029, 6, 17)
     assert module.expires_on is None
     # The mail carries the PDF, byte for byte the file on record.
     received = next(
@@ -135,7 +137,11 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
             False,
             "the file differs from the certificate issued under this serial: it was altered",
         )
-        assert verify_serial(session, "LDR-999999-1", jwks, ISSUE_DAY).genuine is False
+        # A serial guessed from a real one (the next award, or the check code changed) fails.
+        guessed = first_aid.serial[:-8] + (
+            "A" * 8 if not first_aid.serial.endswith("A" * 8) else "B" * 8
+        )
+        assert verify_serial(session, guessed, jwks, ISSUE_DAY).genuine is False
         assert set(session.scalars(select(Award.status))) == {"issued"}
     # Run again: nothing is waiting, nothing is issued or sent twice.
     assert run_batch()["issued"] == 0
@@ -225,7 +231,7 @@ def test_revocation_and_correction_are_recorded_and_verified(
             actor="W0001",
             today=ISSUE_DAY,
         )
-    assert corrected == b.serial.removesuffix("-1") + "-2"
+    assert re.fullmatch(rf"LDR-{b.award_id:06d}-2-[A-Z2-7]{{8}}", corrected), corrected
     jwks = load_key(key_file).jwks()
     with Session(engine) as session:
         revoked = verify_serial(session, a.serial, jwks, ISSUE_DAY)

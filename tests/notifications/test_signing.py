@@ -108,3 +108,14 @@ def test_a_credential_signed_by_another_key_is_rejected(tmp_path: Path, key_path
         verify_jwt(token, load_key(key_path).jwks())
     with pytest.raises(CredentialError, match="not a credential"):
         verify_jwt("not.a.jwt", load_key(key_path).jwks())
+
+
+def test_a_check_code_is_stable_for_one_key_and_unguessable_without_it(
+    tmp_path: Path, key_path: Path
+) -> None:
+    key, other = load_key(key_path), load_key(create_key(tmp_path / "other.pem"))
+    code = key.check_code("certificate:123:1")
+    assert len(code) == 8 and code.isalnum() and code.isupper()
+    assert code == key.check_code("certificate:123:1")
+    assert code != key.check_code("certificate:124:1")
+    assert code != other.check_code("certificate:123:1")
