@@ -317,13 +317,13 @@ class Booking(Base):
     """A worker's place (or place on the waiting list) on a session, for one renewal."""
 
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("obligation_id"),)
+    __table_args__ = (UniqueConstraint("obligation_id", "session_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
     obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
-    status: Mapped[str] = mapped_column(String(16))  # booked, waitlisted
+    status: Mapped[str] = mapped_column(String(16))  # booked, waitlisted, missed, moved
     why: Mapped[str] = mapped_column(String(200))
     placed_on: Mapped[date] = mapped_column(Date)
 

@@ -168,24 +168,37 @@ def sessions_with_places(
     return [(s, int(n)) for s, n in session.execute(stmt).all()]
 
 
-def unbooked_renewals(
+def renewals_to_place(
     session: Session, *, modules: Iterable[str]
-) -> list[tuple[Obligation, Worker]]:
-    """Open renewal items of these modules with no booking yet, with their worker."""
+) -> list[tuple[Obligation, Worker, Booking | None, date | None]]:
+    """Open renewal items of these modules with their worker and latest booking (and its
+    session's date), if any."""
+    latest = (
+        select(Booking.obligation_id, func.max(Booking.id).label("booking_id"))
+        .group_by(Booking.obligation_id)
+        .subquery()
+    )
     stmt = (
-        select(Obligation, Worker)
+        select(Obligation, Worker, Booking, TrainingSession.held_on)
         .join(Worker, Worker.id == Obligation.subject_id)
-        .outerjoin(Booking, Booking.obligation_id == Obligation.id)
+        .outerjoin(latest, latest.c.obligation_id == Obligation.id)
+        .outerjoin(Booking, Booking.id == latest.c.booking_id)
+        .outerjoin(TrainingSession, TrainingSession.id == Booking.session_id)
         .where(
             Obligation.kind == "training.renewal",
             Obligation.status == "open",
             Obligation.milestone.in_(sorted(set(modules))),
             Worker.status != "left",
-            Booking.id.is_(None),
         )
         .order_by(Obligation.due_date, Obligation.id)
     )
-    return [(o, w) for o, w in session.execute(stmt).all()]
+    return [(o, w, b, held) for o, w, b, held in session.execute(stmt).all()]
+
+
+def end_bookings(session: Session, *, changes: list[dict[str, Any]]) -> None:
+    """Set bookings' status ({'id', 'status'} rows): missed, moved, or booked (promoted)."""
+    if changes:
+        session.execute(update(Booking), changes)
 
 
 def add_bookings(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
@@ -193,7 +206,7 @@ def add_bookings(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
         session,
         Booking.__table__,
         rows,
-        unique=["obligation_id"],
+        unique=["obligation_id", "session_id"],
         returning=["id", "session_id", "worker_id", "obligation_id", "status"],
     )
 

@@ -45,11 +45,12 @@ from storage.training import (
     all_credentials,
     close_renewals,
     completions_of,
+    end_bookings,
     pathway_awards,
     renewal_sources,
+    renewals_to_place,
     sessions_with_places,
     supersede_credentials,
-    unbooked_renewals,
 )
 from tasks.roster import read_csv
 from tasks.runtime import current_runtime
@@ -512,29 +513,36 @@ def book_refreshers(
     training = _programme(organisation)
     modules = [m.key for m in training.modules if m.validity is not None]
     due = []
-    for obligation, worker in unbooked_renewals(session, modules=modules):
+    for obligation, worker, current, held_on in renewals_to_place(session, modules=modules):
+        if current is not None and current.status == "booked" and held_on >= as_of:
+            continue  # booked on a session still to come
         validity = training.module(obligation.milestone).validity
         assert validity is not None
         credential_id = int(obligation.source.split(":")[1])
         credential = session.get(Credential, credential_id)
         expires = credential.expires_on if credential else obligation.due_date
         if renewal_opens(validity, expires) <= as_of:
-            due.append((obligation, worker, expires))
+            due.append((obligation, worker, expires, current))
     if not due:
         return BookingResult(0, 0, 0)
-    latest = max(expires for _, _, expires in due)
+    latest = max(expires for _, _, expires, _ in due)
     offers: dict[str, list[SessionOffer]] = defaultdict(list)
     details = {}
     for s, booked in sessions_with_places(
         session,
-        modules={o.milestone for o, _, _ in due},
+        modules={o.milestone for o, _, _, _ in due},
         start=as_of + timedelta(days=1),
         end=latest,
     ):
         offers[s.module].append(SessionOffer(s.id, s.held_on, s.district, s.capacity, booked))
         details[s.id] = s
     rows, missing = [], 0
-    for obligation, worker, expires in due:  # earliest expiry first
+    # A booking that ends: "missed" (its session passed and the renewal is still open) or
+    # "moved" (a waiting-list place became a real place elsewhere). Kept, for the history.
+    ended: list[dict[str, Any]] = []
+    promoted: list[Any] = []  # waiting-list places that became places on the same session
+    for obligation, worker, expires, current in due:  # earliest expiry first
+        missed = current is not None and current.status == "booked"
         options = offers[obligation.milestone]
         placement = choose_session(
             training,
@@ -545,13 +553,29 @@ def book_refreshers(
         )
         if placement is None:
             missing += 1
+            if missed:
+                ended.append({"id": current.id, "status": "missed"})
             continue
+        stale = current is not None and current.session_id not in details  # its day passed
+        if (
+            current is not None
+            and current.status == "waitlisted"
+            and placement.status != "booked"
+            and not stale
+        ):
+            continue  # still no place: they stay on the waiting list they are on
         if placement.status == "booked":
             index = next(i for i, o in enumerate(options) if o.id == placement.session_id)
             chosen = options[index]
             options[index] = SessionOffer(
                 chosen.id, chosen.held_on, chosen.district, chosen.capacity, chosen.booked + 1
             )
+        if current is not None and current.session_id == placement.session_id:
+            promoted.append((current.id, current.session_id, worker.id, obligation.id, "booked"))
+            ended.append({"id": current.id, "status": "booked"})
+            continue
+        if current is not None:
+            ended.append({"id": current.id, "status": "missed" if missed else "moved"})
         rows.append(
             dict(
                 session_id=placement.session_id,
@@ -562,9 +586,10 @@ def book_refreshers(
                 placed_on=as_of,
             )
         )
-    placed = add_bookings(session, rows=rows)
-    workers = {w.id: w for _, w, _ in due}
-    obligations = {o.id: o for o, _, _ in due}
+    end_bookings(session, changes=ended)
+    placed = add_bookings(session, rows=rows) + promoted
+    workers = {w.id: w for _, w, _, _ in due}
+    obligations = {o.id: o for o, _, _, _ in due}
     zone = ZoneInfo(organisation.profile.calendar.timezone)
     mails = []
     for booking_id, session_id, worker_id, obligation_id, status in placed:
@@ -597,7 +622,7 @@ def book_refreshers(
                 attendees=[Attendee(worker.name, worker.email)],
                 stamp=datetime.now(UTC),
             )
-        key = f"booking:{booking_id}"
+        key = f"booking:{booking_id}:{status}"
         mails.append(
             dict(
                 dedup_key=key,

@@ -677,3 +677,88 @@ def test_a_chain_in_one_file_and_a_late_older_record_keep_the_newest_active(
         (date(2026, 1, 20), date(2028, 3, 4), "active"),  # renewed early: the anniversary kept
     ]
     assert renewals == [(date(2028, 3, 3), "open")]
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env", "staffed")
+def test_a_missed_session_is_rebooked_and_a_waiting_list_place_moves_when_space_appears(
+    tmp_path: Path,
+    engine,
+    organisation,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from flows.daily import daily
+
+    run_import(
+        engine,
+        organisation,
+        completions(
+            tmp_path / "fa.csv",
+            [
+                ("W0035", "first_aid", "2023-05-05"),
+                ("W0036", "first_aid", "2023-05-06"),
+                ("W0037", "first_aid", "2023-05-07"),
+            ],
+        ),
+    )
+
+    def sessions(name: str, rows: list[tuple[str, ...]]) -> None:
+        with Session(engine) as session, session.begin():
+            import_sessions(
+                session,
+                organisation,
+                sessions_file(tmp_path / name, rows),
+                actor="test",
+                today=TODAY,
+            )
+
+    def day(when: date) -> None:
+        state = asyncio.run(daily(as_of=when, return_state=True))
+        assert state.is_completed(), state.message
+
+    def bookings() -> list[tuple[str, int, str]]:
+        from storage.models import TrainingSession, Worker
+
+        with Session(engine) as session:
+            return [
+                (ext, held.day, status)
+                for ext, held, status in session.execute(
+                    select(Worker.external_id, TrainingSession.held_on, Booking.status)
+                    .join(Booking, Booking.worker_id == Worker.id)
+                    .join(TrainingSession, TrainingSession.id == Booking.session_id)
+                    .order_by(Booking.id)
+                )
+            ]
+
+    sessions("a.csv", [
+        ("first_aid", "2026-03-18", "09:00", "360", "North Hub", "North", "1"),
+        ("first_aid", "2026-04-01", "09:30", "360", "Civic Centre", "Central", "1"),
+    ])  # fmt: skip
+    day(date(2026, 2, 6))
+    assert bookings() == [
+        ("W0035", 18, "booked"),
+        ("W0036", 1, "booked"),
+        ("W0037", 1, "waitlisted"),
+    ]
+    # W0035 does not go on 18 March (no completion comes in); a new session appears in April.
+    sessions(
+        "b.csv", [("first_aid", "2026-04-15", "09:30", "360", "East Locality Office", "East", "2")]
+    )
+    day(date(2026, 3, 19))
+    assert bookings() == [
+        ("W0035", 18, "missed"),
+        ("W0036", 1, "booked"),
+        ("W0037", 1, "moved"),
+        ("W0035", 15, "booked"),  # rebooked: the nearest place left
+        ("W0037", 15, "booked"),  # off the waiting list: own district, a place at last
+    ]
+    subjects = [
+        str(r.message["Subject"])
+        for r in smtp_sink.received
+        if r.recipients == ["kofi.asante@sample-borough.example"]
+    ]
+    assert [s.split(",")[0] for s in subjects if s.startswith(("Booked", "Waiting"))] == [
+        "Waiting list: First aid at work",
+        "Booked: First aid at work",
+    ]
+    day(date(2026, 3, 20))  # nothing changes, nothing is mailed twice
+    assert len(bookings()) == 5

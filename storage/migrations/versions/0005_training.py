@@ -174,7 +174,7 @@ def upgrade() -> None:
             ["worker_id"], ["workers.id"], name=op.f("fk_bookings_worker_id_workers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bookings")),
-        sa.UniqueConstraint("obligation_id", name=op.f("uq_bookings_obligation_id")),
+        sa.UniqueConstraint("obligation_id", "session_id", name=op.f("uq_bookings_obligation_id")),
     )
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_bookings_session_id"), ["session_id"], unique=False)
