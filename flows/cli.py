@@ -767,7 +767,12 @@ def mail_status(limit: int = typer.Option(20, help="how many problem messages to
         problems = undelivered(session, limit=limit)
     statuses = ("queued", "sent", "failed")
     out.print(", ".join(f"{s}: {counts.get(s, 0)}" for s in statuses))
-    for channel, label in (("direct", "reminders"), ("digest", "digests"), ("invite", "invites")):
+    for channel, label in (
+        ("direct", "reminders"),
+        ("digest", "digests"),
+        ("invite", "invites"),
+        ("certificate", "certificates"),
+    ):
         if any(channels.get((channel, s)) for s in statuses):
             shown = ", ".join(f"{s} {channels.get((channel, s), 0)}" for s in statuses)
             out.print(f"  {label}: {shown}", highlight=False)

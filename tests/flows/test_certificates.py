@@ -146,6 +146,12 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
     # Run again: nothing is waiting, nothing is issued or sent twice.
     assert run_batch()["issued"] == 0
     assert len(certificates(engine)) == 2 and len(smtp_sink.received) == 2
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    status = CliRunner().invoke(app, ["mail", "status"]).output.splitlines()
+    assert "  certificates: queued 0, sent 2, failed 0" in status
 
 
 @pytest.mark.usefixtures("prefect_harness", "certified")
