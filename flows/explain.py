@@ -13,13 +13,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.certificates import status_of
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import reminder_schedule
 from definitions.training import credential_status, pathway_progress, renewal_opens
 from storage.enrolments import enrolment_of, leave_of
 from storage.history import events_for
-from storage.models import Meeting, Notice, OutboxMessage, Service, Worker
+from storage.models import Certificate, Meeting, Notice, OutboxMessage, Service, Worker
 from storage.obligations import obligations_of
 from storage.roster import worker_by_external_id
 from storage.training import awards_of, bookings_of, completions_of, credentials_of
@@ -209,6 +210,20 @@ def _training(
             }
             for a in awards_of(session, worker_id=worker.id)
         ],
+        "certificates": [
+            {
+                "serial": c.serial,
+                "title": c.title,
+                "issued_on": c.issued_on.isoformat(),
+                "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+                "status": status_of(state=c.status, expires_on=c.expires_on, on=as_of),
+            }
+            for c in session.scalars(
+                select(Certificate)
+                .where(Certificate.worker_id == worker.id)
+                .order_by(Certificate.issued_on, Certificate.id)
+            )
+        ],
         "bookings": [
             {
                 "module": s.module,
@@ -281,6 +296,11 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
                 else "; ".join(f"{st['rule']}: {st['why']}" for st in p["sets"])
             )
             console.print(escape(f"  pathway {p['title']}: {state}"), highlight=False)
+        for c in training["certificates"]:
+            console.print(
+                escape(f"  certificate {c['serial']}: {c['title']}, {c['status']}"),
+                highlight=False,
+            )
         for b in training["bookings"]:
             console.print(
                 escape(

@@ -152,6 +152,19 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
 
     status = CliRunner().invoke(app, ["mail", "status"]).output.splitlines()
     assert "  certificates: queued 0, sent 2, failed 0" in status
+    import json
+
+    explained = CliRunner().invoke(app, ["explain", "W0035", "--json", "--as-of", "2026-11-23"])
+    shown = json.loads(explained.output)["training"]["certificates"]
+    assert shown == [
+        {
+            "serial": first_aid.serial,
+            "title": "First aid at work",
+            "issued_on": "2026-11-23",
+            "expires_on": "2029-06-17",
+            "status": "current",
+        }
+    ]
 
 
 @pytest.mark.usefixtures("prefect_harness", "certified")
