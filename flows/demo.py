@@ -459,3 +459,10 @@ def _summary(
         f"data: {make_url(settings.database_url).database}; try "
         "`.venv/bin/ladder explain W0014` or `.venv/bin/ladder mail status`"
     )
+    key = settings.data_dir / "keys" / "demo-signing-key.pem"
+    console.print(
+        f"certificates: {settings.certificate_dir}/; check one with "
+        f"`LADDER_SIGNING_KEY={key} .venv/bin/ladder certificates verify "
+        f"{settings.certificate_dir}/FILE.pdf`",
+        soft_wrap=True,
+    )

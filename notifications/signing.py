@@ -132,7 +132,12 @@ def verify_jwt(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
             token,
             public,
             algorithms=[ALGORITHM],
-            options={"verify_exp": False, "verify_nbf": False, "verify_aud": False},
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+            },
         )
     except jwt.InvalidSignatureError:
         raise CredentialError("the signature does not match: the credential was altered") from None

@@ -119,3 +119,13 @@ def test_a_check_code_is_stable_for_one_key_and_unguessable_without_it(
     assert code == key.check_code("certificate:123:1")
     assert code != key.check_code("certificate:124:1")
     assert code != other.check_code("certificate:123:1")
+
+
+def test_a_credential_dated_after_today_is_still_checked_not_refused(key_path: Path) -> None:
+    """A certificate is judged on its dates by Ladder (current/expired), not by the JWT
+    library's clock: one issued on a date still to come (a batch run with --as-of ahead, a
+    verifier whose clock is behind) must still verify."""
+    key = load_key(key_path)
+    ahead = CredentialFacts(**{**FACTS.__dict__, "issued_on": date(2099, 1, 1), "expires_on": None})
+    claims = verify_jwt(key.sign(credential_claims(ahead)), key.jwks())
+    assert claims["vc"]["validFrom"] == "2099-01-01T00:00:00Z"
