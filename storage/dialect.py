@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+IN_LIST_SIZE = 5000  # values per IN (...) list: well inside SQLite's and psycopg's limits
+
+V = TypeVar("V", int, str)
+
+
+def in_batches(values: Iterable[V]) -> Iterator[list[V]]:
+    """The distinct values, sorted, in lists short enough for one IN (...) each."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), IN_LIST_SIZE):
+        yield wanted[start : start + IN_LIST_SIZE]
+
+
+def id_ranges(ids: list[int], size: int) -> list[tuple[int, int]]:
+    """Sorted ids cut into (first, last) ranges of `size` ids each: the chunks a task maps
+    over, so each chunk is read back with one BETWEEN."""
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
 def insert_ignoring_duplicates(

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
+from storage.dialect import in_batches
 from storage.models import Meeting
-from storage.obligations import IN_LIST_SIZE
 
 
 def meetings_for(
@@ -19,13 +19,9 @@ def meetings_for(
 ) -> dict[int, MeetingView]:
     """Booked (not cancelled) meetings of these obligations, in the organisation's zone."""
     zone = ZoneInfo(organisation.profile.calendar.timezone)
-    wanted = sorted(set(obligation_ids))
     found: dict[int, MeetingView] = {}
-    for start in range(0, len(wanted), IN_LIST_SIZE):
-        stmt = select(Meeting).where(
-            Meeting.obligation_id.in_(wanted[start : start + IN_LIST_SIZE]),
-            Meeting.status == "booked",
-        )
+    for part in in_batches(obligation_ids):
+        stmt = select(Meeting).where(Meeting.obligation_id.in_(part), Meeting.status == "booked")
         for m in session.scalars(stmt):
             found[m.obligation_id] = MeetingView(
                 m.starts_at.astimezone(zone), m.minutes, m.location

@@ -11,10 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from definitions.reminders import Notice
-from storage.dialect import insert_ignoring_duplicates
+from storage.dialect import id_ranges, in_batches, insert_ignoring_duplicates
 from storage.models import Notice as NoticeRow
 from storage.models import Obligation, OutboxMessage
-from storage.obligations import IN_LIST_SIZE
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def pending_recipient_chunks(session: Session, *, day: date, size: int) -> list[
             .order_by(NoticeRow.recipient_id)
         )
     )
-    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    return id_ranges(ids, size)
 
 
 def pending_notices(
@@ -112,8 +111,7 @@ def still_open(
 
 def outbox_ids(session: Session, *, keys: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for start in range(0, len(keys), IN_LIST_SIZE):
-        part = keys[start : start + IN_LIST_SIZE]
+    for part in in_batches(keys):
         stmt = select(OutboxMessage.dedup_key, OutboxMessage.id).where(
             OutboxMessage.dedup_key.in_(part)
         )

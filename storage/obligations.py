@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from definitions.items import DueItem, Person
-from storage.dialect import insert_ignoring_duplicates
+from storage.dialect import id_ranges, in_batches, insert_ignoring_duplicates
 from storage.models import Enrolment, Obligation, Worker
 
 
@@ -29,7 +29,7 @@ def open_id_chunks(
             .order_by(Obligation.id)
         )
     )
-    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    return id_ranges(ids, size)
 
 
 def open_due_items(
@@ -45,15 +45,10 @@ def open_due_items(
 
 def open_items_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, DueItem]:
     """The open obligations among `ids` (of workers still here), with their people."""
-    wanted = sorted(set(ids))
     found: dict[int, DueItem] = {}
-    for start in range(0, len(wanted), IN_LIST_SIZE):
-        part = wanted[start : start + IN_LIST_SIZE]
+    for part in in_batches(ids):
         found.update((i.obligation_id, i) for i in _due_items(session, Obligation.id.in_(part)))
     return found
-
-
-IN_LIST_SIZE = 5000  # ids per IN (...) list: well inside SQLite's and psycopg's limits
 
 
 def _due_items(session: Session, *where: Any) -> list[DueItem]:
@@ -150,12 +145,9 @@ def overdue_by_kind(session: Session, *, as_of: date) -> dict[str, int]:
 
 def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:
     """Workers still here, by id (someone who has left is told nothing more)."""
-    wanted = sorted(set(ids))
     found: dict[int, Person] = {}
-    for start in range(0, len(wanted), IN_LIST_SIZE):
-        stmt = select(Worker).where(
-            Worker.id.in_(wanted[start : start + IN_LIST_SIZE]), Worker.status != "left"
-        )
+    for part in in_batches(ids):
+        stmt = select(Worker).where(Worker.id.in_(part), Worker.status != "left")
         found.update(
             (w.id, Person(w.id, w.external_id, w.name, w.email)) for w in session.scalars(stmt)
         )

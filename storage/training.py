@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_ignoring_duplicates, insert_new_rows
+from storage.dialect import in_batches, insert_ignoring_duplicates, insert_new_rows
 from storage.models import (
     Award,
     Booking,
@@ -19,13 +19,6 @@ from storage.models import (
     TrainingSession,
     Worker,
 )
-from storage.obligations import IN_LIST_SIZE
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), IN_LIST_SIZE):
-        yield wanted[start : start + IN_LIST_SIZE]
 
 
 def add_completions(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
@@ -42,7 +35,7 @@ def add_completions(session: Session, *, rows: list[dict[str, Any]]) -> list[Any
 
 def completions_of(session: Session, *, worker_ids: Iterable[int]) -> list[Completion]:
     found: list[Completion] = []
-    for part in _chunks(worker_ids):
+    for part in in_batches(worker_ids):
         stmt = (
             select(Completion)
             .where(Completion.worker_id.in_(part))
@@ -59,7 +52,7 @@ def active_credentials(
     if worker_ids is None:
         return list(session.scalars(stmt.order_by(Credential.id)))
     found: list[Credential] = []
-    for part in _chunks(worker_ids):
+    for part in in_batches(worker_ids):
         found += session.scalars(stmt.where(Credential.worker_id.in_(part)))
     return found
 
@@ -105,7 +98,7 @@ def add_awards(session: Session, *, rows: list[dict[str, Any]]) -> int:
 
 def pathway_awards(session: Session, *, worker_ids: Iterable[int]) -> set[tuple[int, str]]:
     found: set[tuple[int, str]] = set()
-    for part in _chunks(worker_ids):
+    for part in in_batches(worker_ids):
         stmt = select(Award.worker_id, Award.key).where(
             Award.kind == "pathway", Award.worker_id.in_(part)
         )
@@ -120,8 +113,7 @@ def awards_of(session: Session, *, worker_id: int) -> list[Award]:
 
 def renewal_sources(session: Session, *, sources: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(sources), IN_LIST_SIZE):
-        part = sources[start : start + IN_LIST_SIZE]
+    for part in in_batches(sources):
         found |= set(session.scalars(select(Obligation.source).where(Obligation.source.in_(part))))
     return found
 

@@ -34,7 +34,7 @@ from notifications.certificate_pdf import SERIAL_KEYWORD, CertificateFace, rende
 from notifications.message import message_id_for
 from notifications.render import render
 from notifications.signing import CredentialError, SigningKey, load_key, verify_jwt
-from storage.dialect import insert_new_rows
+from storage.dialect import id_ranges, insert_new_rows
 from storage.history import record_event, record_events
 from storage.models import Award, Certificate, Worker
 from storage.outbox import enqueue
@@ -306,7 +306,7 @@ def waiting_chunks(session: Session, *, size: int) -> list[tuple[int, int]]:
     ids = list(
         session.scalars(select(Award.id).where(Award.status == "waiting").order_by(Award.id))
     )
-    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    return id_ranges(ids, size)
 
 
 @task(name="plan-certificates", cache_policy=NO_CACHE)
