@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from definitions.asye import Leave, Milestone, asye_milestones
+from definitions.asye import AsyeMilestoneRule, Leave, Milestone, asye_milestones
 from definitions.items import Person
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
@@ -161,6 +161,28 @@ def _not_enrolled(organisation: Organisation, subject: Worker) -> str:
     )
 
 
+def _enrolled(
+    session: Session, organisation: Organisation, worker: str
+) -> tuple[Worker, Enrolment]:
+    subject = _resolve(session, worker, "worker")
+    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
+    if enrolment is None:
+        raise DecisionError(_not_enrolled(organisation, subject))
+    return subject, enrolment
+
+
+def _enrolled_milestone(
+    session: Session, organisation: Organisation, worker: str, milestone: str
+) -> tuple[Worker, Enrolment, AsyeMilestoneRule]:
+    """The worker, their ASYE enrolment and the milestone's rule, or a DecisionError that
+    says which is missing."""
+    subject, enrolment = _enrolled(session, organisation, worker)
+    try:
+        return subject, enrolment, organisation.asye.milestone(milestone)
+    except KeyError as exc:
+        raise DecisionError(str(exc.args[0])) from None
+
+
 def _check_recorder(session: Session, actor: str, subject: Worker, enrolment: Enrolment) -> None:
     recorder = _resolve(session, actor, "recorder")
     if recorder.id not in {enrolment.assessor_id, subject.manager_id} and (
@@ -185,14 +207,7 @@ def record_outcome(
     notes: str = "",
 ) -> RecordedDecision:
     """Record a review, final recommendation or report; closes its obligation, once."""
-    subject = _resolve(session, worker, "worker")
-    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
-    if enrolment is None:
-        raise DecisionError(_not_enrolled(organisation, subject))
-    try:
-        rule = organisation.asye.milestone(milestone)
-    except KeyError as exc:
-        raise DecisionError(str(exc.args[0])) from None
+    subject, enrolment, rule = _enrolled_milestone(session, organisation, worker, milestone)
     if outcome not in rule.outcomes:
         raise DecisionError(
             f"'{outcome}' is not an outcome of the {rule.title}; use one of "
@@ -332,10 +347,7 @@ def record_leave(
 
     Returns (milestone, old due date, new due date) for each obligation that moved.
     """
-    subject = _resolve(session, worker, "worker")
-    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
-    if enrolment is None:
-        raise DecisionError(_not_enrolled(organisation, subject))
+    subject, enrolment = _enrolled(session, organisation, worker)
     _check_recorder(session, actor, subject, enrolment)
     try:
         period = Leave(start, end)
@@ -390,14 +402,7 @@ def book_meeting(
 
     Booking the same time and place again changes nothing and sends nothing; a change keeps
     the meeting's UID and raises its SEQUENCE, so calendars update the one event."""
-    subject = _resolve(session, worker, "worker")
-    enrolment = enrolment_of(session, worker_id=subject.id, programme=PROGRAMME)
-    if enrolment is None:
-        raise DecisionError(_not_enrolled(organisation, subject))
-    try:
-        rule = organisation.asye.milestone(milestone)
-    except KeyError as exc:
-        raise DecisionError(str(exc.args[0])) from None
+    subject, enrolment, rule = _enrolled_milestone(session, organisation, worker, milestone)
     _check_recorder(session, actor, subject, enrolment)
     obligation = obligation_by_source(session, _source(enrolment.id, milestone))
     if obligation is None or obligation.status != "open":
