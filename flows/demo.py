@@ -326,9 +326,7 @@ def _book_review_meetings(
         planned = people.when(obligation, today)
         if planned is None or planned <= today:
             continue  # a review nobody will hold gets no meeting either
-        day = (
-            planned if calendar.is_working_day(planned) else calendar.previous_working_day(planned)
-        )
+        day = calendar.previous_working_day(planned)  # itself on a working day
         if day <= today:
             continue
         with Session(engine) as session, session.begin():

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from definitions.calendar import human_date
+from definitions.calendar import WorkingCalendar, human_date
 from definitions.completions import parse_completions, parse_sessions
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
@@ -253,6 +253,18 @@ def _service_keys(session: Session) -> dict[int | None, str]:
     return dict(session.execute(select(Service.id, Service.key)).all())
 
 
+def renewal_due(
+    calendar: WorkingCalendar, title: str, expires_on: date, expiry_rule: str
+) -> tuple[date, str]:
+    """A renewal item's due date (the expiry, or the working day before it when the expiry
+    is a weekend or bank holiday) and the rule text that explains it."""
+    due = calendar.previous_working_day(expires_on)
+    rule = f"{title}: {expiry_rule}"
+    if due != expires_on:
+        rule += f"; expiry {expires_on} is not a working day, so due {due}"
+    return due, rule
+
+
 def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
     """A renewal item (obligation) for every active credential of a refresher its holder's
     role must keep; due on the expiry, or the working day before when that is a weekend or
@@ -273,11 +285,7 @@ def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
         if source in have:
             continue
         module = training.module(credential.module)
-        due = credential.expires_on
-        rule = f"{module.title}: {credential.rule}"
-        if not calendar.is_working_day(due):
-            due = calendar.previous_working_day(due)
-            rule += f"; expiry {credential.expires_on} is not a working day, so due {due}"
+        due, rule = renewal_due(calendar, module.title, credential.expires_on, credential.rule)
         items.append(
             dict(
                 source=source,
@@ -750,13 +758,9 @@ def apply_validity_changes(
         item = open_items.get(f"credential:{change.credential_id}")
         if item is None:
             continue
-        due = (
-            change.new
-            if calendar.is_working_day(change.new)
-            else (calendar.previous_working_day(change.new))
-        )
         title = training.module(change.module).title
-        moves.append({"id": item.id, "due_date": due, "rule": f"{title}: {change.rule}"})
+        due, rule = renewal_due(calendar, title, change.new, change.rule)
+        moves.append({"id": item.id, "due_date": due, "rule": rule})
     reschedule_open(session, changes=moves)
     ids = dict(session.execute(select(Worker.external_id, Worker.id)).all())
     record_events(
