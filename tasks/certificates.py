@@ -31,13 +31,13 @@ from definitions.certificates import (
 )
 from definitions.organisation import Organisation
 from notifications.certificate_pdf import SERIAL_KEYWORD, CertificateFace, render_certificate
-from notifications.message import message_id_for
 from notifications.render import render
 from notifications.signing import CredentialError, SigningKey, load_key, verify_jwt
 from storage.dialect import id_ranges, insert_new_rows
 from storage.history import record_event, record_events
 from storage.models import Award, Certificate, Worker
 from storage.outbox import enqueue
+from tasks.compose import outbox_row
 from tasks.runtime import Runtime, current_runtime
 
 KIND_LABELS = {
@@ -185,25 +185,19 @@ def _mail(
             "corrected": row["version"] > 1,
         },
     )
-    key = f"certificate:{row['serial']}"
-    return dict(
-        dedup_key=key,
-        message_id=message_id_for(key, sender),
+    return outbox_row(
+        f"certificate:{row['serial']}",
+        sender,
+        worker,
+        "worker",
+        message,
+        send_on=row["issued_on"],
         kind=row["kind"],
         step="certificate",
         obligation_id=None,
-        recipient_id=worker.id,
-        recipient_role="worker",
-        to_address=worker.email,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html,
-        send_on=row["issued_on"],
         channel="certificate",
         attachment_path=row["pdf_path"],
         attachment_name=f"certificate-{row['serial']}.pdf",
-        status="queued",
-        attempts=0,
     )
 
 

@@ -24,7 +24,9 @@ from notifications import compose
 from notifications.compose import DigestLine
 from notifications.ics import Attendee, meeting_ics
 from notifications.message import message_id_for
+from notifications.render import RenderedMessage
 from storage.meetings import meetings_for
+from storage.models import Worker
 from storage.notices import (
     PendingNotice,
     mails_today,
@@ -51,6 +53,34 @@ class Composed:
     folded: int = 0
 
 
+def outbox_row(
+    key: str,
+    sender_address: str,
+    person: Person | Worker,
+    role: str,
+    message: RenderedMessage,
+    *,
+    send_on: date,
+    **values: Any,
+) -> dict[str, Any]:
+    """A message to queue: its dedup key and the Message-ID derived from it, the recipient,
+    the rendered parts, and `values` (kind, step, obligation_id, channel, ics, attachment)."""
+    return dict(
+        dedup_key=key,
+        message_id=message_id_for(key, sender_address),
+        recipient_id=person.id,
+        recipient_role=role,
+        to_address=person.email,
+        subject=message.subject,
+        body_text=message.text,
+        body_html=message.html,
+        send_on=send_on,
+        status="queued",
+        attempts=0,
+        **values,
+    )
+
+
 def digest_key(recipient_id: int, day: date, earlier_today: int) -> str:
     # One digest a person a day; should a second composition that day ever find new notices
     # (a re-run after new items), it goes as a numbered follow-up rather than being lost.
@@ -74,19 +104,6 @@ def compose_day(
     """Pure: the outbox rows for these recipients' notices, applying routing and the cap."""
     out = Composed()
     cap = organisation.delivery.daily_cap
-
-    def row(key: str, person: Person, role: str, **values: Any) -> dict[str, Any]:
-        return dict(
-            dedup_key=key,
-            message_id=message_id_for(key, sender_address),
-            recipient_id=person.id,
-            recipient_role=role,
-            to_address=person.email,
-            send_on=as_of,
-            status="queued",
-            attempts=0,
-            **values,
-        )
 
     for recipient_id, notices in sorted(pending.items()):
         person = people.get(recipient_id)
@@ -115,17 +132,17 @@ def compose_day(
                 meeting=meetings.get(item.obligation_id),
             )
             out.messages.append(
-                row(
+                outbox_row(
                     key,
+                    sender_address,
                     person,
                     pending_notice.role,
+                    message,
+                    send_on=as_of,
                     kind=item.milestone,
                     step=pending_notice.step,
                     obligation_id=item.obligation_id,
                     channel="direct",
-                    subject=message.subject,
-                    body_text=message.text,
-                    body_html=message.html,
                 )
             )
             out.carried_by[notice.id] = key
@@ -159,17 +176,17 @@ def compose_day(
         )
         roles = sorted({by_id[n.id].role for n in folded})
         out.messages.append(
-            row(
+            outbox_row(
                 key,
+                sender_address,
                 person,
                 roles[0] if len(roles) == 1 else "several",
+                message,
+                send_on=as_of,
                 kind="digest",
                 step="daily",
                 obligation_id=None,
                 channel="digest",
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
             )
         )
         for notice in folded:
@@ -316,23 +333,18 @@ def invite_rows(
             org_name=organisation.name,
         )
         rows.append(
-            dict(
-                dedup_key=key,
-                message_id=message_id_for(key, sender_address),
+            outbox_row(
+                key,
+                sender_address,
+                person,
+                role,
+                message,
+                send_on=as_of,
                 kind=item.milestone,
                 step="cancel" if cancelled else "invite",
                 obligation_id=item.obligation_id,
-                recipient_id=person.id,
-                recipient_role=role,
-                to_address=person.email,
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
-                send_on=as_of,
                 channel="invite",
                 ics=ics,
-                status="queued",
-                attempts=0,
             )
         )
     return rows

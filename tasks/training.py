@@ -29,7 +29,6 @@ from definitions.training import (
 )
 from notifications import compose
 from notifications.ics import Attendee, meeting_ics
-from notifications.message import message_id_for
 from storage.history import record_event, record_events
 from storage.models import Credential, CreditRequest, Obligation, Worker
 from storage.obligations import insert_obligations, reschedule_open
@@ -52,6 +51,7 @@ from storage.training import (
     sessions_with_places,
     supersede_credentials,
 )
+from tasks.compose import outbox_row
 from tasks.roster import read_csv
 from tasks.runtime import current_runtime
 
@@ -632,23 +632,18 @@ def book_refreshers(
             )
         key = f"booking:{booking_id}:{status}"
         mails.append(
-            dict(
-                dedup_key=key,
-                message_id=message_id_for(key, sender_address),
+            outbox_row(
+                key,
+                sender_address,
+                worker,
+                "worker",
+                message,
+                send_on=as_of,
                 kind=obligation.milestone,
                 step="booked" if status == "booked" else "waitlisted",
                 obligation_id=obligation_id,
-                recipient_id=worker_id,
-                recipient_role="worker",
-                to_address=worker.email,
-                subject=message.subject,
-                body_text=message.text,
-                body_html=message.html,
-                send_on=as_of,
                 channel="invite",
                 ics=ics,
-                status="queued",
-                attempts=0,
             )
         )
     enqueue(session, rows=mails)
