@@ -23,7 +23,7 @@ from storage.history import events_for
 from storage.models import Certificate, Meeting, Notice, OutboxMessage, Service, Worker
 from storage.obligations import obligations_of
 from storage.roster import worker_by_external_id
-from storage.training import awards_of, bookings_of, completions_of, credentials_of
+from storage.training import achievements, awards_of, bookings_of, credentials_of
 
 
 def explain_worker(
@@ -172,18 +172,13 @@ def _training(
                 "rule": c.rule,
             }
         )
-    achieved: dict[str, date] = {}
-    credited: set[str] = set()
-    for completion in completions_of(session, worker_ids=[worker.id]):
-        achieved.setdefault(completion.module, completion.completed_on)
-        if completion.source == "credit":
-            credited.add(completion.module)
+    done = achievements(session, worker_ids=[worker.id])[worker.id]
     service = session.get(Service, worker.service_id)
     pathways = []
     for pathway in programme.pathways:
         if pathway.service and service is not None and pathway.service != service.key:
             continue
-        progress = pathway_progress(pathway, achieved, frozenset(credited))
+        progress = pathway_progress(pathway, *done)
         pathways.append(
             {
                 "pathway": pathway.key,

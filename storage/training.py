@@ -45,6 +45,20 @@ def completions_of(session: Session, *, worker_ids: Iterable[int]) -> list[Compl
     return found
 
 
+def achievements(
+    session: Session, *, worker_ids: Iterable[int]
+) -> dict[int, tuple[dict[str, date], frozenset[str]]]:
+    """For each worker: the date each module was first achieved, and which modules were
+    achieved by credit for prior learning (what pathway_progress needs)."""
+    achieved: dict[int, dict[str, date]] = {w: {} for w in worker_ids}
+    credited: dict[int, set[str]] = {w: set() for w in achieved}
+    for c in completions_of(session, worker_ids=achieved):
+        achieved[c.worker_id].setdefault(c.module, c.completed_on)  # ordered: the first counts
+        if c.source == "credit":
+            credited[c.worker_id].add(c.module)
+    return {w: (achieved[w], frozenset(credited[w])) for w in achieved}
+
+
 def active_credentials(
     session: Session, *, worker_ids: Iterable[int] | None = None
 ) -> list[Credential]:

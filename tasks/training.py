@@ -35,6 +35,7 @@ from storage.obligations import insert_obligations, reschedule_open
 from storage.outbox import enqueue
 from storage.roster import known_external_ids, worker_by_external_id
 from storage.training import (
+    achievements,
     active_credentials,
     add_awards,
     add_bookings,
@@ -43,7 +44,6 @@ from storage.training import (
     add_sessions,
     all_credentials,
     close_renewals,
-    completions_of,
     end_bookings,
     pathway_awards,
     renewal_sources,
@@ -210,12 +210,7 @@ def _pathway_awards(
     session: Session, training: TrainingProgramme, workers: set[int]
 ) -> list[dict[str, Any]]:
     """Awards for pathways these workers have now completed (and were not awarded yet)."""
-    achieved: dict[int, dict[str, date]] = defaultdict(dict)
-    credited: dict[int, set[str]] = defaultdict(set)
-    for c in completions_of(session, worker_ids=workers):
-        achieved[c.worker_id].setdefault(c.module, c.completed_on)  # the first time counts
-        if c.source == "credit":
-            credited[c.worker_id].add(c.module)
+    done = achievements(session, worker_ids=workers)
     services = dict(
         session.execute(
             select(Worker.id, Worker.service_id).where(Worker.id.in_(sorted(workers)))
@@ -230,9 +225,7 @@ def _pathway_awards(
                 continue
             if (worker_id, pathway.key) in awarded:
                 continue
-            progress = pathway_progress(
-                pathway, achieved[worker_id], frozenset(credited[worker_id])
-            )
+            progress = pathway_progress(pathway, *done[worker_id])
             if progress.complete and progress.completed_on:
                 rows.append(
                     dict(
