@@ -124,12 +124,3 @@ def settle(session: Session, *, changes: list[dict[str, Any]]) -> None:
     'outbox_id'} rows, in one executemany."""
     if changes:
         session.execute(update(NoticeRow), changes)
-
-
-def notices_of(session: Session, *, obligation_ids: list[int]) -> list[NoticeRow]:
-    stmt = (
-        select(NoticeRow)
-        .where(NoticeRow.obligation_id.in_(obligation_ids))
-        .order_by(NoticeRow.day, NoticeRow.id)
-    )
-    return list(session.scalars(stmt))

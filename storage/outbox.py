@@ -171,15 +171,6 @@ def channel_counts(session: Session) -> dict[tuple[str, str], int]:
     return {(c, s): n for c, s, n in session.execute(stmt).all()}
 
 
-def sent_by_kind(session: Session) -> dict[str, int]:
-    stmt = (
-        select(OutboxMessage.kind + ":" + OutboxMessage.step, func.count())
-        .where(OutboxMessage.status == "sent")
-        .group_by(OutboxMessage.kind, OutboxMessage.step)
-    )
-    return dict(session.execute(stmt).all())
-
-
 @dataclass(frozen=True)
 class Undelivered:
     id: int
