@@ -88,6 +88,14 @@ def supersede_credentials(session: Session, *, changes: list[dict[str, Any]]) ->
         session.execute(update(Credential), [{**c, "status": "superseded"} for c in changes])
 
 
+def credential_expiries(session: Session, *, ids: Iterable[int]) -> dict[int, date]:
+    found: dict[int, date] = {}
+    for part in in_batches(ids):
+        stmt = select(Credential.id, Credential.expires_on).where(Credential.id.in_(part))
+        found.update(session.execute(stmt).all())
+    return found
+
+
 def credentials_of(session: Session, *, worker_id: int) -> list[Credential]:
     stmt = (
         select(Credential)

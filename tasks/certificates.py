@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -219,19 +220,24 @@ def _store(
     )
     # A newer certificate of the same achievement (a renewal, a correction) supersedes the
     # ones before it; they stay, marked, so a verifier can say what replaced them.
-    for new_id, worker_id, kind, key, _ in inserted:
-        session.execute(
-            update(Certificate)
-            .where(
-                Certificate.worker_id == worker_id,
-                Certificate.kind == kind,
-                Certificate.key == key,
-                Certificate.status == "issued",
-                Certificate.id < new_id,
-            )
-            .values(status="superseded", superseded_by=new_id)
-            .execution_options(synchronize_session=False)
+    # Each still-issued certificate of the same (worker, kind, key) is superseded by the
+    # first new one after it: one read and one executemany, not an UPDATE per certificate.
+    newer: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    for new_id, worker_id, kind, key, _ in sorted(inserted):
+        newer[(worker_id, kind, key)].append(new_id)
+    issued = session.execute(
+        select(Certificate.id, Certificate.worker_id, Certificate.kind, Certificate.key).where(
+            Certificate.status == "issued",
+            Certificate.worker_id.in_(sorted({w for w, _, _ in newer})),
         )
+    ).all()
+    changes = []
+    for cert_id, worker_id, kind, key in issued:
+        later = [n for n in newer.get((worker_id, kind, key), []) if n > cert_id]
+        if later:
+            changes.append({"id": cert_id, "status": "superseded", "superseded_by": later[0]})
+    if changes:
+        session.execute(update(Certificate), changes)
     enqueue(
         session,
         rows=[_mail(organisation, r, workers[r["worker_id"]], sender, verify_url) for r in rows],

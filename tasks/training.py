@@ -44,6 +44,7 @@ from storage.training import (
     add_sessions,
     all_credentials,
     close_renewals,
+    credential_expiries,
     end_bookings,
     pathway_awards,
     renewal_sources,
@@ -514,14 +515,19 @@ def book_refreshers(
     training = _programme(organisation)
     modules = [m.key for m in training.modules if m.validity is not None]
     due = []
-    for obligation, worker, current, held_on in renewals_to_place(session, modules=modules):
-        if current is not None and current.status == "booked" and held_on >= as_of:
-            continue  # booked on a session still to come
+    candidates = [
+        (obligation, worker, current)
+        for obligation, worker, current, held_on in renewals_to_place(session, modules=modules)
+        # booked on a session still to come: settled
+        if not (current is not None and current.status == "booked" and held_on >= as_of)
+    ]
+    expiries = credential_expiries(
+        session, ids=[int(o.source.split(":")[1]) for o, _, _ in candidates]
+    )
+    for obligation, worker, current in candidates:
         validity = training.module(obligation.milestone).validity
         assert validity is not None
-        credential_id = int(obligation.source.split(":")[1])
-        credential = session.get(Credential, credential_id)
-        expires = credential.expires_on if credential else obligation.due_date
+        expires = expiries.get(int(obligation.source.split(":")[1]), obligation.due_date)
         if renewal_opens(validity, expires) <= as_of:
             due.append((obligation, worker, expires, current))
     if not due:
