@@ -16,6 +16,7 @@ from definitions.organisation import (
     OrganisationProfile,
     unresolved_references,
 )
+from definitions.panels import PanelProgramme
 from definitions.reminders import Delivery, ReminderPolicy
 from definitions.training import TrainingProgramme
 
@@ -50,7 +51,9 @@ FILES: dict[str, type[BaseModel]] = {
     "asye.yaml": AsyeProgramme,
     "reminders.yaml": _Policies,
     "training.yaml": TrainingProgramme,
+    "panels.yaml": PanelProgramme,
 }
+OPTIONAL_FILES = ("panels.yaml",)  # an organisation without progression panels leaves it out
 
 
 def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
@@ -61,16 +64,20 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     asye, asye_tree = _load_file(folder / "asye.yaml", AsyeProgramme)
     policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
     training, training_tree = _load_file(folder / "training.yaml", TrainingProgramme)
+    panels, panels_tree = None, None
+    if (folder / "panels.yaml").is_file():
+        panels, panels_tree = _load_file(folder / "panels.yaml", PanelProgramme)
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
         "asye.yaml": asye_tree,
         "reminders.yaml": policies_tree,
         "training.yaml": training_tree,
+        "panels.yaml": panels_tree,
     }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
     unresolved = unresolved_references(
-        profile, ladder, asye, policies.policies, policies.delivery, training
+        profile, ladder, asye, policies.policies, policies.delivery, training, panels
     )
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
@@ -89,6 +96,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             reminder_policies=policies.policies,
             delivery=policies.delivery,
             training=training,
+            panels=panels,
         )
     except ValidationError as exc:
         # A defensive net: Organisation's own checks, should they ever go beyond the above.

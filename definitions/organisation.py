@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
+from definitions.panels import PanelProgramme
 from definitions.reminders import Delivery, ReminderPolicy
 from definitions.training import TrainingProgramme
 
@@ -127,6 +128,7 @@ def unresolved_references(
     reminder_policies: dict[str, ReminderPolicy],
     delivery: Delivery | None = None,
     training: TrainingProgramme | None = None,
+    panels: PanelProgramme | None = None,
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -176,6 +178,8 @@ def unresolved_references(
             )
     if training is not None:
         found += _training_references(training, services, roles, defined)
+    if panels is not None:
+        found += _panel_references(panels, roles, defined)
     kinds = ("default", *asye.obligation_kinds, *OTHER_OBLIGATION_KINDS)
     for kind in delivery.routing if delivery else ():
         if kind not in kinds:
@@ -191,7 +195,39 @@ def unresolved_references(
     return found
 
 
-OTHER_OBLIGATION_KINDS = ("training.renewal",)
+OTHER_OBLIGATION_KINDS = (
+    "training.renewal",
+    "panel.evidence",
+    "panel.preparation",
+    "panel.action",
+    "panel.signature",
+)
+
+
+def _panel_references(
+    panels: PanelProgramme, roles: tuple[str, ...], policies: tuple[str, ...]
+) -> list[UnresolvedReference]:
+    found = []
+
+    def check(loc: tuple[str | int, ...], name: str, known: tuple[str, ...], what: str) -> None:
+        if name not in known:
+            found.append(
+                UnresolvedReference(
+                    "panels.yaml",
+                    loc,
+                    f"{what} '{name}' is not defined; known: {', '.join(known)}",
+                    known,
+                )
+            )
+
+    for i, level in enumerate(panels.from_levels):
+        check(("from_levels", i), level, roles, "level")
+    check(("to_level",), panels.to_level, roles, "level")
+    for i, member in enumerate(panels.members):
+        check(("members", i, "role"), member.role, roles, "role")
+    for name, policy in panels.reminder_policies:
+        check(("reminder_policies", name), policy, policies, "reminder_policy")
+    return found
 
 
 def _training_references(
@@ -235,6 +271,7 @@ class Organisation(_Strict):
     reminder_policies: dict[str, ReminderPolicy]
     delivery: Delivery = Delivery()
     training: TrainingProgramme | None = None
+    panels: PanelProgramme | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:
@@ -247,6 +284,7 @@ class Organisation(_Strict):
             self.reminder_policies,
             self.delivery,
             self.training,
+            self.panels,
         )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")

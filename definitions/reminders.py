@@ -19,6 +19,9 @@ RECIPIENT_ROLES: tuple[RecipientRole, ...] = (
     "manager",
     "workforce_lead",
 )
+# A step may also go to `responsible`: whoever the item names as responsible for it (the
+# worker for their own evidence, the team manager for theirs, an action's owner).
+StepRole = Literal["worker", "assessor", "supervisor", "manager", "workforce_lead", "responsible"]
 Mode = Literal["direct", "digest"]
 
 
@@ -29,7 +32,7 @@ class ReminderStep(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     offset_days: int = Field(ge=-365, le=365)
-    to: tuple[RecipientRole, ...] = Field(min_length=1)
+    to: tuple[StepRole, ...] = Field(min_length=1)
     escalation: bool = False
 
 
@@ -63,7 +66,7 @@ class ScheduledStep:
 
     step: ReminderStep
     send_on: date
-    roles: tuple[RecipientRole, ...]
+    roles: tuple[StepRole, ...]
 
 
 def send_date(due: date, step: ReminderStep, calendar: WorkingCalendar | None) -> date:

@@ -163,6 +163,7 @@ def _decide(fn: Any, **kwargs: Any) -> Any:
     from sqlalchemy.orm import Session
 
     from tasks.asye import DecisionError
+    from tasks.panels import PanelError
     from tasks.training import TrainingError
 
     ctx = _context()
@@ -170,7 +171,7 @@ def _decide(fn: Any, **kwargs: Any) -> Any:
         # What a decision returns is printed after the commit: keep its values loaded.
         with Session(ctx.engine, expire_on_commit=False) as session, session.begin():
             return fn(session, ctx.organisation, today=ctx.today(), **kwargs)
-    except (DecisionError, TrainingError) as exc:
+    except (DecisionError, TrainingError, PanelError) as exc:
         _fail(str(exc))
 
 
@@ -809,6 +810,11 @@ def demo(
         settings, first_day=_date(start, "--start"), days=days, seed=seed, reset=reset, console=out
     )
     raise typer.Exit(code)
+
+
+from flows.panel_cli import panel_app  # noqa: E402  (it uses the helpers above)
+
+app.add_typer(panel_app, name="panel")
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from tasks.asye import enrol_nqsws
 from tasks.compose import compose_messages, plan_compose
 from tasks.delivery import deliver_outbox
+from tasks.panels import panel_steps
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 from tasks.reporting import publish_summary
 from tasks.runtime import current_runtime
@@ -30,6 +31,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
     as_of = as_of or runtime.calendar.today()
     enrolled = enrol_nqsws(as_of)
     training = refresh_training(as_of)
+    panels = panel_steps(as_of)
     start, end, chunks = plan_sweep(as_of)
     noticed = 0
     if chunks:
@@ -56,6 +58,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
         "digests": composed["digests"],
         "folded": composed["folded"],
         **{f"refresher_{k}": v for k, v in training.items()},
+        **panels,
         **delivered,
     }
     await publish_summary(as_of, (start, end), counts)

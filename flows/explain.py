@@ -122,6 +122,7 @@ def explain_worker(
             else []
         )
         training = _training(session, organisation, worker, as_of)
+        progression = _progression(session, worker)
         return {
             "as_of": as_of.isoformat(),
             "worker": {
@@ -143,8 +144,71 @@ def explain_worker(
             },
             "obligations": items,
             "training": training,
+            "progression": progression,
             "history": history,
         }
+
+
+def _progression(session: Session, worker: Worker) -> list[dict[str, Any]]:
+    """Each panel the worker was a candidate at: the pack, the decision and what followed."""
+    from storage.panels import candidacies_of, current_evidence, obligations_from
+
+    found = []
+    for c, panel in candidacies_of(session, worker_id=worker.id):
+        evidence = current_evidence(session, candidacy_ids=[c.id])
+        made = obligations_from(session, prefix=f"panel:{c.id}:")
+        found.append(
+            {
+                "panel": panel.meets_on.isoformat(),
+                "deadline": panel.deadline.isoformat(),
+                "deadline_rule": panel.deadline_rule,
+                "status": c.status,
+                "nominated_by": c.nominated_by,
+                "nominated_on": c.nominated_on.isoformat(),
+                "resubmission_of": c.previous_id,
+                "evidence": [
+                    {
+                        "item": e.item,
+                        "author": e.author,
+                        "dated": e.dated.isoformat(),
+                        "file": e.file_name,
+                        "sha256": e.sha256,
+                        "carried": e.carried_from is not None,
+                    }
+                    for e in evidence
+                ],
+                "missing": [
+                    o.milestone for o in made if o.kind == "panel.evidence" and o.status == "open"
+                ],
+                "decision": None
+                if c.outcome is None
+                else {
+                    "outcome": c.outcome,
+                    "decided_on": str(c.decided_on),
+                    "decided_by": c.decided_by,
+                    "reasons": c.reasons,
+                    "further_work": c.further_work,
+                    "placement": c.placement,
+                    "report": c.report_path,
+                },
+                "actions": [
+                    {
+                        "title": o.title,
+                        "owner": o.responsible_role,
+                        "due": str(o.due_date),
+                        "status": o.status,
+                    }
+                    for o in made
+                    if o.kind == "panel.action"
+                ],
+                "signatures": {
+                    o.responsible_role: (str(o.closed_on) if o.status == "done" else "not yet")
+                    for o in made
+                    if o.kind == "panel.signature"
+                },
+            }
+        )
+    return found
 
 
 def _training(
@@ -300,6 +364,46 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
             console.print(
                 escape(
                     f"  {b['status']} {b['module']} {b['held_on']} at {b['venue']} ({b['why']})"
+                ),
+                highlight=False,
+            )
+    for c in data.get("progression") or []:
+        console.print(
+            escape(
+                f"Progression panel {c['panel']} (evidence due {c['deadline']}): "
+                f"{c['status'].replace('_', ' ')}, nominated by {c['nominated_by']} on "
+                f"{c['nominated_on']}"
+            ),
+            highlight=False,
+        )
+        for e in c["evidence"]:
+            carried = ", carried from an earlier panel" if e["carried"] else ""
+            console.print(
+                escape(f"  {e['item']}: {e['file']} by {e['author']}, {e['dated']}{carried}"),
+                highlight=False,
+            )
+        if c["missing"]:
+            console.print(escape(f"  missing: {', '.join(c['missing'])}"), highlight=False)
+        d = c["decision"]
+        if d:
+            placement = f" ({d['placement']})" if d["placement"] else ""
+            console.print(
+                escape(
+                    f"  decision: {d['outcome']}{placement} on {d['decided_on']} by "
+                    f"{d['decided_by']}" + (f"; reasons: {d['reasons']}" if d["reasons"] else "")
+                ),
+                highlight=False,
+            )
+        for n, a in enumerate(c["actions"], start=1):
+            console.print(
+                escape(f"  action {n}: {a['title']} ({a['owner']}, due {a['due']}): {a['status']}"),
+                highlight=False,
+            )
+        if c["signatures"]:
+            console.print(
+                escape(
+                    "  outcome report signed: "
+                    + ", ".join(f"{k} {v}" for k, v in c["signatures"].items())
                 ),
                 highlight=False,
             )

@@ -32,6 +32,8 @@ def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
             f"make sure {item.subject.name} can go to their refresher before it runs out",
             "without it they may not be able to practise in that area",
         ]
+    if item.kind.startswith("panel."):
+        return _panel_steps(role, item)
     assessor = item.assessor.name if item.assessor else "your manager"
     record = (
         f"record it in Ladder (workforce team: `ladder asye review {item.subject.external_id}"
@@ -57,6 +59,40 @@ def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
         f"check with {assessor} why it is {'late' if overdue else 'not done yet'}",
         "record the outcome, or record leave if the NQSW has been away",
         record,
+    ]
+
+
+def _panel_steps(role: str, item: DueItem) -> list[str]:
+    """What to do about a progression item: evidence, the preparation day, an action, a
+    signature."""
+    who = "you" if role == "worker" else item.subject.name
+    wid = item.subject.external_id
+    if item.kind == "panel.evidence":
+        if item.milestone == "training_pathway":
+            return [
+                f"{who} must complete the service's training pathway before the deadline",
+                "completions are imported by the workforce team; the item then ticks itself off",
+            ]
+        return [
+            f"send the {item.title.lower()} to the workforce team before the deadline",
+            f"it is recorded with `ladder panel evidence {wid} --item {item.milestone} "
+            "--file PATH --author ID --dated YYYY-MM-DD --by YOUR-ID`",
+            "a pack that is not complete at the deadline moves to the next panel",
+        ]
+    if item.kind == "panel.preparation":
+        return [
+            f"give {item.subject.name} one day of preparation time for the panel",
+            f"record it with `ladder panel preparation {wid} --on YYYY-MM-DD --by YOUR-ID`",
+        ]
+    if item.kind == "panel.action":
+        return [
+            "review progress on this action in supervision",
+            f"when it is done, record it: `ladder panel action-done {wid} --item "
+            f"{item.milestone.removeprefix('action_')} --by YOUR-ID`",
+        ]
+    return [
+        "read the outcome report attached to the panel's outcome mail",
+        f"sign it: `ladder panel sign {wid} --by YOUR-ID`",
     ]
 
 

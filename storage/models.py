@@ -372,6 +372,88 @@ class Certificate(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class Panel(Base):
+    """A progression panel meeting, with its submission deadline (and why it is that day)."""
+
+    __tablename__ = "panels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meets_on: Mapped[date] = mapped_column(Date, unique=True)
+    starts_at: Mapped[str] = mapped_column(String(5))  # HH:MM, local time
+    venue: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[date] = mapped_column(Date)
+    deadline_rule: Mapped[str] = mapped_column(Text)
+    # scheduled -> locked (deadline passed, packs frozen) -> packed (members have the pack);
+    # past: a panel Ladder first saw after it met (no pack is sent for it)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    locked_on: Mapped[date | None] = mapped_column(Date)
+    packed_on: Mapped[date | None] = mapped_column(Date)
+    pack_path: Mapped[str | None] = mapped_column(Text)
+    scheduled_by: Mapped[str] = mapped_column(String(100))
+
+
+class Candidacy(Base):
+    """One candidate at one panel: nominated, then submitted (pack complete at the deadline)
+    or rolled over to the next panel; then progressed or deferred, once."""
+
+    __tablename__ = "candidacies"
+    __table_args__ = (UniqueConstraint("worker_id", "panel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"), index=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id"))
+    nominated_by: Mapped[str] = mapped_column(String(100))
+    nominated_on: Mapped[date] = mapped_column(Date)
+    # nominated, submitted, rolled_over, progressed, deferred
+    status: Mapped[str] = mapped_column(String(16), default="nominated")
+    pack: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the locked manifest
+    locked_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reasons: Mapped[str | None] = mapped_column(Text)
+    further_work: Mapped[str | None] = mapped_column(Text)
+    decision_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    report_path: Mapped[str | None] = mapped_column(Text)  # the outcome report PDF
+    placement: Mapped[str | None] = mapped_column(String(16))  # slotted, waiting
+
+
+class Evidence(Base):
+    """A piece of the evidence pack: who wrote it, when, and the stored file."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacies.id"), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))  # an id, or an external professional
+    dated: Mapped[date] = mapped_column(Date)
+    file_path: Mapped[str | None] = mapped_column(Text)  # under the data folder
+    file_name: Mapped[str | None] = mapped_column(String(300))  # as it was given
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="current")  # current, replaced
+    carried_from: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+
+
+class Post(Base):
+    """A post at a level in a team: vacant until a progressed candidate is slotted into it."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    level: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="vacant")  # vacant, filled
+    filled_by: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    filled_on: Mapped[date | None] = mapped_column(Date)
+
+
 class SweepRun(Base):
     """The watermark of the daily sweep: which calendar dates have been handled."""
 

@@ -35,6 +35,7 @@ from notifications.certificate_pdf import SERIAL_KEYWORD, CertificateFace, rende
 from notifications.render import render
 from notifications.signing import CredentialError, SigningKey, load_key, verify_jwt
 from storage.dialect import id_ranges, insert_new_rows
+from storage.files import write_atomically
 from storage.history import record_event, record_events
 from storage.models import Award, Certificate, Worker
 from storage.outbox import enqueue
@@ -67,6 +68,11 @@ def award_title(organisation: Organisation, kind: str, key: str) -> tuple[str, s
             organisation.asye.title,
             "Passed the ASYE, assessed against the Professional Capabilities Framework.",
         )
+    if kind == "progression":
+        level = next((lv for lv in organisation.ladder.levels if lv.key == key), None)
+        title = level.title if level else key.replace("_", " ").capitalize()
+        route = organisation.panels.title if organisation.panels else "progression panel"
+        return title, f"Progressed to {title} by decision of the panel ({route})."
     return key.replace("_", " ").capitalize(), key
 
 
@@ -94,13 +100,6 @@ def sweep_partial_files(folder: Path) -> int:
         except PermissionError:
             pass  # alive, under another user
     return removed
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)  # a reader sees the old file or the whole new one
 
 
 def _prepare(
@@ -150,7 +149,7 @@ def _prepare(
         )
     )
     path = folder / f"{serial}.pdf"
-    _write_atomically(path, pdf)
+    write_atomically(path, pdf)
     return dict(
         serial=serial,
         award_id=award.id,

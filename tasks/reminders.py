@@ -74,8 +74,9 @@ def _recipients(
     }
     seen: set[int] = set()
     chosen = []
-    for role in scheduled.roles:
-        for person in by_role[role]:
+    for step_role in scheduled.roles:
+        role = item.responsible_role if step_role == "responsible" else step_role
+        for person in by_role.get(role, []):
             if person.id not in seen:
                 seen.add(person.id)
                 chosen.append((role, person))

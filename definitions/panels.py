@@ -1,0 +1,276 @@
+"""Progression panels: the route, the calendar, the evidence pack and the decision.
+
+Pure: the rules a panel runs by (deadlines, what a complete pack holds, what a decision
+must say), with no database and no Prefect. The tasks apply them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from definitions.calendar import WorkingCalendar, human_date
+
+Provider = Literal["worker", "manager"]
+Check = Literal["document", "observations", "capabilities", "pathway"]
+Outcome = Literal["progress", "defer"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Capability(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+
+
+class EvidenceItem(_Strict):
+    """One item of the evidence pack.
+
+    - document: a stored file with its author and date;
+    - observations: a document that records at least `min_observations` direct
+      observations, each with its date;
+    - capabilities: a document that covers every capability of the framework;
+    - pathway: no file; satisfied when the candidate has completed their service's training
+      pathway (read from their training record).
+    """
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    provided_by: Provider
+    check: Check = "document"
+    min_observations: int = Field(default=3, ge=1, le=20)
+
+
+class PanelMember(_Strict):
+    role: str  # a roster role: every active worker with it sits on the panel
+    title: str
+    chair: bool = False
+
+
+class PanelMeeting(_Strict):
+    meets_on: date  # (not `on`: YAML 1.1 reads a bare `on` key as true)
+    at: str = Field(default="10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    where: str = Field(min_length=1)
+
+
+class PanelPolicies(_Strict):
+    """The reminder policies (reminders.yaml) for each kind of item the route creates."""
+
+    evidence: str = "panel_evidence"
+    preparation: str = "panel_preparation"
+    action: str = "panel_action"
+    signature: str = "panel_signature"
+
+
+class PanelProgramme(_Strict):
+    """One progression route (e.g. social worker to senior social worker) and its panel."""
+
+    title: str
+    from_levels: tuple[str, ...] = Field(min_length=1)
+    to_level: str
+    submission_days_before: int = Field(default=14, ge=1, le=90)
+    preparation_days_before_deadline: int = Field(default=10, ge=0, le=90)
+    pack_days_before: int = Field(default=7, ge=1, le=60)
+    signature_days: int = Field(default=14, ge=1, le=90)
+    members: tuple[PanelMember, ...] = Field(min_length=1)
+    capabilities: tuple[Capability, ...] = Field(min_length=1)
+    evidence_pack: tuple[EvidenceItem, ...] = Field(min_length=1)
+    meetings: tuple[PanelMeeting, ...] = ()
+    reminder_policies: PanelPolicies = PanelPolicies()
+
+    @field_validator("evidence_pack")
+    @classmethod
+    def _unique_items(cls, items: tuple[EvidenceItem, ...]) -> tuple[EvidenceItem, ...]:
+        keys = [i.key for i in items]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"evidence item keys must be unique; {', '.join(dupes)} twice")
+        return items
+
+    @field_validator("members")
+    @classmethod
+    def _one_chair(cls, members: tuple[PanelMember, ...]) -> tuple[PanelMember, ...]:
+        if sum(m.chair for m in members) != 1:
+            raise ValueError("exactly one member needs `chair: true`")
+        return members
+
+    @model_validator(mode="after")
+    def _meetings_unique(self) -> PanelProgramme:
+        days = [m.meets_on for m in self.meetings]
+        dupes = sorted({d for d in days if days.count(d) > 1})
+        if dupes:
+            raise ValueError(f"two meetings on {dupes[0]}; a panel meets once a day")
+        return self
+
+    def item(self, key: str) -> EvidenceItem:
+        for item in self.evidence_pack:
+            if item.key == key:
+                return item
+        known = ", ".join(i.key for i in self.evidence_pack)
+        raise KeyError(f"'{key}' is not an item of the evidence pack; use one of: {known}")
+
+    @property
+    def capability_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.capabilities)
+
+    @property
+    def member_roles(self) -> tuple[str, ...]:
+        return tuple(m.role for m in self.members)
+
+    @property
+    def chair_role(self) -> str:
+        return next(m.role for m in self.members if m.chair)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatedRule:
+    on: date
+    rule: str
+
+
+def submission_deadline(meets_on: date, days_before: int, calendar: WorkingCalendar) -> DatedRule:
+    """The evidence deadline: `days_before` the meeting, or the working day before that when
+    it falls on a weekend, bank holiday or closure day (a Monday 20 April 2026 panel: 6 April
+    is Easter Monday and 3 April Good Friday, so the deadline is Thursday 2 April)."""
+    nominal = meets_on - timedelta(days=days_before)
+    rule = f"{days_before} days before the panel on {human_date(meets_on)}"
+    if calendar.is_working_day(nominal):
+        return DatedRule(nominal, rule)
+    moved = calendar.previous_working_day(nominal)
+    skipped = []
+    day = nominal
+    while day > moved:
+        skipped.append(str(calendar.why_not_working(day)))
+        day -= timedelta(days=1)
+    return DatedRule(moved, f"{rule}; {'; '.join(skipped)}, so the working day before")
+
+
+def pack_day(meets_on: date, days_before: int, calendar: WorkingCalendar) -> date:
+    """When members get the panel pack: `days_before` the meeting, on a working day."""
+    return calendar.previous_working_day(meets_on - timedelta(days=days_before))
+
+
+def preparation_day(deadline: date, days_before: int, calendar: WorkingCalendar) -> DatedRule:
+    day = calendar.previous_working_day(deadline - timedelta(days=days_before))
+    return DatedRule(
+        day,
+        f"the line manager gives one day of preparation time, by {days_before} days before "
+        f"the submission deadline ({human_date(deadline)})",
+    )
+
+
+# --- evidence checks ------------------------------------------------------------------------
+
+
+def evidence_problems(
+    item: EvidenceItem,
+    programme: PanelProgramme,
+    *,
+    dated: date,
+    observations: tuple[date, ...] = (),
+    capabilities: tuple[str, ...] = (),
+) -> list[str]:
+    """Why this evidence does not satisfy its item (empty when it does)."""
+    problems = []
+    if item.check == "observations":
+        distinct = sorted(set(observations))
+        later = [d for d in distinct if d > dated]
+        if later:
+            problems.append(
+                f"observation on {later[0]} is after the report's date {dated}; a report "
+                "can only refer to observations already made"
+            )
+        if len(distinct) < item.min_observations:
+            problems.append(
+                f"the {item.title} records {len(distinct)} direct observation(s); at least "
+                f"{item.min_observations} are needed (give each date with --observation)"
+            )
+    if item.check == "capabilities":
+        known = programme.capability_keys
+        unknown = [c for c in capabilities if c not in known]
+        if unknown:
+            problems.append(
+                f"'{unknown[0]}' is not a capability of the framework; use: {', '.join(known)}"
+            )
+        missing = [c for c in known if c not in capabilities]
+        if missing:
+            problems.append(
+                f"the {item.title} must cover each capability; missing: {', '.join(missing)}"
+            )
+    return problems
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+class ActionItem(BaseModel):
+    """One item of a deferral action plan: what, who does it, and by when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    title: str = Field(min_length=3, max_length=200, description="what is to be done")
+    owner: Provider = Field(description="who does it: the worker or their team manager")
+    due: date = Field(description="the date it is due (YYYY-MM-DD)")
+
+
+class PanelDecision(BaseModel):
+    """A progression panel's decision about one candidate. Final: recorded once.
+
+    This is the parameter of the `panel-decision` deployment, so the Prefect UI shows it
+    as a form; `ladder panel decide` builds the same model from its options.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    worker: str = Field(min_length=1, description="the candidate's id, e.g. W0019")
+    panel: date = Field(description="the panel meeting's date (YYYY-MM-DD)")
+    outcome: Outcome = Field(description="progress, or defer with reasons and an action plan")
+    decided_by: str = Field(min_length=1, description="the panel member recording it")
+    decided_on: date | None = Field(
+        default=None, description="the day of the decision; default: the panel's date"
+    )
+    reasons: str = Field(default="", description="why (required for defer)")
+    further_work: str = Field(default="", description="the further work needed (defer)")
+    actions: tuple[ActionItem, ...] = Field(
+        default=(), description="the action plan (defer): at least one item"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> PanelDecision:
+        if self.outcome == "defer":
+            missing = [
+                name
+                for name, given in (
+                    ("reasons", self.reasons),
+                    ("further_work", self.further_work),
+                    ("actions", self.actions),
+                )
+                if not given
+            ]
+            if missing:
+                raise ValueError(
+                    "a deferral needs explicit reasons, the further work and an action plan "
+                    f"of at least one item; missing: {', '.join(missing)}"
+                )
+        if self.outcome == "progress" and self.actions:
+            raise ValueError("a decision to progress has no action plan; remove the actions")
+        day = self.decided_on or self.panel
+        late = [a for a in self.actions if a.due <= day]
+        if late:
+            raise ValueError(
+                f"action '{late[0].title}' is due {late[0].due}, not after the decision on "
+                f"{day}; give each action a future due date"
+            )
+        return self
+
+    @property
+    def day(self) -> date:
+        return self.decided_on or self.panel

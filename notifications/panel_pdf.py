@@ -1,0 +1,271 @@
+"""The documents a progression panel works from: the panel pack (agenda, and per candidate
+a summary and an index of the evidence) and the outcome report the worker and team manager
+sign. Plain reportlab, no database and no Prefect; invariant, so the same inputs always give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from definitions.calendar import human_date
+from notifications.certificate_pdf import _fonts
+from storage.files import write_atomically
+
+__all__ = ["write_atomically", "panel_pack", "outcome_report"]
+
+
+@dataclass(frozen=True)
+class PackItem:
+    title: str
+    author: str
+    dated: date | None
+    file_name: str
+    sha256: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PackCandidate:
+    name: str
+    external_id: str
+    role: str
+    team: str
+    nominated_by: str
+    history: tuple[str, ...]  # earlier panels: date and what happened
+    items: tuple[PackItem, ...]
+
+
+@dataclass(frozen=True)
+class PackView:
+    organisation: str
+    title: str
+    meets_on: date
+    starts_at: str
+    venue: str
+    deadline: date
+    members: tuple[tuple[str, str], ...]  # (title, name)
+    candidates: tuple[PackCandidate, ...]
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    organisation: str
+    title: str
+    candidate: str
+    external_id: str
+    team: str
+    panel: date
+    outcome: str
+    decided_on: date
+    decided_by: str
+    reasons: str
+    further_work: str
+    placement: str | None
+    actions: tuple[tuple[str, str, date], ...]  # (what, owner role, due)
+    sign_by: date | None
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = _fonts()
+    base = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "h1": ParagraphStyle(
+            "h1", parent=base, fontName=bold, fontSize=16, leading=20, spaceAfter=6
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=8.5, leading=10.5),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _table(rows: list[list[str]], widths: list[float], s: dict[str, ParagraphStyle]) -> Table:
+    cells = [[_p(c, s["head"] if i == 0 else s["cell"]) for c in row] for i, row in enumerate(rows)]
+    table = Table(cells, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e9ef")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _document(title: str, author: str) -> tuple[io.BytesIO, SimpleDocTemplate]:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+        invariant=1,
+    )
+    return buffer, doc
+
+
+def _footer(text: str):  # type: ignore[no-untyped-def]
+    regular, _ = _fonts()
+
+    def draw(canvas, doc):  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont(regular, 7.5)
+        canvas.drawString(18 * mm, 10 * mm, f"{text}  -  page {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def panel_pack(view: PackView) -> bytes:
+    """One PDF for the members: the agenda, then per candidate a summary and evidence index."""
+    s = _styles()
+    title = f"{view.title}: panel of {human_date(view.meets_on)}"
+    buffer, doc = _document(title, view.organisation)
+    story: list = [
+        _p(view.organisation, s["small"]),
+        _p(title, s["h1"]),
+        _p(
+            f"{human_date(view.meets_on)}, {view.starts_at}, {view.venue}. Evidence packs were "
+            f"locked at the submission deadline, {human_date(view.deadline)}.",
+            s["body"],
+        ),
+        _p("Members", s["h2"]),
+        _table([["Role", "Name"], *[[t, n] for t, n in view.members]], [70 * mm, 100 * mm], s),
+        _p("Agenda", s["h2"]),
+    ]
+    agenda = [["#", "Item"], ["1", "Welcome, apologies and declarations of interest"]]
+    agenda += [
+        [str(n), f"Candidate: {c.name} ({c.external_id}), {c.role}, {c.team}"]
+        for n, c in enumerate(view.candidates, start=2)
+    ]
+    agenda.append([str(len(view.candidates) + 2), "Decisions and outcome reports"])
+    story.append(_table(agenda, [12 * mm, 158 * mm], s))
+    if not view.candidates:
+        story.append(Spacer(1, 6))
+        story.append(_p("No candidate's evidence pack was complete at the deadline.", s["body"]))
+    for n, c in enumerate(view.candidates, start=2):
+        story.append(PageBreak())
+        story.append(_p(f"Item {n}: {c.name} ({c.external_id})", s["h1"]))
+        summary = [
+            ["Current level", c.role],
+            ["Team", c.team],
+            ["Nominated by", c.nominated_by],
+            ["Earlier panels", "; ".join(c.history) or "none"],
+        ]
+        story.append(_table([["Summary", ""], *summary], [45 * mm, 125 * mm], s))
+        story.append(_p("Evidence index", s["h2"]))
+        index = [["Item", "Author", "Dated", "File and SHA-256 (first 16)", "Note"]]
+        index += [
+            [
+                i.title,
+                i.author,
+                human_date(i.dated) if i.dated else "",
+                f"{i.file_name}\n{i.sha256[:16]}" if i.file_name else "",
+                i.note,
+            ]
+            for i in c.items
+        ]
+        story.append(KeepTogether(_table(index, [45 * mm, 28 * mm, 27 * mm, 40 * mm, 30 * mm], s)))
+    footer = _footer(f"{title} - confidential to panel members")
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def outcome_report(view: OutcomeView) -> bytes:
+    """The outcome report: the decision, its reasons, the action plan, and space to sign."""
+    s = _styles()
+    title = f"Progression panel outcome: {view.candidate} ({view.external_id})"
+    buffer, doc = _document(title, view.organisation)
+    outcome = "Progress" if view.outcome == "progress" else "Deferred"
+    placement = {
+        "slotted": "slotted into a vacant post",
+        "waiting": "on the waiting list for the next vacancy",
+    }.get(view.placement or "", "")
+    story: list = [
+        _p(view.organisation, s["small"]),
+        _p(title, s["h1"]),
+        _table(
+            [
+                ["Decision", outcome + (f": {placement}" if placement else "")],
+                ["Route", view.title],
+                ["Team", view.team],
+                ["Panel", human_date(view.panel)],
+                ["Decided", f"{human_date(view.decided_on)} (recorded by {view.decided_by})"],
+            ],
+            [40 * mm, 130 * mm],
+            s,
+        ),
+        _p("The panel's decision is final.", s["body"]),
+    ]
+    if view.reasons:
+        story += [_p("Reasons", s["h2"]), _p(view.reasons, s["body"])]
+    if view.further_work:
+        story += [_p("Further work", s["h2"]), _p(view.further_work, s["body"])]
+    if view.actions:
+        story.append(_p("Action plan (monitored in supervision)", s["h2"]))
+        rows = [["#", "Action", "Owner", "Due"]]
+        rows += [
+            [str(n), what, "worker" if owner == "worker" else "team manager", human_date(due)]
+            for n, (what, owner, due) in enumerate(view.actions, start=1)
+        ]
+        story.append(_table(rows, [10 * mm, 100 * mm, 30 * mm, 30 * mm], s))
+        story.append(
+            _p(
+                "When every action is done, the team manager decides when the worker is "
+                "resubmitted to a later panel.",
+                s["body"],
+            )
+        )
+    story += [
+        _p("Signatures", s["h2"]),
+        _p(
+            "Worker and team manager sign to agree this report"
+            + (f" by {human_date(view.sign_by)}" if view.sign_by else "")
+            + "; Ladder records each signature (`ladder panel sign`).",
+            s["body"],
+        ),
+        Spacer(1, 10),
+        _table(
+            [
+                ["", "Name", "Signature", "Date"],
+                ["Worker", view.candidate, "", ""],
+                ["Team manager", "", "", ""],
+            ],
+            [30 * mm, 55 * mm, 55 * mm, 30 * mm],
+            s,
+        ),
+    ]
+    footer = _footer(title)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

@@ -1,0 +1,206 @@
+"""Progression panel rules: deadlines around bank holidays, evidence checks, what a decision
+must say, and panels.yaml errors that name the file, line, field and fix. Pure."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from definitions.loader import SAMPLE_ORGANISATION, ProgrammeFileError, load_organisation
+from definitions.panels import (
+    PanelDecision,
+    evidence_problems,
+    pack_day,
+    preparation_day,
+    submission_deadline,
+)
+
+ORG = load_organisation()
+CAL = ORG.working_calendar()
+PANELS = ORG.panels
+assert PANELS is not None
+
+
+@pytest.mark.parametrize(
+    ("meets_on", "deadline", "because"),
+    [
+        # Easter 2026: 6 April is Easter Monday, 3 April Good Friday.
+        (date(2026, 4, 20), date(2026, 4, 2), ["Easter Monday", "Good Friday"]),
+        # Christmas 2026: 28 December is Boxing Day (substitute), 25 December Christmas Day.
+        (date(2027, 1, 11), date(2026, 12, 24), ["Boxing Day", "Christmas Day"]),
+        (date(2027, 1, 8), date(2026, 12, 24), ["Christmas Day"]),
+        # Easter 2027: 29 March is Easter Monday, so a 12 April panel's deadline moves back
+        # over the Easter weekend to Thursday 25 March.
+        (date(2027, 4, 12), date(2027, 3, 25), ["Easter Monday", "Good Friday"]),
+        # No holiday: exactly fourteen days before.
+        (date(2026, 7, 20), date(2026, 7, 6), []),
+        (date(2026, 10, 19), date(2026, 10, 5), []),
+        (date(2027, 3, 16), date(2027, 3, 2), []),
+    ],
+)
+def test_the_deadline_is_fourteen_days_before_or_the_working_day_before_that(
+    meets_on: date, deadline: date, because: list[str]
+) -> None:
+    found = submission_deadline(meets_on, 14, CAL)
+    assert found.on == deadline
+    assert CAL.is_working_day(found.on)
+    for reason in because:
+        assert reason in found.rule
+    if not because:
+        assert "working day before" not in found.rule
+
+
+def test_a_deadline_on_a_weekend_moves_to_the_friday() -> None:
+    # With a 15-day rule, a Monday 23 November 2026 panel's nominal deadline is Sunday 8
+    # November: it moves back over the weekend to Friday 6 November.
+    found = submission_deadline(date(2026, 11, 23), 15, CAL)
+    assert found.on == date(2026, 11, 6)
+    assert "Sunday" in found.rule and "Saturday" in found.rule
+
+
+def test_pack_and_preparation_days_fall_on_working_days() -> None:
+    # 7 days before Monday 11 January 2027 is Monday 4 January: a working day.
+    assert pack_day(date(2027, 1, 11), 7, CAL) == date(2027, 1, 4)
+    # 7 days before Monday 13 April 2026 (Easter Monday 6 April) is moved to Thursday 2 April.
+    assert pack_day(date(2026, 4, 13), 7, CAL) == date(2026, 4, 2)
+    prep = preparation_day(date(2026, 4, 2), 10, CAL)
+    assert prep.on == date(2026, 3, 23)
+    assert "preparation" in prep.rule
+
+
+def test_the_observation_report_needs_three_observations_made_before_it() -> None:
+    item = PANELS.item("direct_observation_report")
+    two = (date(2026, 1, 5), date(2026, 2, 1))
+    assert any(
+        "records 2 direct observation(s); at least 3" in p
+        for p in evidence_problems(item, PANELS, dated=date(2026, 2, 10), observations=two)
+    )
+    # The same date given twice counts once.
+    twice = (*two, date(2026, 2, 1))
+    assert evidence_problems(item, PANELS, dated=date(2026, 2, 10), observations=twice)
+    later = (*two, date(2026, 3, 1))
+    problems = evidence_problems(item, PANELS, dated=date(2026, 2, 10), observations=later)
+    assert any("after the report's date" in p for p in problems)
+    three = (*two, date(2026, 2, 9))
+    assert evidence_problems(item, PANELS, dated=date(2026, 2, 10), observations=three) == []
+
+
+def test_the_team_managers_report_covers_every_capability() -> None:
+    item = PANELS.item("team_manager_report")
+    keys = PANELS.capability_keys
+    assert len(keys) == 9  # the nine PCF domains
+    assert evidence_problems(item, PANELS, dated=date(2026, 2, 1), capabilities=keys) == []
+    short = evidence_problems(item, PANELS, dated=date(2026, 2, 1), capabilities=keys[:-1])
+    assert short == [
+        f"the {item.title} must cover each capability; missing: professional_leadership"
+    ]
+    typo = evidence_problems(
+        item, PANELS, dated=date(2026, 2, 1), capabilities=(*keys, "leadershp")
+    )
+    assert any("'leadershp' is not a capability" in p for p in typo)
+
+
+def test_a_deferral_needs_reasons_further_work_and_an_action_plan() -> None:
+    with pytest.raises(ValidationError, match="missing: reasons, further_work, actions"):
+        PanelDecision(worker="W0019", panel=date(2026, 4, 20), outcome="defer", decided_by="W0002")
+    with pytest.raises(ValidationError, match="no action plan"):
+        PanelDecision(
+            worker="W0019",
+            panel=date(2026, 4, 20),
+            outcome="progress",
+            decided_by="W0002",
+            actions=[{"title": "More work", "owner": "worker", "due": "2026-06-01"}],
+        )
+    with pytest.raises(ValidationError, match="not after the decision"):
+        PanelDecision(
+            worker="W0019",
+            panel=date(2026, 4, 20),
+            outcome="defer",
+            decided_by="W0002",
+            reasons="r",
+            further_work="w",
+            actions=[{"title": "Late already", "owner": "worker", "due": "2026-04-20"}],
+        )
+    with pytest.raises(ValidationError, match="owner"):
+        PanelDecision.model_validate(
+            {
+                "worker": "W0019",
+                "panel": "2026-04-20",
+                "outcome": "defer",
+                "decided_by": "W0002",
+                "reasons": "r",
+                "further_work": "w",
+                "actions": [{"title": "Observe", "owner": "assessor", "due": "2026-06-01"}],
+            }
+        )
+    ok = PanelDecision.model_validate(
+        {
+            "worker": "W0019",
+            "panel": "2026-04-20",
+            "outcome": "defer",
+            "decided_by": "W0002",
+            "reasons": "Not yet enough evidence of leadership",
+            "further_work": "Lead two case conferences",
+            "actions": [
+                {"title": "Lead a case conference", "owner": "worker", "due": "2026-07-01"}
+            ],
+        }
+    )
+    assert ok.day == date(2026, 4, 20)
+
+
+def test_the_decision_model_is_a_form_schema_for_the_prefect_ui() -> None:
+    schema = PanelDecision.model_json_schema()
+    assert schema["properties"]["outcome"]["enum"] == ["progress", "defer"]
+    assert set(schema["required"]) == {"worker", "panel", "outcome", "decided_by"}
+    assert "description" in schema["properties"]["actions"]
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "org"
+    shutil.copytree(SAMPLE_ORGANISATION, folder)
+    return folder
+
+
+def test_a_misspelt_level_in_panels_yaml_names_the_file_line_and_a_fix(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    path = folder / "panels.yaml"
+    path.write_text(
+        path.read_text().replace("to_level: senior_social_worker", "to_level: senior_socal_worker")
+    )
+    with pytest.raises(ProgrammeFileError) as caught:
+        load_organisation(folder)
+    err = caught.value
+    assert err.path == path and err.field == "to_level"
+    lines = path.read_text().splitlines()
+    assert lines[(err.line or 0) - 1].startswith("to_level:")
+    assert "did you mean `senior_social_worker`" in err.fix
+
+
+def test_two_chairs_or_an_unknown_policy_are_refused(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    path = folder / "panels.yaml"
+    original = path.read_text()
+    path.write_text(
+        original.replace(
+            "title: Workforce development lead",
+            "title: Workforce development lead\n    chair: true",
+        )
+    )
+    with pytest.raises(ProgrammeFileError, match="exactly one member needs `chair: true`"):
+        load_organisation(folder)
+    path.write_text(original.replace("action: panel_action", "action: panel_actions"))
+    with pytest.raises(ProgrammeFileError) as caught:
+        load_organisation(folder)
+    assert caught.value.field == "reminder_policies.action"
+    assert "did you mean `panel_action`" in caught.value.fix
+
+
+def test_an_organisation_without_panels_yaml_loads_without_panels(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "panels.yaml").unlink()
+    assert load_organisation(folder).panels is None
