@@ -82,7 +82,7 @@ def candidacies_at(session: Session, *, panel_id: int, status: str | None = None
     )
     if status is not None:
         stmt = stmt.where(Candidacy.status == status)
-    return list(session.execute(stmt).tuples())
+    return [tuple(r) for r in session.execute(stmt).all()]
 
 
 def candidacies_of(session: Session, *, worker_id: int) -> list[tuple[Candidacy, Panel]]:
@@ -92,7 +92,7 @@ def candidacies_of(session: Session, *, worker_id: int) -> list[tuple[Candidacy,
         .where(Candidacy.worker_id == worker_id)
         .order_by(Candidacy.id)
     )
-    return list(session.execute(stmt).tuples())
+    return [tuple(r) for r in session.execute(stmt).all()]
 
 
 def current_evidence(session: Session, *, candidacy_ids: Iterable[int]) -> list[Evidence]:
@@ -157,7 +157,7 @@ def vacant_posts(session: Session, *, level: str) -> list[tuple[Post, Team]]:
         .where(Post.level == level, Post.status == "vacant")
         .order_by(Post.opened_on, Post.id)
     )
-    return list(session.execute(stmt).tuples())
+    return [tuple(r) for r in session.execute(stmt).all()]
 
 
 def waiting_candidates(session: Session) -> list[tuple[Candidacy, Worker]]:
@@ -168,7 +168,7 @@ def waiting_candidates(session: Session) -> list[tuple[Candidacy, Worker]]:
         .where(Candidacy.placement == "waiting", Worker.status != "left")
         .order_by(Candidacy.decided_on, Candidacy.id)
     )
-    return list(session.execute(stmt).tuples())
+    return [tuple(r) for r in session.execute(stmt).all()]
 
 
 def fill_post(session: Session, *, post_id: int, worker_id: int, on: date) -> bool:

@@ -407,6 +407,11 @@ def record_evidence(
             f"{worker}'s evidence pack for the panel on {panel.meets_on} was locked on "
             f"{candidacy.locked_on} (deadline {panel.deadline}); nothing can be added now"
         )
+    if today > panel.deadline:
+        raise PanelError(
+            f"the submission deadline for the panel on {panel.meets_on} was {panel.deadline}; "
+            "the pack is locked (the next daily run moves an incomplete one to the next panel)"
+        )
     if dated > today:
         raise PanelError(f"the evidence date {dated} is in the future")
     if file is None:
@@ -555,7 +560,7 @@ def close_pathway_items(
     )
     if worker_ids is not None:
         stmt = stmt.where(Obligation.subject_id.in_(worker_ids))
-    rows = list(session.execute(stmt).tuples())
+    rows = [tuple(r) for r in session.execute(stmt).all()]
     if not rows:
         return 0
     progress = pathway_progress_of(session, organisation, [w for _, w in rows])
