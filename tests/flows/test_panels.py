@@ -319,7 +319,8 @@ def test_evidence_is_checked_before_anything_is_stored(
     )
     with pytest.raises(
         PanelError,
-        match=r"report.pdf \(direct_observation_report\): .*records 2 direct observation\(s\); at least 3",
+        match=r"report.pdf \(direct_observation_report\): .*records 2 direct observation\(s\); "
+        r"at least 3",
     ):
         run(
             engine,
@@ -343,7 +344,8 @@ def test_evidence_is_checked_before_anything_is_stored(
         )
     with pytest.raises(
         PanelError,
-        match="'reference' is not an item of the evidence pack; use one of: direct_observation_report",
+        match="'reference' is not an item of the evidence pack; use one of: "
+        "direct_observation_report",
     ):
         run(engine, organisation, record_evidence, item="reference", **attempt)
     with pytest.raises(PanelError, match="read from the training record"):
@@ -574,7 +576,8 @@ def test_a_decision_is_final_and_recorded_once(
     for second in (progress(), defer()):
         with pytest.raises(
             PanelError,
-            match="already decided W0019: defer, recorded by W0002 on 2026-04-20; a panel decision is final",
+            match="already decided W0019: defer, recorded by W0002 on 2026-04-20; a panel "
+            "decision is final",
         ):
             run(
                 engine,
@@ -792,7 +795,8 @@ def test_a_deferral_runs_its_action_plan_through_to_resubmission(
     )
     with pytest.raises(
         PanelError,
-        match=r"action plan from the panel on 2026-04-20 has 1 open item\(s\) \(Chair two case conferences\)",
+        match=r"action plan from the panel on 2026-04-20 has 1 open item\(s\) "
+        r"\(Chair two case conferences\)",
     ):
         run(
             engine,
@@ -967,8 +971,8 @@ def test_the_daily_flow_reminds_of_missing_evidence_then_rolls_the_pack_over(
         if "not complete" in str(r.message["Subject"])
     )
     assert subjects == [
-        "Tariq Ahmed's progression evidence was not complete: moved to the panel on Monday 20 July 2026",
-        "Your progression evidence was not complete: moved to the panel on Monday 20 July 2026",
+        f"{who} progression evidence was not complete: moved to the panel on Monday 20 July 2026"
+        for who in ("Tariq Ahmed's", "Your")
     ]
 
 
