@@ -19,8 +19,21 @@ def test_every_deployment_names_a_flow_with_a_london_schedule() -> None:
         path, _, name = deployment["entrypoint"].partition(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert isinstance(getattr(module, name), Flow), deployment["entrypoint"]
-        assert deployment["concurrency_limit"] == 1
-        for schedule in deployment["schedules"]:
+        # A scheduled batch runs one at a time; a decision is guarded in the database.
+        if deployment.get("schedules"):
+            assert deployment["concurrency_limit"] == 1
+        for schedule in deployment.get("schedules", []):
             assert schedule["timezone"] == "Europe/London"
         names.append(deployment["name"])
-    assert names == ["daily", "certificate-batch"]
+    assert names == ["daily", "certificate-batch", "panel-decision"]
+
+
+def test_the_decision_deployment_takes_a_pydantic_model_the_ui_shows_as_a_form() -> None:
+    from flows.panels import panel_decision
+
+    schema = panel_decision.parameters.model_dump()
+    decision = schema["properties"]["decision"]
+    assert decision["$ref"].endswith("/PanelDecision") or "allOf" in decision
+    model = schema["definitions"]["PanelDecision"]
+    assert model["properties"]["outcome"]["enum"] == ["progress", "defer"]
+    assert "ActionItem" in schema["definitions"]

@@ -11,6 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from panel_world import (  # tests/flows, on pytest's path
+    APRIL,
+    ITEMS,
+    JULY,
+    OBSERVED,
+    OCTOBER,
+    SENDER,
+    give,
+    run,
+    steps,
+    submitted,
+)
 from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,109 +51,10 @@ from tasks.panels import (
     open_post,
     record_evidence,
     record_preparation,
-    run_panel_steps,
     sign_outcome,
 )
-from tasks.training import import_completions
 
 pytestmark = pytest.mark.integration
-APRIL = date(2026, 4, 20)  # deadline Thursday 2 April (Easter), pack Monday 13 April
-JULY = date(2026, 7, 20)  # deadline Monday 6 July
-OCTOBER = date(2026, 10, 19)
-SENDER = "workforce@sample-borough.example"
-# W0019 Sam Walsh (children-north, manager W0003) has done the children's pathway;
-# W0020 Tariq Ahmed (children-south, manager W0004) has not.
-PATHWAY = [
-    ("W0019", "cs_assessment", "2025-05-01"),
-    ("W0019", "cs_court_skills", "2025-06-01"),
-    ("W0019", "cs_exploitation", "2025-07-01"),
-    ("W0019", "safeguarding", "2025-08-01"),
-]
-OBSERVED = (date(2026, 1, 12), date(2026, 1, 26), date(2026, 2, 9))
-
-
-@pytest.fixture
-def staff(engine, organisation, import_roster_file, tmp_path: Path) -> Any:  # type: ignore[no-untyped-def]
-    import_roster_file(engine, organisation, as_of=date(2026, 1, 2))
-    sheet = tmp_path / "pathway.csv"
-    sheet.write_text(
-        "external_id,module,completed_on\n" + "".join(f"{w},{m},{d}\n" for w, m, d in PATHWAY)
-    )
-    with Session(engine) as session, session.begin():
-        import_completions(session, organisation, sheet, actor="test", today=date(2026, 1, 5))
-    return engine
-
-
-@pytest.fixture
-def document(tmp_path: Path) -> Path:
-    path = tmp_path / "inbox" / "report.pdf"
-    path.parent.mkdir()
-    path.write_bytes(b"%PDF-1.4 a report written by a person\n")
-    return path
-
-
-def run(engine, organisation, fn, **kwargs):  # type: ignore[no-untyped-def]
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        return fn(session, organisation, **kwargs)
-
-
-def steps(engine, organisation, as_of: date, data_dir: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    with Session(engine) as session, session.begin():
-        return run_panel_steps(session, organisation, as_of=as_of, sender=SENDER, data_dir=data_dir)
-
-
-ITEMS: dict[str, dict[str, Any]] = {
-    "direct_observation_report": {"observations": OBSERVED},
-    "social_worker_report": {},
-    "team_manager_report": {"capabilities": "all"},
-    "external_professional_report": {},
-    "pe1_evidence": {},
-}
-
-
-def give(
-    engine,
-    organisation,
-    worker: str,
-    manager: str,
-    items,
-    document: Path,
-    data_dir: Path,
-    on: date = date(2026, 2, 16),
-):  # type: ignore[no-untyped-def]
-    for item in items:
-        extra = dict(ITEMS[item])
-        if extra.get("capabilities") == "all":
-            extra["capabilities"] = organisation.panels.capability_keys
-        run(
-            engine,
-            organisation,
-            record_evidence,
-            worker=worker,
-            item=item,
-            author=manager,
-            dated=on,
-            actor=manager,
-            today=on,
-            data_dir=data_dir,
-            file=document,
-            **extra,
-        )
-
-
-def submitted(engine, organisation, document: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    """W0019 nominated for April with a complete pack, locked at the deadline."""
-    run(
-        engine,
-        organisation,
-        nominate,
-        worker="W0019",
-        panel=APRIL,
-        actor="W0003",
-        today=date(2026, 2, 2),
-    )
-    give(engine, organisation, "W0019", "W0003", ITEMS, document, data_dir)
-    steps(engine, organisation, date(2026, 4, 3), data_dir)
 
 
 def rows(engine, model, *where):  # type: ignore[no-untyped-def]
@@ -412,7 +325,6 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
             "W0019",
             "W0003",
             ["pe1_evidence"],
-            document,
             data,
             on=date(2026, 4, 3),
         )
@@ -465,7 +377,6 @@ def test_an_incomplete_pack_moves_to_the_next_panel_keeping_what_was_in(
         "W0020",
         "W0004",
         ["direct_observation_report", "social_worker_report"],
-        document,
         data,
     )
     # On the deadline day itself nothing is locked: the day is whole.
@@ -478,7 +389,6 @@ def test_an_incomplete_pack_moves_to_the_next_panel_keeping_what_was_in(
             "W0020",
             "W0004",
             ["pe1_evidence"],
-            document,
             data,
             on=date(2026, 4, 3),
         )
@@ -942,7 +852,6 @@ def test_the_daily_flow_reminds_of_missing_evidence_then_rolls_the_pack_over(
         "W0020",
         "W0004",
         ["team_manager_report", "external_professional_report"],
-        document,
         data,
         on=date(2026, 3, 10),
     )

@@ -23,7 +23,7 @@ from storage.models import Enrolment, Event, LeavePeriod, Obligation, Service, T
 
 pytestmark = pytest.mark.integration
 
-SAMPLE_ROWS = 38
+SAMPLE_ROWS = 41
 NQSWS = ["W0011", "W0012", "W0013", "W0014", "W0015", "W0016", "W0017", "W0018"]
 MILESTONES_PER_NQSW = 5  # review_3, review_6, review_9, final_recommendation, assessor_report
 AS_OF = date(2026, 1, 5)
