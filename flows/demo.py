@@ -31,6 +31,7 @@ from storage.history import record_event
 from storage.models import (
     Award,
     Booking,
+    Candidacy,
     Certificate,
     Enrolment,
     Event,
@@ -64,6 +65,7 @@ class SimulatedPeople:
     late: int = 0
     meetings: int = 0
     refreshed: int = 0
+    panel_skipped: list[str] = field(default_factory=list)
 
     def when(self, obligation: Obligation, today: date) -> date | None:
         if obligation.id not in self.plan:
@@ -170,7 +172,7 @@ def run_demo(
         os.environ.pop("LADDER_SMTP_PASSWORD", None)
         people = SimulatedPeople(random.Random(seed))
         try:
-            asyncio.run(_simulate(engine, organisation, people, first_day, days, console))
+            asyncio.run(_simulate(engine, organisation, people, first_day, days, console, settings))
         except Exception as exc:  # a failed flow run: say what failed, not a traceback
             if os.environ.get("LADDER_DEBUG"):
                 raise
@@ -190,8 +192,12 @@ async def _simulate(
     first_day: date,  # type: ignore[no-untyped-def]
     days: int,
     console: Console,
+    settings: Settings,
 ) -> None:
     from flows.daily import daily
+    from flows.demo_panels import run_script
+
+    sender = settings.sender_address or organisation.profile.sender_address
 
     leave_taker = _leave_taker(engine)
     with Progress(
@@ -221,10 +227,42 @@ async def _simulate(
             _attend_refreshers(engine, organisation, people, today)
             _book_review_meetings(engine, organisation, people, today)
             _record_due_decisions(engine, organisation, people, today)
+            people.panel_skipped += run_script(
+                engine, organisation, today, settings.data_dir, sender
+            )
             await daily(as_of=today)
             if today.day == 1 or offset == days - 1:  # the certificate batch, monthly here
                 await asyncio.to_thread(_issue_certificates, today)
             progress.advance(bar)
+
+
+def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        events = Counter(
+            session.scalars(select(Event.kind).where(Event.kind.like("panel.%"))).all()
+        )
+        outcomes = Counter(
+            session.scalars(select(Candidacy.outcome).where(Candidacy.outcome.is_not(None)))
+        )
+        packs = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "panel_pack")
+        )
+    return [
+        (
+            "progression nominations (and resubmissions)",
+            events["panel.nominated"] + events["panel.resubmitted"],
+        ),
+        ("evidence items recorded for panels", events["panel.evidence_recorded"]),
+        ("evidence packs complete and locked at the deadline", events["panel.pack_locked"]),
+        ("evidence packs moved to a later panel (incomplete)", events["panel.rolled_over"]),
+        ("panel packs mailed to members (PDF)", packs or 0),
+        ("panel decisions: progress", outcomes["progress"]),
+        ("panel decisions: defer, with an action plan", outcomes["defer"]),
+        ("slotted into a senior social worker post", events["panel.slotted"]),
+        ("outcome reports signed", events["panel.outcome_signed"]),
+    ]
 
 
 def _demo_key(settings: Settings) -> Path:
@@ -444,6 +482,12 @@ def _summary(
     table.add_row("credentials renewed at a refresher", str(people.refreshed))
     table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
     table.add_row("awards still waiting for a certificate", str(waiting))
+    for label, n in _panel_counts(engine):
+        table.add_row(label, str(n))
+    if people.panel_skipped:
+        table.add_row(
+            "progression steps that did not fit these dates", str(len(people.panel_skipped))
+        )
     table.add_row("messages received by the SMTP sink", str(received))
     for key, n in sorted(people.recorded.items()):
         table.add_row(f"recorded {key}", str(n))

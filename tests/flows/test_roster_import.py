@@ -309,7 +309,7 @@ def test_a_new_nqsw_in_a_bad_file_is_not_enrolled(
     import_roster_file(engine, organisation, as_of=AS_OF)
     before = table_counts(engine)
     header, rows = sample_table()
-    rows.append({**rows[13], "external_id": "W0039", "email": "new.nqsw@sample-borough.example"})
+    rows.append({**rows[13], "external_id": "W0099", "email": "new.nqsw@sample-borough.example"})
     rows[20]["role"] = "wizard"  # W0021, row 22
     bad = write_roster(tmp_path / "roster-bad.csv", header, rows)
 
