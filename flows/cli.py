@@ -773,6 +773,7 @@ def mail_status(limit: int = typer.Option(20, help="how many problem messages to
         ("digest", "digests"),
         ("invite", "invites"),
         ("certificate", "certificates"),
+        ("panel", "panel packs and outcomes"),
     ):
         if any(channels.get((channel, s)) for s in statuses):
             shown = ", ".join(f"{s} {channels.get((channel, s), 0)}" for s in statuses)

@@ -249,6 +249,11 @@ def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-d
             .select_from(OutboxMessage)
             .where(OutboxMessage.kind == "panel_pack")
         )
+        outcomes_mailed = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "panel_outcome")
+        )
     return [
         (
             "progression nominations (and resubmissions)",
@@ -258,6 +263,7 @@ def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-d
         ("evidence packs complete and locked at the deadline", events["panel.pack_locked"]),
         ("evidence packs moved to a later panel (incomplete)", events["panel.rolled_over"]),
         ("panel packs mailed to members (PDF)", packs or 0),
+        ("outcome reports mailed to worker and manager (PDF)", outcomes_mailed or 0),
         ("panel decisions: progress", outcomes["progress"]),
         ("panel decisions: defer, with an action plan", outcomes["defer"]),
         ("slotted into a senior social worker post", events["panel.slotted"]),

@@ -384,7 +384,8 @@ class Panel(Base):
     deadline: Mapped[date] = mapped_column(Date)
     deadline_rule: Mapped[str] = mapped_column(Text)
     # scheduled -> locked (deadline passed, packs frozen) -> packed (members have the pack);
-    # past: a panel Ladder first saw after it met (no pack is sent for it)
+    # past: a panel Ladder first saw after it met; empty: no complete pack (neither gets a
+    # panel pack)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     locked_on: Mapped[date | None] = mapped_column(Date)
     packed_on: Mapped[date | None] = mapped_column(Date)

@@ -612,7 +612,7 @@ def _mail(
         send_on=send_on,
         kind=kind,
         step=kind,
-        channel="direct",
+        channel="panel",  # panel packs, roll-overs and outcome reports: not reminders
         **{"obligation_id": None, **values},
     )
 
@@ -897,6 +897,16 @@ def send_panel_packs(
             set_panel(session, panel_id=panel.id, was="locked", status="past")
             continue
         view = _pack_view(session, organisation, panel)
+        if not view.candidates:  # nothing to decide: no pack, and members are not troubled
+            set_panel(session, panel_id=panel.id, was="locked", status="empty", packed_on=as_of)
+            record_event(
+                session,
+                kind="panel.no_candidates",
+                actor="system",
+                occurred_on=as_of,
+                payload={"panel": panel.meets_on.isoformat()},
+            )
+            continue
         path = data_dir / "panels" / f"panel-pack-{panel.meets_on}.pdf"
         panel_pdf.write_atomically(path, panel_pdf.panel_pack(view))
         if not set_panel(

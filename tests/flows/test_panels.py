@@ -325,6 +325,7 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
             "W0019",
             "W0003",
             ["pe1_evidence"],
+            document,
             data,
             on=date(2026, 4, 3),
         )
@@ -377,6 +378,7 @@ def test_an_incomplete_pack_moves_to_the_next_panel_keeping_what_was_in(
         "W0020",
         "W0004",
         ["direct_observation_report", "social_worker_report"],
+        document,
         data,
     )
     # On the deadline day itself nothing is locked: the day is whole.
@@ -389,6 +391,7 @@ def test_an_incomplete_pack_moves_to_the_next_panel_keeping_what_was_in(
             "W0020",
             "W0004",
             ["pe1_evidence"],
+            document,
             data,
             on=date(2026, 4, 3),
         )
@@ -852,6 +855,7 @@ def test_the_daily_flow_reminds_of_missing_evidence_then_rolls_the_pack_over(
         "W0020",
         "W0004",
         ["team_manager_report", "external_professional_report"],
+        document,
         data,
         on=date(2026, 3, 10),
     )
