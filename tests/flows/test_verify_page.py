@@ -18,6 +18,8 @@ import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -131,7 +133,10 @@ def test_a_person_checks_certificates_in_a_browser(
     assert browser.title == "Check a certificate"
     browser.find_element(By.ID, "serial").send_keys(serials["current"])
     browser.find_element(By.ID, "check").click()
-    verdict = browser.find_element(By.ID, "verdict")
+    # The form posts and a new page loads: wait for it (a loaded machine takes its time).
+    verdict = WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "verdict"))
+    )
     assert verdict.text.startswith("Genuine and current.")
     assert browser.current_url == f"{base}/verify/{serials['current']}"
     assert browser.find_element(By.ID, "name").text == "Efa Bowen"
