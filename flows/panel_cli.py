@@ -76,16 +76,16 @@ def nominate(
     by: str = typer.Option(..., help="the team manager's id"),
 ) -> None:
     """Nominate a candidate (or resubmit one whose action plan is done)."""
-    from sqlalchemy.orm import Session
-
     from storage.models import Panel
     from tasks.panels import nominate as run
 
-    candidacy = _decide(run, worker=worker, panel=_required_date(panel, "--panel"), actor=by)
-    ctx = _context()
-    with Session(ctx.engine) as session:
-        meeting = session.get(Panel, candidacy.panel_id)
-        assert meeting is not None
+    def nominated(session: Any, organisation: Any, today: date, **kwargs: Any) -> Any:
+        candidacy = run(session, organisation, today=today, **kwargs)
+        return candidacy, session.get(Panel, candidacy.panel_id)
+
+    candidacy, meeting = _decide(
+        nominated, worker=worker, panel=_required_date(panel, "--panel"), actor=by
+    )
     again = " (resubmission)" if candidacy.previous_id else ""
     out.print(
         f"{worker} nominated for the panel on {meeting.meets_on}{again}; the evidence pack is "

@@ -92,6 +92,32 @@ def _source(candidacy_id: int, part: str) -> str:
     return f"panel:{candidacy_id}:{part}"
 
 
+def _settle(
+    session: Session,
+    obligation: Obligation | None,
+    *,
+    kind: str,
+    actor: str,
+    on: date,
+    subject_id: int,
+    payload: dict[str, Any],
+) -> bool:
+    """Record what happened and close the obligation it settles (if any), on the same day;
+    False when the obligation was no longer open."""
+    event_id = record_event(
+        session,
+        kind=kind,
+        actor=actor,
+        occurred_on=on,
+        subject_id=subject_id,
+        obligation_id=obligation.id if obligation is not None else None,
+        payload=payload,
+    )
+    if obligation is None:
+        return False
+    return close_obligation(session, obligation_id=obligation.id, event_id=event_id, closed_on=on)
+
+
 # --- the calendar ---------------------------------------------------------------------------
 
 
@@ -447,13 +473,13 @@ def record_evidence(
     session.flush()
     # None when the item was carried from an earlier panel and is now replaced.
     obligation = obligation_by_source(session, _source(candidacy.id, f"evidence:{item}"))
-    event_id = record_event(
+    _settle(
         session,
+        obligation,
         kind="panel.evidence_recorded",
         actor=actor,
-        occurred_on=today,
+        on=today,
         subject_id=subject.id,
-        obligation_id=obligation.id if obligation else None,
         payload={
             "candidacy": candidacy.id,
             "item": item,
@@ -465,8 +491,6 @@ def record_evidence(
             **details,
         },
     )
-    if obligation is not None:
-        close_obligation(session, obligation_id=obligation.id, event_id=event_id, closed_on=today)
     missing = tuple(
         o.milestone
         for o in obligations_from(session, prefix=_source(candidacy.id, "evidence:"))
@@ -497,16 +521,15 @@ def record_preparation(
         raise PanelError(
             f"{worker}'s preparation day was already recorded ({obligation.closed_on})"
         )
-    event_id = record_event(
+    _settle(
         session,
+        obligation,
         kind="panel.preparation_given",
         actor=actor,
-        occurred_on=on,
+        on=on,
         subject_id=subject.id,
-        obligation_id=obligation.id,
         payload={"candidacy": active[0].id, "day": on.isoformat()},
     )
-    close_obligation(session, obligation_id=obligation.id, event_id=event_id, closed_on=on)
     return on
 
 
@@ -569,17 +592,14 @@ def close_pathway_items(
         found = progress[worker.id]
         if found is None or not found.complete:
             continue
-        event_id = record_event(
+        closed += _settle(
             session,
+            obligation,
             kind="panel.pathway_completed",
             actor="system",
-            occurred_on=as_of,
+            on=as_of,
             subject_id=worker.id,
-            obligation_id=obligation.id,
             payload={"pathway": found.pathway, "completed_on": str(found.completed_on)},
-        )
-        closed += close_obligation(
-            session, obligation_id=obligation.id, event_id=event_id, closed_on=as_of
         )
     return closed
 
@@ -1220,16 +1240,15 @@ def sign_outcome(
         )
     if on < (candidacy.decided_on or panel.meets_on):
         raise PanelError(f"{on} is before the decision on {candidacy.decided_on}")
-    event_id = record_event(
+    _settle(
         session,
+        obligation,
         kind="panel.outcome_signed",
         actor=actor,
-        occurred_on=on,
+        on=on,
         subject_id=subject.id,
-        obligation_id=obligation.id,
         payload={"candidacy": candidacy.id, "as": role, "report": candidacy.report_path},
     )
-    close_obligation(session, obligation_id=obligation.id, event_id=event_id, closed_on=on)
     return role
 
 
@@ -1269,16 +1288,15 @@ def complete_action(
         raise PanelError(
             f"action {item} ('{chosen.title}') was already recorded done on {chosen.closed_on}"
         )
-    event_id = record_event(
+    _settle(
         session,
+        chosen,
         kind="panel.action_done",
         actor=actor,
-        occurred_on=on,
+        on=on,
         subject_id=subject.id,
-        obligation_id=chosen.id,
         payload={"candidacy": candidacy.id, "item": item, "note": note},
     )
-    close_obligation(session, obligation_id=chosen.id, event_id=event_id, closed_on=on)
     left = sum(1 for o in actions if o.status == "open" and o.id != chosen.id)
     if left == 0:
         record_event(
