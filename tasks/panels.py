@@ -92,6 +92,35 @@ def _source(candidacy_id: int, part: str) -> str:
     return f"panel:{candidacy_id}:{part}"
 
 
+def _item(
+    candidacy_id: int,
+    part: str,
+    *,
+    subject_id: int,
+    kind: str,
+    milestone: str,
+    title: str,
+    due_date: date,
+    responsible_role: str,
+    reminder_policy: str,
+    rule: str,
+) -> dict[str, Any]:
+    """An obligation row a candidacy makes: its source is `panel:<candidacy>:<part>`."""
+    return dict(
+        source=_source(candidacy_id, part),
+        subject_id=subject_id,
+        enrolment_id=None,
+        kind=kind,
+        milestone=milestone,
+        title=title,
+        due_date=due_date,
+        responsible_role=responsible_role,
+        reminder_policy=reminder_policy,
+        rule=rule,
+        status="open",
+    )
+
+
 def _settle(
     session: Session,
     obligation: Obligation | None,
@@ -236,10 +265,10 @@ def _evidence_rows(
     policies = programme.reminder_policies
     rule = f"the evidence pack is due at the submission deadline: {panel.deadline_rule}"
     rows = [
-        dict(
-            source=_source(candidacy.id, f"evidence:{item.key}"),
+        _item(
+            candidacy.id,
+            f"evidence:{item.key}",
             subject_id=worker.id,
-            enrolment_id=None,
             kind="panel.evidence",
             milestone=item.key,
             title=item.title,
@@ -247,7 +276,6 @@ def _evidence_rows(
             responsible_role=item.provided_by,
             reminder_policy=policies.evidence,
             rule=rule,
-            status="open",
         )
         for item in items
     ]
@@ -257,10 +285,10 @@ def _evidence_rows(
         organisation.working_calendar(),
     )
     rows.append(
-        dict(
-            source=_source(candidacy.id, "preparation"),
+        _item(
+            candidacy.id,
+            "preparation",
             subject_id=worker.id,
-            enrolment_id=None,
             kind="panel.preparation",
             milestone="preparation_day",
             title="One day of preparation time for the progression panel",
@@ -268,7 +296,6 @@ def _evidence_rows(
             responsible_role="manager",
             reminder_policy=policies.preparation,
             rule=prep.rule,
-            status="open",
         )
     )
     return rows
@@ -1060,10 +1087,10 @@ def decide(
     calendar = organisation.working_calendar()
     policies = programme.reminder_policies
     rows = [
-        dict(
-            source=_source(candidacy.id, f"action:{n}"),
+        _item(
+            candidacy.id,
+            f"action:{n}",
             subject_id=subject.id,
-            enrolment_id=None,
             kind="panel.action",
             milestone=f"action_{n}",
             title=action.title,
@@ -1071,7 +1098,6 @@ def decide(
             responsible_role=action.owner,
             reminder_policy=policies.action,
             rule=f"action plan agreed at the panel on {human_date(panel.meets_on)}",
-            status="open",
         )
         for n, action in enumerate(decision.actions, start=1)
     ]
@@ -1079,21 +1105,19 @@ def decide(
     manager = _people(session, [subject.manager_id]).get(subject.manager_id or -1)
     signers = [("worker", subject)] + ([("manager", manager)] if manager is not None else [])
     rows += [
-        dict(
-            source=_source(candidacy.id, f"sign:{role}"),
+        _item(
+            candidacy.id,
+            f"sign:{role}",
             subject_id=subject.id,
-            enrolment_id=None,
             kind="panel.signature",
             milestone=f"sign_{role}",
-            title="Sign the progression outcome report ("
-            + {"worker": "worker"}.get(role, "team manager")
-            + ")",
+            title="Sign the progression outcome report "
+            f"({'worker' if role == 'worker' else 'team manager'})",
             due_date=sign_by,
             responsible_role=role,
             reminder_policy=policies.signature,
             rule=f"{programme.signature_days} days after the decision on {human_date(day)}, "
             "on a working day",
-            status="open",
         )
         for role, _ in signers
     ]
