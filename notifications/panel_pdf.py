@@ -27,9 +27,6 @@ from reportlab.platypus import (
 
 from definitions.calendar import human_date
 from notifications.certificate_pdf import _fonts
-from storage.files import write_atomically
-
-__all__ = ["write_atomically", "panel_pack", "outcome_report"]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from definitions.panels import (
 from definitions.training import PathwayProgress, pathway_progress
 from notifications import panel_pdf
 from notifications.render import render
+from storage.files import write_atomically
 from storage.history import record_event
 from storage.models import Candidacy, Evidence, Obligation, Panel, Post, Service, Team, Worker
 from storage.obligations import close_obligation, insert_obligations, obligation_by_source
@@ -955,7 +956,7 @@ def send_panel_packs(
             )
             continue
         path = data_dir / "panels" / f"panel-pack-{panel.meets_on}.pdf"
-        panel_pdf.write_atomically(path, panel_pdf.panel_pack(view))
+        write_atomically(path, panel_pdf.panel_pack(view))
         if not set_panel(
             session,
             panel_id=panel.id,
@@ -1217,7 +1218,7 @@ def _outcome_report(
         sign_by=next((o.due_date for o in made if o.kind == "panel.signature"), None),
     )
     path = data_dir / "panels" / "outcomes" / f"outcome-{candidacy.id}.pdf"
-    panel_pdf.write_atomically(path, panel_pdf.outcome_report(view))
+    write_atomically(path, panel_pdf.outcome_report(view))
     session.execute(
         update(Candidacy).where(Candidacy.id == candidacy.id).values(report_path=str(path))
     )
