@@ -56,6 +56,25 @@ class Settings(BaseSettings):
     )
     certificate_chunk_size: int = Field(default=500, ge=1, description="awards per batch task")
 
+    flow_lease_seconds: float = Field(
+        default=6 * 3600,
+        gt=0,
+        description="how long a sweep's lease lasts if its run dies without giving it back",
+    )
+    task_runner: Literal["threads", "dask"] = Field(
+        default="threads",
+        description="where a flow's mapped tasks run: threads in the flow's process, or Dask",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="a running Dask scheduler (tcp://host:8786); default: a LocalCluster",
+    )
+    dask_workers: int = Field(default=2, ge=1, description="LocalCluster worker processes")
+    smtp_password_block: str | None = Field(
+        default=None,
+        description="the name of a Prefect Secret block holding the SMTP password",
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:

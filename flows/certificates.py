@@ -16,20 +16,26 @@ from prefect.runtime import flow_run
 
 from tasks.certificates import issue_certificates, plan_certificates
 from tasks.delivery import deliver_outbox
-from tasks.runtime import current_runtime
+from tasks.guard import exclusive
+from tasks.runtime import Runtime, configured_task_runner, current_runtime
 
 
 def _run_name() -> str:
     return f"certificates-{flow_run.parameters.get('as_of') or 'today'}"
 
 
-@flow(name="certificate-batch", flow_run_name=_run_name)
+@flow(name="certificate-batch", flow_run_name=_run_name, task_runner=configured_task_runner())
 def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
     """Issue every waiting award (module and pathway completions, ASYE passes, progression):
     a signed credential and a PDF each, mailed to the worker. Killed at any point and run
     again, it issues each award exactly once."""
     runtime = current_runtime()
     as_of = as_of or runtime.calendar.today()
+    with exclusive(runtime, "certificate-batch"):
+        return _batch(runtime, as_of)
+
+
+def _batch(runtime: Runtime, as_of: date) -> dict[str, Any]:
     chunks = plan_certificates()
     progress = create_progress_artifact(
         progress=0.0, key="certificate-batch-progress", description="Awards issued so far"

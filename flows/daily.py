@@ -11,10 +11,11 @@ from prefect.runtime import flow_run
 from tasks.asye import enrol_nqsws
 from tasks.compose import compose_messages, plan_compose
 from tasks.delivery import deliver_outbox
+from tasks.guard import exclusive
 from tasks.panels import panel_steps
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 from tasks.reporting import publish_summary
-from tasks.runtime import current_runtime
+from tasks.runtime import Runtime, configured_task_runner, current_runtime
 from tasks.training import refresh_training
 
 
@@ -23,12 +24,18 @@ def _run_name() -> str:
     return f"daily-{as_of or 'today'}"
 
 
-@flow(name="daily", flow_run_name=_run_name)
+@flow(name="daily", flow_run_name=_run_name, task_runner=configured_task_runner())
 async def daily(as_of: date | None = None) -> dict[str, Any]:
     """Run one day of Ladder. `as_of` is a calendar date in the organisation's time zone
     (default: today there); days missed since the last run are caught up once."""
     runtime = current_runtime()
     as_of = as_of or runtime.calendar.today()
+    # One sweep at a time, whatever started it: a second one fails at once, having done nothing.
+    with exclusive(runtime, "daily"):
+        return await _sweep(runtime, as_of)
+
+
+async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     enrolled = enrol_nqsws(as_of)
     training = refresh_training(as_of)
     panels = panel_steps(as_of)

@@ -467,3 +467,16 @@ class SweepRun(Base):
     window_end: Mapped[date] = mapped_column(Date)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FlowLease(Base):
+    """Who is running a flow that must never overlap with itself (the daily sweep, the
+    certificate batch, panel steps). A run takes the lease before it works and gives it
+    back at the end; a lease whose holder died expires at `held_until`."""
+
+    __tablename__ = "flow_leases"
+
+    flow: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    held_until: Mapped[datetime] = mapped_column(UtcDateTime)

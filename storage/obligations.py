@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from definitions.items import DueItem, Person
 from storage.dialect import id_ranges, in_batches, insert_ignoring_duplicates
-from storage.models import Enrolment, Obligation, Worker
+from storage.models import Enrolment, Obligation, Team, Worker
 
 
 def insert_obligations(session: Session, *, rows: list[dict[str, Any]]) -> int:
@@ -152,3 +152,19 @@ def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:
             (w.id, Person(w.id, w.external_id, w.name, w.email)) for w in session.scalars(stmt)
         )
     return found
+
+
+def open_by_team(session: Session, *, as_of: date, horizon: date) -> list[tuple[str, str, int, int]]:
+    """(team, kind, due by `horizon`, overdue) for every team and kind with open items: the
+    daily flow's table for the workforce team (team keys and kinds, no names)."""
+    due = case((Obligation.due_date.between(as_of, horizon), 1), else_=0)
+    late = case((Obligation.due_date < as_of, 1), else_=0)
+    stmt = (
+        select(Team.key, Obligation.kind, func.sum(due), func.sum(late))
+        .join(Worker, Worker.id == Obligation.subject_id)
+        .join(Team, Team.id == Worker.team_id)
+        .where(Obligation.status == "open", Obligation.due_date <= horizon)
+        .group_by(Team.key, Obligation.kind)
+        .order_by(Team.key, Obligation.kind)
+    )
+    return [(t, k, int(d or 0), int(o or 0)) for t, k, d, o in session.execute(stmt).all()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -205,3 +205,14 @@ def undelivered(session: Session, *, limit: int = 50) -> list[Undelivered]:
         .limit(limit)
     )
     return [Undelivered(*row) for row in session.execute(stmt)]
+
+
+def day_counts(session: Session, *, send_on: date) -> list[tuple[str, str, str, int]]:
+    """(channel, kind, status, messages) of the mails of one day."""
+    stmt = (
+        select(OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.status, func.count())
+        .where(OutboxMessage.send_on == send_on)
+        .group_by(OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.status)
+        .order_by(OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.status)
+    )
+    return [(c, k, s, int(n)) for c, k, s, n in session.execute(stmt).all()]

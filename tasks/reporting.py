@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from sqlalchemy.orm import Session
 
-from storage.obligations import overdue_by_kind
-from storage.outbox import status_counts
+from storage.obligations import open_by_team, overdue_by_kind
+from storage.outbox import day_counts, status_counts
 from tasks.runtime import current_runtime
+
+
+DUE_HORIZON_DAYS = 30
+
+
+def _mail_table(rows: list[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for channel, kind, status, n in rows:
+        row = table.setdefault(
+            (channel, kind), {"channel": channel, "kind": kind, "sent": 0, "failed": 0, "queued": 0}
+        )
+        row[status] = row.get(status, 0) + n
+    return list(table.values())
 
 
 async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[str, Any]) -> None:
@@ -18,6 +31,28 @@ async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[s
     with Session(runtime.engine) as session:
         overdue = overdue_by_kind(session, as_of=as_of)
         outbox = status_counts(session)
+        horizon = as_of + timedelta(days=DUE_HORIZON_DAYS)
+        teams = open_by_team(session, as_of=as_of, horizon=horizon)
+        mails = day_counts(session, send_on=as_of)
+    await acreate_table_artifact(
+        key="daily-due-by-team",
+        table=[
+            {"team": t, "kind": k, f"due by {horizon}": d, "overdue": o} for t, k, d, o in teams
+        ]
+        or [{"team": "(none)", "kind": "", f"due by {horizon}": 0, "overdue": 0}],
+        description=(
+            f"Open items by team and kind on {as_of}: due in the next {DUE_HORIZON_DAYS} days, "
+            "and past their due date"
+        ),
+    )
+    await acreate_table_artifact(
+        key="daily-mail",
+        table=_mail_table(mails) or [{"channel": "(none)", "kind": "", "sent": 0}],
+        description=(
+            f"The mails of {as_of} by channel and kind: sent, failed (refused for good) and "
+            "still queued (waiting for a retry)"
+        ),
+    )
     await acreate_table_artifact(
         key="daily-overdue",
         table=[{"milestone": k, "overdue": v} for k, v in sorted(overdue.items())]
@@ -44,7 +79,8 @@ async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[s
             f"{counts.get('pack_mails', 0)} panel pack mail(s), "
             f"{counts.get('slotted', 0)} slotted into a post\n"
             f"- mail sent: {counts.get('sent', 0)}, failed: {counts.get('failed', 0)}, "
-            f"still queued: {outbox.get('queued', 0)}\n"
+            f"still queued: {outbox.get('queued', 0)}; failed for good so far: "
+            f"{outbox.get('failed', 0)} (`ladder mail status` lists them)\n"
             f"- overdue items: {sum(overdue.values())}\n"
         ),
         description="What the daily sweep did",
