@@ -1,20 +1,20 @@
-"""Progression panel decisions as a deployment: the Prefect UI shows `PanelDecision` as a
-form; the run validates it, records it once (as `ladder panel decide` does) and mails the
-outcome report."""
+"""Progression panels as deployments. `panel-decision`: the Prefect UI shows `PanelDecision`
+as a form; the run validates it, records it once (as `ladder panel decide` does) and mails
+the outcome report. `panel-steps`: the panel calendar moved on by date (packs locked or
+rolled over at the end of the deadline day, panel packs to members, vacancies filled),
+scheduled late in the evening so a deadline day's pack is locked that night."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from sqlalchemy.orm import Session
 
 from definitions.panels import PanelDecision
-from tasks.delivery import deliver_outbox
-from tasks.panels import DecisionResult, decide
+from flows.decisions import deliver_now, publish, record_decision
+from tasks.panels import DecisionResult, decide, panel_steps
 from tasks.runtime import current_runtime
 
 
@@ -25,28 +25,20 @@ def _run_name() -> str:
     return f"panel-decision-{decision.get('worker', '?')}-{decision.get('panel', '?')}"
 
 
-# No retries: a decision is recorded once; a second attempt after a commit would be refused.
-@task(name="record-panel-decision", cache_policy=NO_CACHE)
-def record_panel_decision(decision: PanelDecision) -> DecisionResult:
-    runtime = current_runtime()
-    with Session(runtime.engine, expire_on_commit=False) as session, session.begin():
-        return decide(
-            session,
-            runtime.organisation,
-            decision=decision,
-            today=runtime.calendar.today(),
-            data_dir=runtime.settings.data_dir,
-            sender=runtime.sender_address,
-        )
-
-
 @flow(name="panel-decision", flow_run_name=_run_name, validate_parameters=True)
 def panel_decision(decision: PanelDecision) -> dict[str, Any]:
     """Record a progression panel's decision about one candidate: progress, or defer with
     reasons, further work and an action plan. Final: a second decision for the same
     candidate and panel fails and changes nothing."""
     runtime = current_runtime()
-    result = record_panel_decision(decision)
+    result: DecisionResult = record_decision.with_options(name="record-panel-decision")(
+        decide,
+        {
+            "decision": decision,
+            "data_dir": runtime.settings.data_dir,
+            "sender": runtime.sender_address,
+        },
+    )
     get_run_logger().info(
         "recorded: %s at the panel on %s: %s (event %d)",
         result.worker,
@@ -54,21 +46,21 @@ def panel_decision(decision: PanelDecision) -> dict[str, Any]:
         result.outcome,
         result.event_id,
     )
-    delivered = deliver_outbox.with_options(
-        retries=runtime.settings.delivery_retries,
-        retry_delay_seconds=runtime.settings.delivery_retry_delay_seconds,
-    )()
+    delivered = deliver_now()
     placement = f", {result.placement}" if result.placement else ""
-    create_markdown_artifact(
-        key="panel-decision",
-        markdown=(
-            f"# Panel decision recorded\n\n- candidate: {result.worker}\n"
-            f"- panel: {result.panel}\n- outcome: {result.outcome}{placement}\n"
-            f"- action plan items: {result.actions}\n- history event: {result.event_id}\n"
-            f"- outcome report mailed: {delivered.get('sent', 0)} sent, "
-            f"{delivered.get('failed', 0)} failed\n"
-        ),
-        description="A progression panel decision (ids only)",
+    publish(
+        "panel-decision",
+        "Panel decision recorded",
+        {
+            "candidate": result.worker,
+            "panel": result.panel,
+            "outcome": f"{result.outcome}{placement}",
+            "action plan items": result.actions,
+            "history event": result.event_id,
+            "outcome report mailed": (
+                f"{delivered.get('sent', 0)} sent, {delivered.get('failed', 0)} failed"
+            ),
+        },
     )
     return {
         "worker": result.worker,
@@ -78,3 +70,23 @@ def panel_decision(decision: PanelDecision) -> dict[str, Any]:
         "event_id": result.event_id,
         **delivered,
     }
+
+
+def _steps_name() -> str:
+    return f"panel-steps-{flow_run.parameters.get('as_of') or 'today'}"
+
+
+@flow(name="panel-steps", flow_run_name=_steps_name)
+def panel_steps_flow(as_of: date | None = None) -> dict[str, Any]:
+    """Move the progression panels on for `as_of` (default: today in the organisation's
+    zone). The daily sweep runs the same steps; the two never run them at once."""
+    runtime = current_runtime()
+    as_of = as_of or runtime.calendar.today()
+    counts = panel_steps(as_of)
+    delivered = deliver_now()
+    publish(
+        "panel-steps",
+        f"Panel steps {as_of}",
+        {k.replace("_", " "): v for k, v in {**counts, **delivered}.items()},
+    )
+    return {"as_of": as_of.isoformat(), **counts, **delivered}

@@ -154,7 +154,9 @@ def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:
     return found
 
 
-def open_by_team(session: Session, *, as_of: date, horizon: date) -> list[tuple[str, str, int, int]]:
+def open_by_team(
+    session: Session, *, as_of: date, horizon: date
+) -> list[tuple[str, str, int, int]]:
     """(team, kind, due by `horizon`, overdue) for every team and kind with open items: the
     daily flow's table for the workforce team (team keys and kinds, no names)."""
     due = case((Obligation.due_date.between(as_of, horizon), 1), else_=0)

@@ -47,7 +47,9 @@ def exclusive(runtime: Runtime, name: str) -> Iterator[str]:
         with Session(runtime.engine) as session:
             other = holder_of(session, flow=name)
         since = f" since {other.taken_at:%Y-%m-%d %H:%M} UTC" if other else ""
-        expires = f"; if it died, its lease expires at {other.held_until:%H:%M} UTC" if other else ""
+        expires = (
+            f"; if it died, its lease expires at {other.held_until:%H:%M} UTC" if other else ""
+        )
         raise RunOverlap(
             f"another {name} run ({other.holder if other else 'unknown'}) has been running"
             f"{since}, so this run did nothing and changed nothing{expires}"

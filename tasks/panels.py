@@ -63,8 +63,8 @@ from storage.roster import worker_by_external_id
 from storage.training import achievements, add_awards
 from tasks.asye import DECIDERS
 from tasks.compose import outbox_row
-from tasks.roster import note_replacement_needs
 from tasks.guard import give_back_lease, try_take
+from tasks.roster import note_replacement_needs
 from tasks.runtime import current_runtime
 
 

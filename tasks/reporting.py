@@ -12,7 +12,6 @@ from storage.obligations import open_by_team, overdue_by_kind
 from storage.outbox import day_counts, status_counts
 from tasks.runtime import current_runtime
 
-
 DUE_HORIZON_DAYS = 30
 
 
@@ -36,9 +35,7 @@ async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[s
         mails = day_counts(session, send_on=as_of)
     await acreate_table_artifact(
         key="daily-due-by-team",
-        table=[
-            {"team": t, "kind": k, f"due by {horizon}": d, "overdue": o} for t, k, d, o in teams
-        ]
+        table=[{"team": t, "kind": k, f"due by {horizon}": d, "overdue": o} for t, k, d, o in teams]
         or [{"team": "(none)", "kind": "", f"due by {horizon}": 0, "overdue": 0}],
         description=(
             f"Open items by team and kind on {as_of}: due in the next {DUE_HORIZON_DAYS} days, "

@@ -81,7 +81,9 @@ def test_a_daily_run_while_another_holds_the_lease_fails_and_changes_nothing(  #
     import_roster_file(engine, organisation, as_of=date(2026, 1, 1))
     now = datetime.now(UTC)
     with Session(engine) as session, session.begin():
-        assert take(session, flow="daily", holder="flow-run other", now=now, until=now + timedelta(hours=1))
+        assert take(
+            session, flow="daily", holder="flow-run other", now=now, until=now + timedelta(hours=1)
+        )
     before = _counts(engine)
 
     state = asyncio.run(daily(as_of=date(2026, 4, 16), return_state=True))

@@ -14,13 +14,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from test_certificates import completions, key_file  # noqa: F401  (key_file: a fixture)
 
 from definitions.settings import Settings
 from flows.certificates import certificate_batch
 from flows.daily import daily
 from storage.models import Certificate, Notice, OutboxMessage, Worker
 from tasks.runtime import configured_task_runner, dispose_runtimes, task_runner_for
-from test_certificates import completions, key_file  # noqa: F401  (key_file: a fixture)
 
 pytestmark = pytest.mark.integration
 AWARDS = [

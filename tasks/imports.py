@@ -1,0 +1,62 @@
+"""Imports as a task: one CSV file, all-or-nothing in one transaction (the roster, training
+completions or refresher sessions). A bad file raises its RosterError, which names the
+file, row and field and says how to fix it; nothing of it is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
+
+from definitions.forms import ImportKind
+from tasks.roster import import_roster
+from tasks.runtime import current_runtime
+from tasks.training import import_completions, import_sessions
+
+# The order an inbox is read in: completions and sessions refer to workers on the roster.
+KINDS: tuple[ImportKind, ...] = ("workers", "completions", "sessions")
+
+
+def import_one(session: Session, kind: ImportKind, path: Path, *, actor: str) -> dict[str, Any]:
+    runtime = current_runtime()
+    today = runtime.calendar.today()
+    if kind == "workers":
+        roster = import_roster(session, runtime.organisation, path, as_of=today, actor=actor)
+        return {
+            "rows": roster.rows,
+            "new": roster.inserted,
+            "updated": roster.updated,
+            "unchanged": roster.unchanged,
+            "enrolled in ASYE": len(roster.enrolled),
+        }
+    if kind == "completions":
+        rows, update = import_completions(
+            session, runtime.organisation, path, actor=actor, today=today
+        )
+        return {
+            "rows": rows,
+            "new completions": update.completions,
+            "credentials": update.credentials,
+            "renewed": update.renewed,
+            "awards waiting for a certificate": update.awards,
+            "pathways completed": len(update.pathways),
+        }
+    rows, added = import_sessions(session, runtime.organisation, path, actor=actor, today=today)
+    return {"rows": rows, "new sessions": added}
+
+
+# No retries: a bad file stays bad; the database being down is worth a second try, but a
+# re-run of the whole flow does that without re-reading a half-understood failure.
+@task(name="import-csv", task_run_name="import-{kind}", cache_policy=NO_CACHE)
+def import_csv(kind: ImportKind, path: str, actor: str) -> dict[str, Any]:
+    runtime = current_runtime()
+    file = Path(path)
+    with Session(runtime.engine) as session, session.begin():
+        counts = import_one(session, kind, file, actor=actor)
+    get_run_logger().info(
+        "%s %s: %s", kind, file.name, ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+    return counts
