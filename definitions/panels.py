@@ -191,7 +191,8 @@ def evidence_problems(
         if len(distinct) < item.min_observations:
             problems.append(
                 f"the {item.title} records {len(distinct)} direct observation(s); at least "
-                f"{item.min_observations} are needed (give each date: --observation, or observations in the form)"
+                f"{item.min_observations} are needed (give each date: --observation, or "
+                "observations in the form)"
             )
     if item.check == "capabilities":
         known = programme.capability_keys
