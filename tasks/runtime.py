@@ -15,6 +15,10 @@ from notifications.transport import SmtpConfig
 from storage.db import check_schema, make_engine
 
 
+class SmtpPasswordMissing(RuntimeError):
+    """The SMTP password's Secret block is not on the Prefect server."""
+
+
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
@@ -26,6 +30,25 @@ class Runtime:
     def sender_address(self) -> str:
         return self.settings.sender_address or self.organisation.profile.sender_address
 
+    def smtp_password(self) -> str | None:
+        """LADDER_SMTP_PASSWORD, or the Prefect Secret block LADDER_SMTP_PASSWORD_BLOCK names
+        (read from the Prefect server at each delivery, so a rotated password is used at
+        once). Never logged."""
+        s = self.settings
+        if s.smtp_password_block:
+            from prefect.blocks.system import Secret
+
+            try:
+                secret = Secret.load(s.smtp_password_block)
+            except ValueError:
+                raise SmtpPasswordMissing(
+                    f"LADDER_SMTP_PASSWORD_BLOCK names the Secret block "
+                    f"'{s.smtp_password_block}', which the Prefect server does not have; "
+                    "create it in the UI (Blocks, Secret) or with Secret(value=...).save(name)"
+                ) from None
+            return str(secret.get())
+        return s.smtp_password.get_secret_value() if s.smtp_password else None
+
     def smtp_config(self) -> SmtpConfig:
         s = self.settings
         return SmtpConfig(
@@ -33,7 +56,7 @@ class Runtime:
             port=s.smtp_port,
             security=s.smtp_security,
             user=s.smtp_user,
-            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            password=self.smtp_password(),
             timeout_seconds=s.smtp_timeout_seconds,
             ca_file=str(s.smtp_ca_file) if s.smtp_ca_file else None,
         )

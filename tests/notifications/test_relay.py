@@ -136,11 +136,16 @@ def test_a_relay_whose_certificate_cannot_be_verified_is_not_trusted(
 
 @pytest.mark.integration
 @pytest.mark.usefixtures("ladder_env")
+@pytest.mark.parametrize("source", ["environment", "secret-block"])
 def test_the_daily_delivery_uses_the_relay_settings(
     certificate: tuple[Path, Path],
     engine,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+    source: str,
 ) -> None:
+    """The relay's password from LADDER_SMTP_PASSWORD, or from a Prefect Secret block (the
+    production path: the password lives on the Prefect server, not in the workers' env)."""
     from datetime import date
 
     from sqlalchemy.orm import Session
@@ -177,14 +182,34 @@ def test_the_daily_delivery_uses_the_relay_settings(
             "LADDER_SMTP_PORT": str(relay.port),
             "LADDER_SMTP_SECURITY": "starttls",
             "LADDER_SMTP_USER": "apikey",
-            "LADDER_SMTP_PASSWORD": PASSWORD,
             "LADDER_SMTP_CA_FILE": str(certificate[0]),
         }.items():
             monkeypatch.setenv(key, value)
+        if source == "environment":
+            monkeypatch.setenv("LADDER_SMTP_PASSWORD", PASSWORD)
+        else:
+            request.getfixturevalue("prefect_harness")
+            from prefect.blocks.system import Secret
+
+            Secret(value=PASSWORD).save("ladder-smtp-relay", overwrite=True)
+            monkeypatch.delenv("LADDER_SMTP_PASSWORD", raising=False)
+            monkeypatch.setenv("LADDER_SMTP_PASSWORD_BLOCK", "ladder-smtp-relay")
         report = deliver_queued(current_runtime())
         assert report.sent == 1
         assert relay.logins == ["apikey"]
         assert PASSWORD not in repr(current_runtime().settings)
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env")
+def test_a_missing_secret_block_is_named_and_how_to_make_it(
+    engine,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from tasks.runtime import SmtpPasswordMissing, current_runtime
+
+    monkeypatch.setenv("LADDER_SMTP_PASSWORD_BLOCK", "no-such-block")
+    with pytest.raises(SmtpPasswordMissing, match="'no-such-block', which the Prefect server"):
+        current_runtime().smtp_config()
 
 
 def test_an_unusable_ca_file_is_named_as_the_problem(tmp_path: Path) -> None:
