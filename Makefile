@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test bench lint clean browser
+.PHONY: demo test stack bench lint clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/ladder demo
+
+# The full local stack: Prefect server and UI on 127.0.0.1:4200, every deployment, the
+# "ladder" process pool and a worker, the SMTP sink; Ctrl-C stops all of it.
+stack: $(STAMP)
+	$(VENV)/bin/ladder stack start --sample
 
 # Debian packages the tests use: a real headless Chromium and its ChromeDriver for the
 # verification page; pdftoppm and zbarimg to read a certificate's QR code back.

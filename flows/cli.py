@@ -817,6 +817,10 @@ from flows.panel_cli import panel_app  # noqa: E402  (it uses the helpers above)
 
 app.add_typer(panel_app, name="panel")
 
+from flows.stack_cli import stack_app  # noqa: E402
+
+app.add_typer(stack_app, name="stack")
+
 
 def main() -> None:
     app()

@@ -1,0 +1,134 @@
+"""`ladder stack start|stop`: the full local stack for a workforce team (flows/stack.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+
+import typer
+
+from flows.cli import _context, _fail, out
+
+stack_app = typer.Typer(
+    help="The full local stack: Prefect server and UI, deployments, work pool, workers.",
+    no_args_is_help=True,
+)
+
+
+def _home(data_dir: Path) -> Path:
+    return (data_dir / "prefect-stack").resolve()
+
+
+@stack_app.command("start")
+def stack_start(
+    port: int = typer.Option(4200, help="the Prefect server's port on 127.0.0.1"),
+    workers: int = typer.Option(1, min=1, max=16, help="process workers to start"),
+    sample: bool = typer.Option(
+        False, help="load the sample roster and a signing key if the database has no workers"
+    ),
+    sink: bool = typer.Option(
+        True, help="run the local SMTP sink on LADDER_SMTP_PORT (for a loopback SMTP host)"
+    ),
+) -> None:
+    """Start the stack and keep it up until Ctrl-C (or `ladder stack stop`), which stops
+    every process it started."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from flows.stack import Stack, StackError
+    from notifications.sink import SmtpSink
+    from storage.db import upgrade
+    from storage.models import Worker
+
+    settings = _context_settings()
+    upgrade(settings.database_url)
+    ctx = _context()
+    # The workers run from the checkout: give them absolute paths to this data folder.
+    data_dir = settings.data_dir.resolve()
+    env_extra = {"LADDER_DATA_DIR": str(data_dir)}
+    if not os.environ.get("LADDER_DATABASE_URL"):
+        env_extra["LADDER_DATABASE_URL"] = f"sqlite:///{data_dir / 'ladder.sqlite'}"
+    if sample:
+        with Session(ctx.engine) as session:
+            empty = not session.scalar(select(func.count()).select_from(Worker))
+        if empty:
+            from definitions.loader import SAMPLE_ORGANISATION
+            from tasks.roster import import_roster
+
+            roster = SAMPLE_ORGANISATION / "roster.csv"
+            with Session(ctx.engine) as session, session.begin():
+                result = import_roster(
+                    session, ctx.organisation, roster, as_of=ctx.today(), actor="stack"
+                )
+            out.print(f"loaded the sample roster: {result.inserted} workers")
+        if not settings.signing_key.exists():
+            from notifications.signing import create_key
+
+            key = settings.data_dir / "keys" / "stack-signing-key.pem"
+            if not key.exists():
+                create_key(key)
+            env_extra["LADDER_SIGNING_KEY"] = str(key.resolve())
+    mail = None
+    if sink and settings.smtp_host in ("127.0.0.1", "localhost"):
+        mail = SmtpSink(settings.mail_dir, port=settings.smtp_port)
+        try:
+            mail.start()
+        except (OSError, RuntimeError) as exc:
+            _fail(
+                f"cannot run the SMTP sink on 127.0.0.1:{settings.smtp_port} ({exc}); "
+                "is one running already? then start with --no-sink"
+            )
+        out.print(f"SMTP sink on 127.0.0.1:{settings.smtp_port}, mail under {settings.mail_dir}")
+
+    stack = Stack(
+        home=_home(settings.data_dir),
+        port=port,
+        workers=workers,
+        env={**os.environ, **env_extra},
+        say=out.print,
+    )
+
+    def stop_on(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on)
+    try:
+        stack.start()
+        out.print(
+            f"open {stack.ui_url} (Deployments: schedules and forms; Runs; Artifacts). "
+            "Ctrl-C stops everything."
+        )
+        while True:
+            for name, process in stack.children.items():
+                if process.poll() is not None:
+                    raise StackError(f"{name} stopped; see {stack.logs / (name + '.log')}")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        out.print("stopping the stack ...")
+    except StackError as exc:
+        stack.stop()
+        if mail:
+            mail.stop()
+        _fail(str(exc))
+    stack.stop()
+    if mail:
+        mail.stop()
+    out.print("stopped: server, workers and sink; nothing left running")
+
+
+@stack_app.command("stop")
+def stack_stop() -> None:
+    """Stop a stack started from this data folder in another shell."""
+    from flows.stack import stop_recorded
+
+    stopped = stop_recorded(_home(_context_settings().data_dir))
+    out.print(f"stopped: {', '.join(stopped)}" if stopped else "no stack is running here")
+
+
+def _context_settings():  # type: ignore[no-untyped-def]
+    from flows.cli import _settings
+
+    return _settings()
