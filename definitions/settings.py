@@ -57,9 +57,12 @@ class Settings(BaseSettings):
     certificate_chunk_size: int = Field(default=500, ge=1, description="awards per batch task")
 
     flow_lease_seconds: float = Field(
-        default=6 * 3600,
+        default=300,
         gt=0,
-        description="how long a sweep's lease lasts if its run dies without giving it back",
+        description=(
+            "a sweep's lease, renewed every third of it while the run works: how long a run "
+            "that died on another machine keeps the next one waiting"
+        ),
     )
     task_runner: Literal["threads", "dask"] = Field(
         default="threads",

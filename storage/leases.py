@@ -20,17 +20,27 @@ class Holder:
     held_until: datetime
 
 
-def take(session: Session, *, flow: str, holder: str, now: datetime, until: datetime) -> bool:
+def take(
+    session: Session,
+    *,
+    flow: str,
+    holder: str,
+    now: datetime,
+    until: datetime,
+    replacing: str | None = None,
+) -> bool:
     """Take the lease on `flow` for `holder` until `until`: True if it is now theirs, False
-    if another holder has it and it has not expired. Commit right after."""
-    # An existing lease that has expired (its holder died) or is already ours is taken over
-    # by one conditional update; the row lock makes two takers race to one winner.
+    if another holder has it and it has not expired. `replacing` names a holder known to be
+    dead, whose lease may be taken over before it expires. Commit right after."""
+    # An existing lease that has expired (its holder died), is already ours (a renewal) or
+    # is the dead holder's is taken over by one conditional update; the row lock makes two
+    # takers race to one winner.
+    takeable = [FlowLease.held_until < now, FlowLease.holder == holder]
+    if replacing:
+        takeable.append(FlowLease.holder == replacing)
     taken = session.execute(
         update(FlowLease)
-        .where(
-            FlowLease.flow == flow,
-            or_(FlowLease.held_until < now, FlowLease.holder == holder),
-        )
+        .where(FlowLease.flow == flow, or_(*takeable))
         .values(holder=holder, taken_at=now, held_until=until)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -1,9 +1,18 @@
 """One run at a time: a flow that must not overlap with itself holds a database lease while
-it works. Prefect's deployment concurrency limit queues a second run; the lease also
-stops one started another way (the CLI, a second server, a run Prefect lost track of)."""
+it works. Prefect's deployment concurrency limit queues a second run; the lease also stops
+one started another way (the CLI, a second server, a run Prefect lost track of).
+
+The lease is short (LADDER_FLOW_LEASE_SECONDS) and renewed by a heartbeat while the run
+works, so a run killed on another machine frees it within that time; one killed on this
+machine (its process gone) is taken over at once."""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,49 +21,94 @@ from uuid import uuid4
 from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
-from storage.leases import give_back, holder_of, take
+from storage.leases import Holder, give_back, holder_of, take
 from tasks.runtime import Runtime
+
+log = logging.getLogger("ladder.guard")
+_HOLDER = re.compile(r" on (?P<host>\S+) pid (?P<pid>\d+)$")
 
 
 class RunOverlap(RuntimeError):
     """Another run of the same flow holds its lease; this run did nothing."""
 
 
-def _holder() -> str:
+def _me() -> str:
     run_id = flow_run.get_id()
-    return f"flow-run {run_id}" if run_id else f"process {uuid4().hex[:12]}"
+    who = f"flow-run {run_id}" if run_id else f"command {uuid4().hex[:8]}"
+    return f"{who} on {socket.gethostname()} pid {os.getpid()}"
 
 
-def try_take(runtime: Runtime, name: str) -> str | None:
-    """Take `name`'s lease: the holder token, or None if another live run holds it."""
-    holder = _holder()
+def _dead_here(holder: str) -> bool:
+    """Whether `holder` ran on this machine in a process that no longer exists."""
+    found = _HOLDER.search(holder)
+    if not found or found["host"] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(found["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _take(runtime: Runtime, name: str, holder: str, replacing: str | None = None) -> bool:
     now = datetime.now(UTC)
     until = now + timedelta(seconds=runtime.settings.flow_lease_seconds)
     with Session(runtime.engine) as session, session.begin():
-        return holder if take(session, flow=name, holder=holder, now=now, until=until) else None
+        return take(session, flow=name, holder=holder, now=now, until=until, replacing=replacing)
 
 
-def give_back_lease(runtime: Runtime, name: str, holder: str) -> None:
-    with Session(runtime.engine) as session, session.begin():
-        give_back(session, flow=name, holder=holder)
+def _current(runtime: Runtime, name: str) -> Holder | None:
+    with Session(runtime.engine) as session:
+        return holder_of(session, flow=name)
 
 
 @contextmanager
-def exclusive(runtime: Runtime, name: str) -> Iterator[str]:
-    """Hold `name`'s lease for the block; raise RunOverlap if another run holds it."""
-    holder = try_take(runtime, name)
-    if holder is None:
-        with Session(runtime.engine) as session:
-            other = holder_of(session, flow=name)
-        since = f" since {other.taken_at:%Y-%m-%d %H:%M} UTC" if other else ""
-        expires = (
-            f"; if it died, its lease expires at {other.held_until:%H:%M} UTC" if other else ""
-        )
-        raise RunOverlap(
-            f"another {name} run ({other.holder if other else 'unknown'}) has been running"
-            f"{since}, so this run did nothing and changed nothing{expires}"
-        )
+def lease(runtime: Runtime, name: str) -> Iterator[Holder | None]:
+    """Hold `name`'s lease for the block, renewed by a heartbeat: yields None when this run
+    holds it, or the other holder when it could not be taken."""
+    me = _me()
+    if not _take(runtime, name, me):
+        other = _current(runtime, name)
+        if other is None or not _dead_here(other.holder):
+            yield other or Holder("unknown", datetime.now(UTC), datetime.now(UTC))
+            return
+        if not _take(runtime, name, me, replacing=other.holder):
+            yield _current(runtime, name) or other
+            return
+        log.warning("%s: took over the lease of %s, whose process is gone", name, other.holder)
+    stop = threading.Event()
+    every = max(runtime.settings.flow_lease_seconds / 3, 0.05)
+
+    def heartbeat() -> None:
+        while not stop.wait(every):
+            try:
+                if not _take(runtime, name, me):
+                    log.warning("%s: the lease was taken by another run", name)
+            except Exception:  # a database blip: the next beat tries again
+                log.warning("%s: could not renew the lease", name, exc_info=True)
+
+    beat = threading.Thread(target=heartbeat, name=f"lease-{name}", daemon=True)
+    beat.start()
     try:
-        yield holder
+        yield None
     finally:
-        give_back_lease(runtime, name, holder)
+        stop.set()
+        beat.join()
+        with Session(runtime.engine) as session, session.begin():
+            give_back(session, flow=name, holder=me)
+
+
+@contextmanager
+def exclusive(runtime: Runtime, name: str) -> Iterator[None]:
+    """Hold `name`'s lease for the block; raise RunOverlap if another live run holds it."""
+    with lease(runtime, name) as other:
+        if other is not None:
+            raise RunOverlap(
+                f"another {name} run ({other.holder}) has been running since "
+                f"{other.taken_at:%Y-%m-%d %H:%M} UTC, so this run did nothing and changed "
+                f"nothing; if it died elsewhere, its lease runs out at "
+                f"{other.held_until:%H:%M:%S} UTC"
+            )
+        yield

@@ -63,7 +63,7 @@ from storage.roster import worker_by_external_id
 from storage.training import achievements, add_awards
 from tasks.asye import DECIDERS
 from tasks.compose import outbox_row
-from tasks.guard import give_back_lease, try_take
+from tasks.guard import lease
 from tasks.roster import note_replacement_needs
 from tasks.runtime import current_runtime
 
@@ -1453,11 +1453,10 @@ def panel_steps(as_of: date) -> dict[str, int]:
     packs locked or rolled over at the deadline, panel packs to members, vacancies filled."""
     runtime = current_runtime()
     # The daily sweep and the panel-steps deployment both run these steps: never together.
-    holder = try_take(runtime, "panel-steps")
-    if holder is None:
-        get_run_logger().warning("panel steps are running in another flow run; skipped here")
-        return {"panel_steps_skipped": 1}
-    try:
+    with lease(runtime, "panel-steps") as other:
+        if other is not None:
+            get_run_logger().warning("panel steps are running in another flow run; skipped here")
+            return {"panel_steps_skipped": 1}
         with Session(runtime.engine) as session, session.begin():
             counts = run_panel_steps(
                 session,
@@ -1466,8 +1465,6 @@ def panel_steps(as_of: date) -> dict[str, int]:
                 sender=runtime.sender_address,
                 data_dir=runtime.settings.data_dir,
             )
-    finally:
-        give_back_lease(runtime, "panel-steps", holder)
     if any(counts.values()):
         get_run_logger().info(
             "panels: %s", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)

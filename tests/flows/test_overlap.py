@@ -4,7 +4,11 @@ several racing runs, given back at the end and taken over once its holder died."
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -100,3 +104,54 @@ def test_a_daily_run_while_another_holds_the_lease_fails_and_changes_nothing(  #
     assert after[0] == before[0] + 1 and after[1] > before[1]
     with Session(engine) as session:  # the run gave its lease back
         assert holder_of(session, flow="daily") is None
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env")
+def test_a_lease_left_by_a_killed_process_on_this_machine_is_taken_over_at_once(  # type: ignore[no-untyped-def]
+    engine, organisation, import_roster_file
+) -> None:
+    import_roster_file(engine, organisation, as_of=date(2026, 1, 1))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that held the lease and was killed: its pid is free now
+    now = datetime.now(UTC)
+    dead = f"flow-run abc on {socket.gethostname()} pid {gone.pid}"
+    elsewhere = f"flow-run def on another-host pid {gone.pid}"
+    with Session(engine) as session, session.begin():
+        take(session, flow="daily", holder=elsewhere, now=now, until=now + timedelta(hours=1))
+    # On another host the pid says nothing: the lease stands until it runs out.
+    state = asyncio.run(daily(as_of=date(2026, 4, 16), return_state=True))
+    assert state.is_failed() and "another-host" in state.message
+    with Session(engine) as session, session.begin():
+        give_back(session, flow="daily", holder=elsewhere)
+        take(session, flow="daily", holder=dead, now=now, until=now + timedelta(hours=1))
+    state = asyncio.run(daily(as_of=date(2026, 4, 16), return_state=True))
+    assert state.is_completed(), state.message
+    with Session(engine) as session:
+        assert holder_of(session, flow="daily") is None
+        assert session.scalar(select(func.count()).select_from(SweepRun)) == 1
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_working_run_keeps_renewing_its_lease(  # type: ignore[no-untyped-def]
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks.guard import RunOverlap, exclusive
+    from tasks.runtime import current_runtime
+
+    monkeypatch.setenv("LADDER_FLOW_LEASE_SECONDS", "0.6")
+    runtime = current_runtime()
+    with exclusive(runtime, "certificate-batch"):
+        with Session(engine) as session:
+            first = holder_of(session, flow="certificate-batch")
+        time.sleep(1.5)  # two and a half lease lengths: it would have run out unrenewed
+        with Session(engine) as session:
+            later = holder_of(session, flow="certificate-batch")
+        assert first and later and later.held_until > first.held_until
+        assert later.held_until > datetime.now(UTC)
+        with (
+            pytest.raises(RunOverlap, match="another certificate-batch run"),
+            exclusive(runtime, "certificate-batch"),
+        ):
+            pass
+    with Session(engine) as session:
+        assert holder_of(session, flow="certificate-batch") is None
