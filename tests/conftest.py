@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest
+from backends import BACKENDS, PG_ADMIN_URL  # noqa: E402  (tests/ is on sys.path)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -26,14 +27,6 @@ from definitions.organisation import Organisation
 from notifications.sink import SmtpSink
 from storage.db import make_engine, upgrade
 
-PG_ADMIN_URL = os.environ.get(
-    "LADDER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-BACKENDS = [
-    b.strip()
-    for b in os.environ.get("LADDER_TEST_DATABASES", "sqlite,postgresql").split(",")
-    if b.strip()
-]
 SAMPLE_ROSTER = SAMPLE_ORGANISATION / "roster.csv"
 
 

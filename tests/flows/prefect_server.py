@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +16,10 @@ from flows.stack import Stack, free_port, group_alive
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
-def server_env(tmp_path: Path) -> dict[str, str]:
+def server_env(tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
     """This process's environment (the test's LADDER_* settings) without its PREFECT_*
-    settings, plus a Prefect home and database of the test's own."""
+    settings, plus a Prefect home and database of the test's own (SQLite unless
+    `database_url` names another)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -25,7 +27,8 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     }
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
+        PREFECT_API_DATABASE_CONNECTION_URL=database_url
+        or f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_UI_ENABLED="false",
         PREFECT_WORKER_QUERY_SECONDS="1",
@@ -50,6 +53,28 @@ def running_stack(tmp_path: Path, *, workers: int, deploy: bool) -> Iterator[Sta
     finally:
         stack.stop()
         assert not any(group_alive(g) for g in groups), "a process outlived the test"
+
+
+@contextmanager
+def prefect_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database of its own for a Prefect server (asyncpg), dropped afterwards:
+    the production path, and a server that stays quiet under concurrent runs, where a
+    SQLite-backed one logs "database is locked" tracebacks."""
+    from backends import PG_ADMIN_URL
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"prefect_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(PG_ADMIN_URL).set(drivername="postgresql+asyncpg", database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def run_deployment(stack: Stack, name: str, parameters: dict[str, Any]) -> str:
