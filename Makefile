@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test stack bench lint clean browser
+.PHONY: demo test stack bench bench-runners lint clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/sweep.py
+
+# The certificate batch on the thread pool and on a Dask LocalCluster, same awards
+bench-runners: $(STAMP)
+	$(VENV)/bin/python bench/runners.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

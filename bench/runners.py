@@ -23,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from sqlalchemy import delete, func, insert, select, text, update  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.sweep import write_roster  # noqa: E402
@@ -32,10 +34,38 @@ from definitions.settings import Settings  # noqa: E402
 from notifications.signing import create_key  # noqa: E402
 from notifications.sink import SmtpSink  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import Award, Certificate, Event, OutboxMessage, Worker  # noqa: E402
+from storage.models import Award, Certificate, Worker  # noqa: E402
 from tasks.roster import import_roster  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
+
+
+def seed(url: str, organisation: Any, roster: Path, awards: int, *, fresh: bool) -> Engine:
+    if url.startswith("postgresql") and fresh:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        import_roster(session, organisation, roster, as_of=AS_OF, actor="bench")
+        workers = list(session.scalars(select(Worker.id).where(Worker.role == "nqsw")))
+        session.execute(
+            insert(Award),
+            [
+                dict(
+                    worker_id=w,
+                    kind="module",
+                    key="first_aid",
+                    achieved_on=AS_OF,
+                    expires_on=date(2029, 11, 23),
+                    status="waiting",
+                )
+                for w in workers[:awards]
+            ],
+        )
+    return engine
 
 
 def main() -> None:
@@ -51,36 +81,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         os.environ["PREFECT_HOME"] = str(folder / "prefect")
-        url = args.database_url or f"sqlite:///{folder / 'bench.sqlite'}"
-        if args.database_url:
-            engine = make_engine(url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            engine.dispose()
-        upgrade(url)
-        engine = make_engine(url)
         write_roster(folder / "roster.csv", args.awards)
-        with Session(engine) as session, session.begin():
-            import_roster(session, organisation, folder / "roster.csv", as_of=AS_OF, actor="bench")
-            workers = list(session.scalars(select(Worker.id).where(Worker.role == "nqsw")))
-            session.execute(
-                insert(Award),
-                [
-                    dict(
-                        worker_id=w,
-                        kind="module",
-                        key="first_aid",
-                        achieved_on=AS_OF,
-                        expires_on=date(2029, 11, 23),
-                        status="waiting",
-                    )
-                    for w in workers[: args.awards]
-                ],
-            )
         sink = SmtpSink().start()  # a real SMTP server on loopback takes the mail
         os.environ.update(
-            LADDER_DATABASE_URL=url,
-            LADDER_DATA_DIR=str(folder / "var"),
             LADDER_SIGNING_KEY=str(create_key(folder / "keys" / "signing-key.pem")),
             LADDER_CERTIFICATE_CHUNK_SIZE=str(args.chunk_size),
             LADDER_SMTP_PORT=str(sink.port),
@@ -88,7 +91,7 @@ def main() -> None:
         from prefect.task_runners import ThreadPoolTaskRunner
 
         from flows.certificates import certificate_batch
-        from tasks.runtime import task_runner_for
+        from tasks.runtime import dispose_runtimes, task_runner_for
 
         runners = {
             "threads": ThreadPoolTaskRunner(),
@@ -97,12 +100,11 @@ def main() -> None:
             ),
         }
         timings: dict[str, tuple[float, int]] = {}
-        for name, runner in runners.items():
-            with Session(engine) as session, session.begin():  # the same awards, waiting again
-                session.execute(delete(OutboxMessage))
-                session.execute(delete(Event).where(Event.kind == "certificate.issued"))
-                session.execute(delete(Certificate))
-                session.execute(update(Award).values(status="waiting"))
+        for n, (name, runner) in enumerate(runners.items()):
+            # The same awards, waiting, in a database of their own (events are append-only).
+            url = args.database_url or f"sqlite:///{folder / f'bench-{n}.sqlite'}"
+            engine = seed(url, organisation, folder / "roster.csv", args.awards, fresh=True)
+            os.environ.update(LADDER_DATABASE_URL=url, LADDER_DATA_DIR=str(folder / f"var-{n}"))
             started = time.perf_counter()
             state = certificate_batch.with_options(task_runner=runner)(
                 as_of=AS_OF, return_state=True
@@ -112,8 +114,9 @@ def main() -> None:
             with Session(engine) as session:
                 issued = int(session.scalar(select(func.count()).select_from(Certificate)) or 0)
             timings[name] = (elapsed, issued)
+            dispose_runtimes()
+            engine.dispose()
         sink.stop()
-        engine.dispose()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     base = timings["threads"][0]
     print(f"{'runner':>10} | {'issued':>6} {'seconds':>8} {'certs/s':>8} | {'vs threads':>10}")
