@@ -67,24 +67,26 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def stop_group(pgid: int, *, grace: float = 30) -> None:
-    """SIGTERM a process group, then SIGKILL whatever is left after `grace` seconds."""
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+def stop_group(pgid: int, *, grace: float = 20) -> None:
+    stop_groups([pgid], grace=grace)
+
+
+def stop_groups(pgids: list[int], *, grace: float = 20) -> None:
+    """SIGTERM process groups together, then SIGKILL whatever is left after `grace` s."""
+    for pgid in pgids:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while group_alive(pgid) and time.monotonic() < deadline:
+    while any(group_alive(g) for g in pgids) and time.monotonic() < deadline:
         _reap()
         time.sleep(0.2)
-    if group_alive(pgid):
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        while group_alive(pgid) and time.monotonic() < deadline + 10:
-            _reap()
-            time.sleep(0.1)
+    for pgid in pgids:
+        if group_alive(pgid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+    while any(group_alive(g) for g in pgids) and time.monotonic() < deadline + 10:
+        _reap()
+        time.sleep(0.1)
 
 
 def _reap() -> None:
@@ -231,8 +233,15 @@ class Stack:
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         # A busy server answers 503 (its SQLite database locked for a moment) or 429; Prefect's
         # own client tries again, and so does this.
+        # A call that timed out is tried again too: reads are safe to repeat, and a flow run
+        # is created under an idempotency key.
         for attempt in range(8):
-            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30)
+            try:
+                response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=60)
+            except httpx.TimeoutException:
+                if attempt == 7:
+                    raise
+                continue
             if response.status_code not in (429, 502, 503) or attempt == 7:
                 break
             time.sleep(0.5 * 2**attempt)
@@ -249,10 +258,12 @@ class Stack:
     # --- stopping ---------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Workers first (they finish handing back their runs), then the server."""
-        for name in sorted(self.children, key=lambda n: n == "server"):
-            process = self.children[name]
-            stop_group(process.pid)
+        """All workers at once first (they hand back their runs), then the server."""
+        workers = [p for name, p in self.children.items() if name != "server"]
+        stop_groups([p.pid for p in workers])
+        if "server" in self.children:
+            stop_groups([self.children["server"].pid])
+        for process in self.children.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
         self.children.clear()
@@ -265,7 +276,6 @@ def stop_recorded(home: Path) -> list[str]:
     if not state_file.exists():
         return []
     state = json.loads(state_file.read_text())
-    stopped = []
     owner = int(state.get("pid", 0))
     if owner and process_alive(owner):
         with contextlib.suppress(ProcessLookupError):
@@ -273,9 +283,9 @@ def stop_recorded(home: Path) -> list[str]:
         deadline = time.monotonic() + 60
         while state_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-    for name, pgid in sorted(state["groups"].items(), key=lambda item: item[0] == "server"):
-        if group_alive(int(pgid)):
-            stop_group(int(pgid))
-        stopped.append(name)
+    groups = state["groups"]
+    stop_groups([int(g) for name, g in groups.items() if name != "server"])
+    stop_groups([int(g) for name, g in groups.items() if name == "server"])
+    stopped = sorted(groups, key=lambda name: name == "server")
     state_file.unlink(missing_ok=True)
     return stopped

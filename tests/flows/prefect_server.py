@@ -80,7 +80,10 @@ def prefect_postgres_database() -> Iterator[str]:
 def run_deployment(stack: Stack, name: str, parameters: dict[str, Any]) -> str:
     deployment = stack.api("GET", f"/deployments/name/{name}/{name}")
     created = stack.api(
-        "POST", f"/deployments/{deployment['id']}/create_flow_run", {"parameters": parameters}
+        "POST",
+        f"/deployments/{deployment['id']}/create_flow_run",
+        # A retried request (a busy server) creates the run once.
+        {"parameters": parameters, "idempotency_key": uuid.uuid4().hex},
     )
     return str(created["id"])
 

@@ -363,11 +363,19 @@ def test_a_batch_killed_midway_and_run_again_issues_each_award_once(
         with Session(engine) as session:
             return int(session.scalar(select(func.count()).select_from(Certificate)) or 0)
 
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A session of its own, killed as a whole as a crashed machine would be: the command and
+    # the local Prefect server it started, so nothing outlives the test.
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while issued() < 10 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)  # no clean-up of any kind: the process just stops
+    os.killpg(process.pid, signal.SIGKILL)  # no clean-up of any kind: the processes just stop
     process.wait(timeout=60)
     killed_at = issued()
     assert 10 <= killed_at < waiting, f"killed after {killed_at} of {waiting}"

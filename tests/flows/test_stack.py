@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from test_certificates import completions, key_file  # noqa: F401  (key_file: a fixture)
 
-from flows.stack import Stack, free_port, group_alive, process_alive
+from flows.stack import Stack, free_port, group_alive, process_alive, stop_recorded
 from notifications.sink import SmtpSink
 from storage.models import Award, Certificate, OutboxMessage, SweepRun
 
@@ -157,10 +157,11 @@ def test_the_local_stack_runs_the_deployments_on_two_workers_once(  # type: igno
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl-C
         try:
-            output, _ = process.communicate(timeout=120)
+            output, _ = process.communicate(timeout=180)
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
+            stop_recorded(home)  # what the stack did not stop, so the test leaves nothing
     assert process.returncode == 0, output
     assert "nothing left running" in output
     assert not process_alive(process.pid)
