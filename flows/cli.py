@@ -668,6 +668,7 @@ def explain(
 @mail_app.command("sink")
 def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None)) -> None:
     """Run a local SMTP sink on 127.0.0.1 that stores every message as an .eml file."""
+    import signal
     import time
 
     from notifications.sink import SmtpSink
@@ -678,6 +679,8 @@ def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None))
         sink.start()
     except (OSError, RuntimeError) as exc:
         _fail(f"cannot listen on 127.0.0.1:{port} ({exc}); is another sink running? try --port")
+    # Ctrl-C stops it even if this process inherited SIGINT ignored (a script's background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Started above (to turn a busy port into a clear error); stopped here, once.
     out.print(f"SMTP sink on 127.0.0.1:{sink.port}, storing mail in {folder}; Ctrl-C stops")
     try:

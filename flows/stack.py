@@ -89,6 +89,13 @@ def stop_groups(pgids: list[int], *, grace: float = 20) -> None:
         time.sleep(0.1)
 
 
+def _default_signals() -> None:
+    """In a child before exec: SIGINT and SIGTERM as a fresh process has them. An ignored
+    signal is inherited across exec, and a Prefect worker stops its runs with SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _reap() -> None:
     """Collect our exited children, so a stopped group does not linger as zombies."""
     try:
@@ -175,7 +182,13 @@ class Stack:
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")
         self.children[name] = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_default_signals,
         )
         log.close()
         self._write_state()

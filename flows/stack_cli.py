@@ -94,6 +94,9 @@ def stack_start(
     def stop_on(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Ctrl-C and SIGTERM stop the stack even when this process was started with SIGINT
+    # ignored (a background job of a script), and the children start with the default.
+    signal.signal(signal.SIGINT, stop_on)
     signal.signal(signal.SIGTERM, stop_on)
     try:
         stack.start()
