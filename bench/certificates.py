@@ -22,11 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import Engine, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.sweep import write_roster  # noqa: E402
 from definitions.loader import load_organisation  # noqa: E402
+from definitions.organisation import Organisation  # noqa: E402
 from definitions.settings import Settings  # noqa: E402
 from notifications.certificate_pdf import CertificateFace, render_certificate  # noqa: E402
 from notifications.signing import create_key, load_key  # noqa: E402
@@ -37,6 +38,27 @@ from tasks.roster import import_roster  # noqa: E402
 from tasks.runtime import Runtime  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
+
+
+def seed_awards(engine: Engine, organisation: Organisation, roster: Path, awards: int) -> None:
+    """The roster's NQSWs, each with one first-aid award waiting for its certificate."""
+    with Session(engine) as session, session.begin():
+        import_roster(session, organisation, roster, as_of=AS_OF, actor="bench")
+        workers = list(session.scalars(select(Worker.id).where(Worker.role == "nqsw")))
+        session.execute(
+            insert(Award),
+            [
+                dict(
+                    worker_id=w,
+                    kind="module",
+                    key="first_aid",
+                    achieved_on=AS_OF,
+                    expires_on=date(2029, 11, 23),
+                    status="waiting",
+                )
+                for w in workers[:awards]
+            ],
+        )
 
 
 def main() -> None:
@@ -59,23 +81,7 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         write_roster(folder / "roster.csv", args.awards)
-        with Session(engine) as session, session.begin():
-            import_roster(session, organisation, folder / "roster.csv", as_of=AS_OF, actor="bench")
-            workers = list(session.scalars(select(Worker.id).where(Worker.role == "nqsw")))
-            session.execute(
-                insert(Award),
-                [
-                    dict(
-                        worker_id=w,
-                        kind="module",
-                        key="first_aid",
-                        achieved_on=AS_OF,
-                        expires_on=date(2029, 11, 23),
-                        status="waiting",
-                    )
-                    for w in workers[: args.awards]
-                ],
-            )
+        seed_awards(engine, organisation, folder / "roster.csv", args.awards)
         key = load_key(create_key(folder / "keys" / "signing-key.pem"))
         settings = Settings(
             data_dir=folder / "var",

@@ -15,7 +15,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,19 +24,17 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from typing import Any  # noqa: E402
 
-from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.certificates import AS_OF, seed_awards  # noqa: E402
 from bench.sweep import write_roster  # noqa: E402
 from definitions.loader import load_organisation  # noqa: E402
 from definitions.settings import Settings  # noqa: E402
 from notifications.signing import create_key  # noqa: E402
 from notifications.sink import SmtpSink  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import Award, Certificate, Worker  # noqa: E402
-from tasks.roster import import_roster  # noqa: E402
-
-AS_OF = date(2026, 11, 23)
+from storage.models import Certificate  # noqa: E402
 
 
 def seed(url: str, organisation: Any, roster: Path, awards: int, *, fresh: bool) -> Engine:
@@ -48,23 +45,7 @@ def seed(url: str, organisation: Any, roster: Path, awards: int, *, fresh: bool)
         engine.dispose()
     upgrade(url)
     engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        import_roster(session, organisation, roster, as_of=AS_OF, actor="bench")
-        workers = list(session.scalars(select(Worker.id).where(Worker.role == "nqsw")))
-        session.execute(
-            insert(Award),
-            [
-                dict(
-                    worker_id=w,
-                    kind="module",
-                    key="first_aid",
-                    achieved_on=AS_OF,
-                    expires_on=date(2029, 11, 23),
-                    status="waiting",
-                )
-                for w in workers[:awards]
-            ],
-        )
+    seed_awards(engine, organisation, roster, awards)
     return engine
 
 

@@ -54,7 +54,7 @@ def publish(key: str, title: str, lines: dict[str, Any]) -> None:
     )
 
 
-def _form_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
+def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
     def name() -> str:
         form = flow_run.parameters.get(parameter) or {}
         if hasattr(form, "model_dump"):
@@ -66,7 +66,7 @@ def _form_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
 
 @flow(
     name="asye-review",
-    flow_run_name=_form_name("asye-review", "review", "worker", "milestone"),
+    flow_run_name=form_run_name("asye-review", "review", "worker", "milestone"),
     validate_parameters=True,
 )
 def asye_review(review: AsyeReview) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def asye_review(review: AsyeReview) -> dict[str, Any]:
 
 @flow(
     name="credit-decision",
-    flow_run_name=_form_name("credit-decision", "decision", "request"),
+    flow_run_name=form_run_name("credit-decision", "decision", "request"),
     validate_parameters=True,
 )
 def credit_decision(decision: CreditDecision) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def credit_decision(decision: CreditDecision) -> dict[str, Any]:
 
 @flow(
     name="evidence-received",
-    flow_run_name=_form_name("evidence-received", "evidence", "worker", "item"),
+    flow_run_name=form_run_name("evidence-received", "evidence", "worker", "item"),
     validate_parameters=True,
 )
 def evidence_received(evidence: EvidenceReceived) -> dict[str, Any]:

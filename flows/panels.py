@@ -13,19 +13,16 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from definitions.panels import PanelDecision
-from flows.decisions import deliver_now, publish, record_decision
+from flows.decisions import deliver_now, form_run_name, publish, record_decision
 from tasks.panels import DecisionResult, decide, panel_steps
 from tasks.runtime import current_runtime
 
 
-def _run_name() -> str:
-    decision = flow_run.parameters.get("decision") or {}
-    if isinstance(decision, PanelDecision):
-        decision = decision.model_dump(mode="json")
-    return f"panel-decision-{decision.get('worker', '?')}-{decision.get('panel', '?')}"
-
-
-@flow(name="panel-decision", flow_run_name=_run_name, validate_parameters=True)
+@flow(
+    name="panel-decision",
+    flow_run_name=form_run_name("panel-decision", "decision", "worker", "panel"),
+    validate_parameters=True,
+)
 def panel_decision(decision: PanelDecision) -> dict[str, Any]:
     """Record a progression panel's decision about one candidate: progress, or defer with
     reasons, further work and an action plan. Final: a second decision for the same
