@@ -72,7 +72,8 @@ def main() -> None:
         from prefect.task_runners import ThreadPoolTaskRunner
 
         from flows.certificates import certificate_batch
-        from tasks.runtime import dispose_runtimes, task_runner_for
+        from flows.runners import task_runner_for
+        from tasks.runtime import dispose_runtimes
 
         runners = {
             "threads": ThreadPoolTaskRunner(),

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from definitions.asye import AsyeProgramme
+from definitions.errors import BadInput
 from definitions.organisation import (
     CareerLadder,
     Organisation,
@@ -25,7 +26,7 @@ SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
 M = TypeVar("M", bound=BaseModel)
 
 
-class ProgrammeFileError(ValueError):
+class ProgrammeFileError(BadInput):
     """A programme file that cannot be used, said so a person can fix it."""
 
     def __init__(

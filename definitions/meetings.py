@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from definitions.errors import BadInput
 
-class MeetingTimeError(ValueError):
+
+class MeetingTimeError(BadInput):
     """A meeting time that does not name one real moment in the organisation's zone."""
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from definitions.errors import BadInput
 from definitions.organisation import Organisation
 
 REQUIRED_COLUMNS = (
@@ -43,7 +44,7 @@ class RosterProblem:
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 
-class RosterError(ValueError):
+class RosterError(BadInput):
     """A roster that cannot be imported; lists every problem, nothing was written."""
 
     def __init__(self, source: str, problems: list[RosterProblem]) -> None:

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from definitions.delivery import RetryPolicy
+from definitions.errors import BadInput
 from definitions.loader import SAMPLE_ORGANISATION, load_organisation
 from definitions.organisation import Organisation
 
@@ -110,7 +111,7 @@ def load_configured_organisation(settings: Settings) -> Organisation:
             )
         except ValidationError as exc:
             message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-            raise ValueError(f"LADDER_TIMEZONE: {message}") from None
+            raise BadInput(f"LADDER_TIMEZONE: {message}") from None
         profile = organisation.profile.model_copy(update={"calendar": calendar})
         organisation = organisation.model_copy(update={"profile": profile})
     return organisation

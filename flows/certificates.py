@@ -14,10 +14,11 @@ from prefect.artifacts import (
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
+from flows.guard import exclusive
+from flows.runners import configured_task_runner
 from tasks.certificates import issue_certificates, plan_certificates
 from tasks.delivery import deliver_outbox
-from tasks.guard import exclusive
-from tasks.runtime import Runtime, configured_task_runner, current_runtime
+from tasks.runtime import Runtime, current_runtime
 
 
 def _run_name() -> str:

@@ -8,14 +8,15 @@ from typing import Any
 from prefect import flow, unmapped
 from prefect.runtime import flow_run
 
+from flows.guard import exclusive
+from flows.runners import configured_task_runner
 from tasks.asye import enrol_nqsws
 from tasks.compose import compose_messages, plan_compose
 from tasks.delivery import deliver_outbox
-from tasks.guard import exclusive
 from tasks.panels import panel_steps
 from tasks.reminders import close_window, plan_sweep, queue_reminders
 from tasks.reporting import publish_summary
-from tasks.runtime import Runtime, configured_task_runner, current_runtime
+from tasks.runtime import Runtime, current_runtime
 from tasks.training import refresh_training
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from definitions.errors import Refused
 from definitions.forms import ImportRequest
 from definitions.roster import RosterError
 from flows.decisions import publish
@@ -21,7 +22,7 @@ from tasks.imports import KINDS, import_csv
 from tasks.runtime import current_runtime
 
 
-class ImportRefused(RuntimeError):
+class ImportRefused(Refused):
     """One or more inbox files could not be imported; each names its problems."""
 
 

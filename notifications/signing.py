@@ -21,11 +21,13 @@ import jwt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from definitions.errors import BadInput, Misconfigured
+
 ALGORITHM = "RS256"
 KEY_BITS = 3072  # NIST's choice for keys in use beyond 2030
 
 
-class SigningKeyError(RuntimeError):
+class SigningKeyError(Misconfigured):
     """The signing key is missing, unreadable or too open; the message says what to do."""
 
 
@@ -109,7 +111,7 @@ def load_key(path: Path) -> SigningKey:
     return SigningKey(private, public_jwk(private.public_key()))
 
 
-class CredentialError(ValueError):
+class CredentialError(BadInput):
     """A credential whose signature or form does not check out."""
 
 

@@ -14,6 +14,8 @@ from typing import Literal
 
 import yagmail
 
+from definitions.errors import Unavailable
+
 # yagmail logs every message at INFO with the recipient's address: keep addresses out of logs.
 logging.getLogger("yagmail").setLevel(logging.WARNING)
 
@@ -38,7 +40,7 @@ class SmtpConfig:
 _ADDRESS = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\],;:\"']+")
 
 
-class DeliveryError(Exception):
+class DeliveryError(Unavailable):
     """A message or connection failed. `permanent` failures are not worth retrying.
 
     Server replies often quote the recipient's address; it is masked, so the error can go to

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from definitions.errors import Misconfigured
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -59,8 +61,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-class SchemaOutOfDate(RuntimeError):
-    pass
+class SchemaOutOfDate(Misconfigured):
+    """The database has not been migrated to the schema this Ladder needs."""
 
 
 def check_schema(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from definitions.asye import AsyeMilestoneRule, Leave, Milestone, asye_milestones
+from definitions.errors import Refused
 from definitions.items import Person
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
@@ -47,7 +48,7 @@ PROGRAMME = "asye"
 DECIDERS = ("workforce_lead", "head_of_service")  # may record for anyone
 
 
-class DecisionError(ValueError):
+class DecisionError(Refused):
     """A review or decision that cannot be recorded; nothing was written."""
 
 

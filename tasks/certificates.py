@@ -30,6 +30,7 @@ from definitions.certificates import (
     serial_for,
     status_of,
 )
+from definitions.errors import Refused
 from definitions.organisation import Organisation
 from notifications.certificate_pdf import SERIAL_KEYWORD, CertificateFace, render_certificate
 from notifications.render import render
@@ -50,7 +51,7 @@ KIND_LABELS = {
 }
 
 
-class CertificateError(ValueError):
+class CertificateError(Refused):
     """A certificate action that cannot be done; nothing was written."""
 
 

@@ -12,6 +12,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
+from definitions.errors import Unavailable
 from notifications.message import build_email
 from notifications.transport import DeliveryError, SmtpTransport
 from storage.outbox import (
@@ -25,7 +26,7 @@ from storage.outbox import (
 from tasks.runtime import Runtime, current_runtime
 
 
-class MailServerUnavailable(RuntimeError):
+class MailServerUnavailable(Unavailable):
     """The SMTP server could not take messages now; they stay queued for the next attempt."""
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.errors import Refused
 from definitions.organisation import Organisation
 from definitions.panels import (
     EvidenceItem,
@@ -32,6 +33,7 @@ from definitions.panels import (
     submission_deadline,
 )
 from definitions.training import PathwayProgress, pathway_progress
+from flows.guard import lease
 from notifications import panel_pdf
 from notifications.render import render
 from storage.files import write_atomically
@@ -63,12 +65,11 @@ from storage.roster import worker_by_external_id
 from storage.training import achievements, add_awards
 from tasks.asye import DECIDERS
 from tasks.compose import outbox_row
-from tasks.guard import lease
 from tasks.roster import note_replacement_needs
 from tasks.runtime import current_runtime
 
 
-class PanelError(ValueError):
+class PanelError(Refused):
     """A panel step that cannot be done as asked; nothing was written."""
 
 

@@ -1,21 +1,27 @@
-"""What a task needs at run time, built from LADDER_* settings once per process."""
+"""What every use case runs with: settings, the organisation, its calendar and the database,
+built from LADDER_* settings once per process. The CLI, the decision forms and the flows all
+open their unit of work through `Runtime.transaction()`."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from definitions.calendar import WorkingCalendar
+from definitions.errors import Misconfigured
 from definitions.organisation import Organisation
 from definitions.settings import Settings, load_configured_organisation
 from notifications.transport import SmtpConfig
 from storage.db import check_schema, make_engine
 
 
-class SmtpPasswordMissing(RuntimeError):
+class SmtpPasswordMissing(Misconfigured):
     """The SMTP password's Secret block is not on the Prefect server."""
 
 
@@ -25,6 +31,17 @@ class Runtime:
     organisation: Organisation
     calendar: WorkingCalendar
     engine: Engine
+
+    def today(self) -> date:
+        """Today's calendar date in the organisation's time zone."""
+        return self.calendar.today()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: everything written in the block commits together, or nothing
+        does. What it returns stays readable after the commit (expire_on_commit=False)."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @property
     def sender_address(self) -> str:
@@ -36,17 +53,17 @@ class Runtime:
         once). Never logged."""
         s = self.settings
         if s.smtp_password_block:
-            from prefect.blocks.system import Secret
+            # Prefect is loaded only for a password kept in Prefect (tasks/secrets.py).
+            from tasks.secrets import read_secret_block
 
-            try:
-                secret = Secret.load(s.smtp_password_block)
-            except ValueError:
+            value = read_secret_block(s.smtp_password_block)
+            if value is None:
                 raise SmtpPasswordMissing(
                     f"LADDER_SMTP_PASSWORD_BLOCK names the Secret block "
                     f"'{s.smtp_password_block}', which the Prefect server does not have; "
                     "create it in the UI (Blocks, Secret) or with Secret(value=...).save(name)"
-                ) from None
-            return str(secret.get())
+                )
+            return value
         return s.smtp_password.get_secret_value() if s.smtp_password else None
 
     def smtp_config(self) -> SmtpConfig:
@@ -66,9 +83,9 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, str, str | None], Runtime] = {}
 
 
-def current_runtime() -> Runtime:
-    """The runtime for the environment as it is now (tests change it between runs)."""
-    settings = Settings()
+def open_runtime(settings: Settings) -> Runtime:
+    """A runtime for `settings`: the organisation loaded and the schema checked (a bad
+    programme file raises ProgrammeFileError, an unmigrated database SchemaOutOfDate)."""
     key = (settings.database_url, str(settings.organisation), settings.timezone)
     with _lock:
         runtime = _cache.get(key)
@@ -81,40 +98,13 @@ def current_runtime() -> Runtime:
         return runtime
 
 
+def current_runtime() -> Runtime:
+    """The runtime for the environment as it is now (tests change it between runs)."""
+    return open_runtime(Settings())
+
+
 def dispose_runtimes() -> None:
     with _lock:
         for runtime in _cache.values():
             runtime.engine.dispose()
         _cache.clear()
-
-
-def task_runner_for(settings: Settings) -> Any:
-    """Where a flow's mapped tasks run (LADDER_TASK_RUNNER): threads in the flow's own process
-    (the default), or a Dask cluster through prefect-dask, either the scheduler at
-    LADDER_DASK_ADDRESS or a LocalCluster of LADDER_DASK_WORKERS processes made per run."""
-    if settings.task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        if settings.dask_address:
-            return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(
-            cluster_class="distributed.LocalCluster",
-            cluster_kwargs={
-                "n_workers": settings.dask_workers,
-                "threads_per_worker": 1,
-                "dashboard_address": None,
-            },
-        )
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    return ThreadPoolTaskRunner()
-
-
-def configured_task_runner() -> Any:
-    """The task runner the environment asks for, read when a flow module is imported (a
-    worker imports the flow for each run). Settings that do not validate fall back to
-    threads here; the run then fails on them with a clear message."""
-    try:
-        return task_runner_for(Settings())
-    except ValueError:
-        return task_runner_for(Settings.model_construct(task_runner="threads"))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from definitions.calendar import WorkingCalendar, human_date
 from definitions.completions import parse_completions, parse_sessions
+from definitions.errors import Refused
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.training import (
@@ -59,7 +60,7 @@ from tasks.runtime import current_runtime
 RENEWAL = "training.renewal"
 
 
-class TrainingError(ValueError):
+class TrainingError(Refused):
     """A training decision that cannot be recorded; nothing was written."""
 
 

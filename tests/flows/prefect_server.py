@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flows.stack import Stack, free_port, group_alive
+from flows.stack.processes import Stack, free_port, group_alive
 
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from definitions.settings import Settings
-from flows.demo import run_demo
+from flows.demo.year import run_demo
 
 pytestmark = pytest.mark.integration
 

@@ -135,7 +135,7 @@ def test_a_lease_left_by_a_killed_process_on_this_machine_is_taken_over_at_once(
 def test_a_working_run_keeps_renewing_its_lease(  # type: ignore[no-untyped-def]
     engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tasks.guard import RunOverlap, exclusive
+    from flows.guard import RunOverlap, exclusive
     from tasks.runtime import current_runtime
 
     monkeypatch.setenv("LADDER_FLOW_LEASE_SECONDS", "0.6")

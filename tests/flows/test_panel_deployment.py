@@ -17,7 +17,7 @@ from prefect_server import run_deployment, running_stack, wait_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from flows.stack import Stack
+from flows.stack.processes import Stack
 from storage.models import Candidacy, Event, Obligation, OutboxMessage
 
 pytestmark = pytest.mark.integration

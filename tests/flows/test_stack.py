@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from test_certificates import completions, key_file  # noqa: F401  (key_file: a fixture)
 
-from flows.stack import Stack, free_port, group_alive, process_alive, stop_recorded
+from flows.stack.processes import Stack, free_port, group_alive, process_alive, stop_recorded
 from notifications.sink import SmtpSink
 from storage.models import Award, Certificate, OutboxMessage, SweepRun
 

@@ -19,8 +19,9 @@ from test_certificates import completions, key_file  # noqa: F401  (key_file: a 
 from definitions.settings import Settings
 from flows.certificates import certificate_batch
 from flows.daily import daily
+from flows.runners import configured_task_runner, task_runner_for
 from storage.models import Certificate, Notice, OutboxMessage, Worker
-from tasks.runtime import configured_task_runner, dispose_runtimes, task_runner_for
+from tasks.runtime import dispose_runtimes
 
 pytestmark = pytest.mark.integration
 AWARDS = [

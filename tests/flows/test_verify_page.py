@@ -46,7 +46,7 @@ def site(  # type: ignore[no-untyped-def]
     import_roster_file,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """A database with three certificates (current, revoked, expired) and the site serving it."""
-    from flows.web import create_app
+    from flows.web.app import create_app
     from notifications.signing import load_key
     from tasks.certificates import issue_awards, revoke
     from tasks.runtime import current_runtime

@@ -1,4 +1,4 @@
-"""`ladder stack start|stop`: the full local stack for a workforce team (flows/stack.py)."""
+"""`ladder stack start|stop`: the full local stack for a workforce team (flows/stack/)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,17 @@ from types import FrameType
 
 import typer
 
-from flows.cli import _context, _fail, out
+from flows.cli.common import command_group, fail, out, runtime
+from flows.cli.common import settings as read_settings
 
-stack_app = typer.Typer(
-    help="The full local stack: Prefect server and UI, deployments, work pool, workers.",
-    no_args_is_help=True,
-)
+app = command_group("The full local stack: Prefect server and UI, deployments, work pool, workers.")
 
 
 def _home(data_dir: Path) -> Path:
     return (data_dir / "prefect-stack").resolve()
 
 
-@stack_app.command("start")
+@app.command("start")
 def stack_start(
     port: int = typer.Option(4200, help="the Prefect server's port on 127.0.0.1"),
     workers: int = typer.Option(1, min=1, max=16, help="process workers to start"),
@@ -38,14 +36,14 @@ def stack_start(
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from flows.stack import Stack, StackError
+    from flows.stack.processes import Stack, StackError
     from notifications.sink import SmtpSink
     from storage.db import upgrade
     from storage.models import Worker
 
-    settings = _context_settings()
+    settings = read_settings()
     upgrade(settings.database_url)
-    ctx = _context()
+    ctx = runtime()
     # The workers run from the checkout: give them absolute paths to this data folder.
     data_dir = settings.data_dir.resolve()
     env_extra = {"LADDER_DATA_DIR": str(data_dir)}
@@ -77,7 +75,7 @@ def stack_start(
         try:
             mail.start()
         except (OSError, RuntimeError) as exc:
-            _fail(
+            fail(
                 f"cannot run the SMTP sink on 127.0.0.1:{settings.smtp_port} ({exc}); "
                 "is one running already? then start with --no-sink"
             )
@@ -115,23 +113,17 @@ def stack_start(
         stack.stop()
         if mail:
             mail.stop()
-        _fail(str(exc))
+        fail(str(exc))
     stack.stop()
     if mail:
         mail.stop()
     out.print("stopped: server, workers and sink; nothing left running")
 
 
-@stack_app.command("stop")
+@app.command("stop")
 def stack_stop() -> None:
     """Stop a stack started from this data folder in another shell."""
-    from flows.stack import stop_recorded
+    from flows.stack.processes import stop_recorded
 
-    stopped = stop_recorded(_home(_context_settings().data_dir))
+    stopped = stop_recorded(_home(read_settings().data_dir))
     out.print(f"stopped: {', '.join(stopped)}" if stopped else "no stack is running here")
-
-
-def _context_settings():  # type: ignore[no-untyped-def]
-    from flows.cli import _settings
-
-    return _settings()

@@ -21,12 +21,14 @@ from typing import Any
 
 import httpx
 
+from definitions.errors import LadderError
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout holding prefect.yaml
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "ladder"
 
 
-class StackError(RuntimeError):
+class StackError(LadderError):
     """The stack could not start; what started has been stopped again."""
 
 

@@ -195,7 +195,7 @@ async def _simulate(
     settings: Settings,
 ) -> None:
     from flows.daily import daily
-    from flows.demo_panels import run_script
+    from flows.demo.panels import run_script
 
     sender = settings.sender_address or organisation.profile.sender_address
 

@@ -21,6 +21,7 @@ from uuid import uuid4
 from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
+from definitions.errors import Refused
 from storage.leases import Holder, give_back, holder_of, take
 from tasks.runtime import Runtime
 
@@ -28,7 +29,7 @@ log = logging.getLogger("ladder.guard")
 _HOLDER = re.compile(r" on (?P<host>\S+) pid (?P<pid>\d+)$")
 
 
-class RunOverlap(RuntimeError):
+class RunOverlap(Refused):
     """Another run of the same flow holds its lease; this run did nothing."""
 
 

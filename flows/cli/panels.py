@@ -3,26 +3,34 @@ signatures, action plans and vacancies."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 
-from flows.cli import _context, _date, _decide, _fail, out
-
-panel_app = typer.Typer(
-    help="Progression panels: calendar, nominations, evidence, decisions, action plans.",
-    no_args_is_help=True,
+from definitions.panels import PanelDecision
+from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
+from storage.models import Panel
+from storage.panels import candidacies_at, panels_from
+from tasks.panels import (
+    complete_action,
+    decide,
+    nominate,
+    open_post,
+    programme_of,
+    record_evidence,
+    record_preparation,
+    schedule_panel,
+    sign_outcome,
+    sync_panels,
 )
 
-
-def _required_date(value: str, option: str) -> date:
-    parsed: date = _date(value, option)
-    return parsed
+app = command_group("Progression panels: calendar, nominations, evidence, decisions, action plans.")
 
 
-@panel_app.command("schedule")
+@app.command("schedule")
 def schedule(
     on: str = typer.Option(..., help="the meeting's date, YYYY-MM-DD (a working day)"),
     at: str = typer.Option("10:00", help="local start time, HH:MM"),
@@ -30,11 +38,18 @@ def schedule(
     by: str = typer.Option(..., help="who schedules it (kept in the history)"),
 ) -> None:
     """Add a panel meeting; shows its submission deadline and why it falls there."""
-    from tasks.panels import schedule_panel
-
-    panel = _decide(
-        schedule_panel, meets_on=_required_date(on, "--on"), at=at, where=where, actor=by
-    )
+    meets_on = required_date(on, "--on")
+    rt = runtime()
+    with rt.transaction() as session:
+        panel = schedule_panel(
+            session,
+            rt.organisation,
+            meets_on=meets_on,
+            at=at,
+            where=where,
+            actor=by,
+            today=rt.today(),
+        )
     out.print(
         f"panel on {panel.meets_on} at {panel.starts_at}, {panel.venue}; evidence due by "
         f"{panel.deadline} ({panel.deadline_rule})",
@@ -42,22 +57,15 @@ def schedule(
     )
 
 
-@panel_app.command("list")
+@app.command("list")
 def list_panels(
     since: str = typer.Option(None, "--from", help="YYYY-MM-DD; default a year ago"),
 ) -> None:
     """Panels with their deadlines, status and candidates."""
-    from datetime import timedelta
-
-    from sqlalchemy.orm import Session
-
-    from storage.panels import candidacies_at, panels_from
-    from tasks.panels import sync_panels
-
-    ctx = _context()
-    start = _date(since, "--from") or ctx.today() - timedelta(days=365)
-    with Session(ctx.engine) as session, session.begin():
-        sync_panels(session, ctx.organisation)
+    rt = runtime()
+    start = parse_date(since, "--from") or rt.today() - timedelta(days=365)
+    with rt.transaction() as session:
+        sync_panels(session, rt.organisation)
         for panel in panels_from(session, on_or_after=start):
             people = candidacies_at(session, panel_id=panel.id)
             listed = ", ".join(f"{w.external_id} ({c.status.replace('_', ' ')})" for c, w in people)
@@ -69,23 +77,21 @@ def list_panels(
             )
 
 
-@panel_app.command("nominate")
-def nominate(
+@app.command("nominate")
+def nominate_candidate(
     worker: str,
     panel: str = typer.Option(..., help="the panel's date, YYYY-MM-DD"),
     by: str = typer.Option(..., help="the team manager's id"),
 ) -> None:
     """Nominate a candidate (or resubmit one whose action plan is done)."""
-    from storage.models import Panel
-    from tasks.panels import nominate as run
-
-    def nominated(session: Any, organisation: Any, today: date, **kwargs: Any) -> Any:
-        candidacy = run(session, organisation, today=today, **kwargs)
-        return candidacy, session.get(Panel, candidacy.panel_id)
-
-    candidacy, meeting = _decide(
-        nominated, worker=worker, panel=_required_date(panel, "--panel"), actor=by
-    )
+    meets_on = required_date(panel, "--panel")
+    rt = runtime()
+    with rt.transaction() as session:
+        candidacy = nominate(
+            session, rt.organisation, worker=worker, panel=meets_on, actor=by, today=rt.today()
+        )
+        meeting = session.get(Panel, candidacy.panel_id)
+        assert meeting is not None
     again = " (resubmission)" if candidacy.previous_id else ""
     out.print(
         f"{worker} nominated for the panel on {meeting.meets_on}{again}; the evidence pack is "
@@ -94,7 +100,7 @@ def nominate(
     )
 
 
-@panel_app.command("evidence")
+@app.command("evidence")
 def evidence(
     worker: str,
     item: str = typer.Option(..., help="the evidence pack item, e.g. social_worker_report"),
@@ -110,29 +116,29 @@ def evidence(
     by: str = typer.Option(..., help="who records it"),
 ) -> None:
     """Record one item of a candidate's evidence pack (checked, and the file stored)."""
-    from tasks.panels import programme_of, record_evidence
-
-    ctx = _context()
+    rt = runtime()
     capabilities: tuple[str, ...] = ()
     if covers.strip() == "all":
-        try:
-            capabilities = programme_of(ctx.organisation).capability_keys
-        except ValueError as exc:
-            _fail(str(exc))
+        capabilities = programme_of(rt.organisation).capability_keys
     elif covers:
         capabilities = tuple(c.strip() for c in covers.split(",") if c.strip())
-    result = _decide(
-        record_evidence,
-        worker=worker,
-        item=item,
-        author=author,
-        dated=_required_date(dated, "--dated"),
-        actor=by,
-        data_dir=ctx.settings.data_dir,
-        file=file,
-        observations=tuple(_required_date(o, "--observation") for o in observation),
-        capabilities=capabilities,
-    )
+    document_date = required_date(dated, "--dated")
+    observations = tuple(required_date(o, "--observation") for o in observation)
+    with rt.transaction() as session:
+        result = record_evidence(
+            session,
+            rt.organisation,
+            worker=worker,
+            item=item,
+            author=author,
+            dated=document_date,
+            actor=by,
+            today=rt.today(),
+            data_dir=rt.settings.data_dir,
+            file=file,
+            observations=observations,
+            capabilities=capabilities,
+        )
     replaced = " (replaces the earlier version)" if result.replaced else ""
     missing = ", ".join(result.still_missing) or "nothing: the pack is complete"
     out.print(
@@ -142,16 +148,19 @@ def evidence(
     )
 
 
-@panel_app.command("preparation")
+@app.command("preparation")
 def preparation(
     worker: str,
     on: str = typer.Option(..., help="the day given, YYYY-MM-DD"),
     by: str = typer.Option(..., help="the line manager's id"),
 ) -> None:
     """Record the candidate's day of preparation time."""
-    from tasks.panels import record_preparation
-
-    day = _decide(record_preparation, worker=worker, on=_required_date(on, "--on"), actor=by)
+    given = required_date(on, "--on")
+    rt = runtime()
+    with rt.transaction() as session:
+        day = record_preparation(
+            session, rt.organisation, worker=worker, on=given, actor=by, today=rt.today()
+        )
     out.print(f"preparation day for {worker} recorded: {day}")
 
 
@@ -159,15 +168,15 @@ def _action(text: str) -> dict[str, Any]:
     owner, _, rest = text.partition(":")
     due, _, title = rest.partition(":")
     if owner not in ("worker", "manager") or not title.strip():
-        _fail(
+        fail(
             f"--action '{text}': write OWNER:YYYY-MM-DD:what, with OWNER worker or manager, "
             "e.g. 'worker:2026-07-31:Complete two further direct observations'"
         )
-    return {"owner": owner, "due": _required_date(due, "--action"), "title": title.strip()}
+    return {"owner": owner, "due": required_date(due, "--action"), "title": title.strip()}
 
 
-@panel_app.command("decide")
-def decide(
+@app.command("decide")
+def record_decision(
     worker: str,
     panel: str = typer.Option(..., help="the panel's date, YYYY-MM-DD"),
     outcome: str = typer.Option(..., help="progress or defer"),
@@ -181,11 +190,6 @@ def decide(
 ) -> None:
     """Record the panel's decision: final, recorded once (the panel-decision deployment
     records the same from a form in the Prefect UI)."""
-    from pydantic import ValidationError
-
-    from definitions.panels import PanelDecision
-    from tasks.panels import decide as run
-
     try:
         decision = PanelDecision.model_validate(
             {
@@ -202,14 +206,17 @@ def decide(
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"])
-        _fail((f"{where}: " if where else "") + str(e["msg"]).removeprefix("Value error, "))
-    ctx = _context()
-    result = _decide(
-        run,
-        decision=decision,
-        data_dir=ctx.settings.data_dir,
-        sender=ctx.settings.sender_address or ctx.organisation.profile.sender_address,
-    )
+        fail((f"{where}: " if where else "") + str(e["msg"]).removeprefix("Value error, "))
+    rt = runtime()
+    with rt.transaction() as session:
+        result = decide(
+            session,
+            rt.organisation,
+            decision=decision,
+            today=rt.today(),
+            data_dir=rt.settings.data_dir,
+            sender=rt.sender_address,
+        )
     extra = ""
     if result.placement == "slotted":
         extra = f"; slotted into the vacant post in {result.post_team}"
@@ -224,26 +231,24 @@ def decide(
     )
 
 
-@panel_app.command("sign")
+@app.command("sign")
 def sign(
     worker: str,
     by: str = typer.Option(..., help="the worker or their team manager"),
     on: str = typer.Option(None, help="YYYY-MM-DD; default today"),
 ) -> None:
     """Record a signature on the outcome report."""
-    from tasks.panels import sign_outcome
-
-    role = _decide(
-        lambda s, o, today, **k: sign_outcome(
-            s, o, on=_date(on, "--on") or today, today=today, **k
-        ),
-        worker=worker,
-        actor=by,
-    )
+    signed_on = parse_date(on, "--on")
+    rt = runtime()
+    today = rt.today()
+    with rt.transaction() as session:
+        role = sign_outcome(
+            session, rt.organisation, worker=worker, actor=by, on=signed_on or today, today=today
+        )
     out.print(f"{worker}'s outcome report signed by {by} ({role})")
 
 
-@panel_app.command("action-done")
+@app.command("action-done")
 def action_done(
     worker: str,
     item: int = typer.Option(..., help="the action's number in the plan, from 1"),
@@ -252,17 +257,20 @@ def action_done(
     note: str = typer.Option("", help="a short note kept in the history"),
 ) -> None:
     """Mark an item of a deferral action plan done."""
-    from tasks.panels import complete_action
-
-    done = _decide(
-        lambda s, o, today, **k: complete_action(
-            s, o, on=_date(on, "--on") or today, today=today, **k
-        ),
-        worker=worker,
-        item=item,
-        actor=by,
-        note=note,
-    )
+    done_on = parse_date(on, "--on")
+    rt = runtime()
+    today = rt.today()
+    with rt.transaction() as session:
+        done = complete_action(
+            session,
+            rt.organisation,
+            worker=worker,
+            item=item,
+            actor=by,
+            on=done_on or today,
+            today=today,
+            note=note,
+        )
     tail = (
         "every action is done: the team manager may resubmit "
         f"(`ladder panel nominate {worker} --panel DATE --by ID`)"
@@ -272,15 +280,17 @@ def action_done(
     out.print(f"action {item} ('{done.title}') done; {tail}", soft_wrap=True)
 
 
-@panel_app.command("vacancy")
+@app.command("vacancy")
 def vacancy(
     team: str = typer.Option(..., help="the team with the vacant post, e.g. children-north"),
     level: str = typer.Option(None, help="the post's level; default the route's"),
     by: str = typer.Option(..., help="who records it"),
 ) -> None:
     """Record a vacant post; the longest-waiting progressed candidate of that service fills it."""
-    from tasks.panels import open_post
-
-    post, slotted = _decide(open_post, team=team, level=level, actor=by)
+    rt = runtime()
+    with rt.transaction() as session:
+        post, slotted = open_post(
+            session, rt.organisation, team=team, level=level, actor=by, today=rt.today()
+        )
     filled = "; ".join(f"{w} slotted into it" for w, _ in slotted) or "nobody is waiting"
     out.print(f"post {post} in {team} is vacant; {filled}")

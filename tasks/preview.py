@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from definitions.clock import DateWindow
+from definitions.errors import BadInput
 from definitions.items import DueItem, Person
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
@@ -28,7 +29,7 @@ PEOPLE = {p.id: p for p in (SAM, MORGAN, ALEX, PAT, LEE)}
 BY_ROLE = {"worker": SAM, "manager": MORGAN, "assessor": ALEX, "supervisor": PAT}
 
 
-class PreviewError(ValueError):
+class PreviewError(BadInput):
     """A preview that cannot be made as asked; the message says what can."""
 
 

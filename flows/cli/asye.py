@@ -1,0 +1,162 @@
+"""`ladder asye`: enrol NQSWs, record reviews, the recommendation and the report, leave and
+review meetings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+
+from definitions.meetings import MeetingTimeError, local_meeting_time
+from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
+from tasks.asye import book_meeting, enrol_eligible, record_leave, record_outcome
+from tasks.people import worker_ids
+
+app = command_group("The ASYE year: enrol, reviews, decisions, leave.")
+
+
+@app.command("enrol")
+def asye_enrol(
+    workers: list[str] = typer.Argument(None, help="external ids; all if omitted"),
+    by: str = typer.Option("workforce-team"),
+) -> None:
+    """Enrol eligible NQSWs in ASYE (the daily flow also does this)."""
+    rt = runtime()
+    with rt.transaction() as session:
+        ids = worker_ids(session, workers) if workers else None
+        enrolled = enrol_eligible(
+            session, rt.organisation, as_of=rt.today(), actor=by, worker_ids=ids
+        )
+    out.print(f"enrolled {len(enrolled)}: {', '.join(enrolled) or 'nobody new'}")
+
+
+def _record(
+    worker: str, milestone: str, outcome: str, by: str, on: date | None, notes: str
+) -> None:
+    rt = runtime()
+    today = rt.today()
+    with rt.transaction() as session:
+        result = record_outcome(
+            session,
+            rt.organisation,
+            worker=worker,
+            milestone=milestone,
+            outcome=outcome,
+            actor=by,
+            occurred_on=on or today,
+            today=today,
+            notes=notes,
+        )
+    late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
+    out.print(f"recorded {milestone} for {worker}: {outcome} on {result.occurred_on}{late}")
+
+
+@app.command("review")
+def asye_review(
+    worker: str,
+    milestone: str = typer.Option(..., help="review_3, review_6 or review_9"),
+    outcome: str = typer.Option(..., help="on_track, concerns or not_on_track"),
+    by: str = typer.Option(..., help="the recorder's id (assessor or manager)"),
+    on: str = typer.Option(None, help="YYYY-MM-DD; default today"),
+    notes: str = typer.Option("", help="a short note kept in the history"),
+) -> None:
+    """Record an ASYE review outcome."""
+    _record(worker, milestone, outcome, by, parse_date(on, "--on"), notes)
+
+
+@app.command("recommend")
+def asye_recommend(
+    worker: str,
+    outcome: str = typer.Option(..., help="pass, fail or extend"),
+    by: str = typer.Option(...),
+    on: str = typer.Option(None),
+    notes: str = typer.Option(""),
+) -> None:
+    """Record the final recommendation (pass / fail / extend)."""
+    _record(worker, "final_recommendation", outcome, by, parse_date(on, "--on"), notes)
+
+
+@app.command("report")
+def asye_report(
+    worker: str,
+    by: str = typer.Option(...),
+    on: str = typer.Option(None),
+    notes: str = typer.Option(""),
+) -> None:
+    """Record that the assessor's report was submitted."""
+    _record(worker, "assessor_report", "submitted", by, parse_date(on, "--on"), notes)
+
+
+@app.command("leave")
+def asye_leave(
+    worker: str,
+    start: str = typer.Option(..., "--from"),
+    end: str = typer.Option(..., "--to"),
+    reason: str = typer.Option(...),
+    by: str = typer.Option(...),
+) -> None:
+    """Record leave that pauses the ASYE year; later milestones move back."""
+    first, last = required_date(start, "--from"), required_date(end, "--to")
+    rt = runtime()
+    with rt.transaction() as session:
+        moved = record_leave(
+            session,
+            rt.organisation,
+            worker=worker,
+            start=first,
+            end=last,
+            reason=reason,
+            actor=by,
+            today=rt.today(),
+        )
+    for key, old, new in moved:
+        out.print(f"{key}: {old} -> {new}")
+    out.print(f"leave recorded; {len(moved)} milestone(s) moved")
+
+
+@app.command("meeting")
+def asye_meeting(
+    worker: str,
+    milestone: str = typer.Option(..., help="the milestone the meeting is for, e.g. review_3"),
+    at: str = typer.Option(None, help="local time in the organisation's zone: 'YYYY-MM-DD HH:MM'"),
+    minutes: int = typer.Option(60, help="how long, in minutes"),
+    where: str = typer.Option("", help="the place, e.g. 'Room 2, Civic Centre'"),
+    cancel: bool = typer.Option(False, "--cancel", help="cancel the booked meeting"),
+    by: str = typer.Option(..., help="the booker's id (assessor or manager)"),
+) -> None:
+    """Book, move or cancel a review meeting; the NQSW and assessor get a calendar invite."""
+    if cancel == (at is not None):
+        fail("give either --at 'YYYY-MM-DD HH:MM' to book or move the meeting, or --cancel")
+    rt = runtime()
+    starts = None
+    if at is not None:
+        try:
+            starts = local_meeting_time(at, rt.organisation.profile.calendar.timezone)
+        except MeetingTimeError as exc:
+            fail(f"--at: {exc}")
+    with rt.transaction() as session:
+        result = book_meeting(
+            session,
+            rt.organisation,
+            worker=worker,
+            milestone=milestone,
+            starts=starts,
+            minutes=minutes,
+            location=where,
+            actor=by,
+            sender_address=rt.sender_address,
+            today=rt.today(),
+        )
+    when = f"{result.starts:%A %d %B %Y %H:%M %Z}"
+    if result.change == "unchanged":
+        out.print(
+            f"{milestone} meeting for {worker} is already booked for {when}; nothing sent",
+            soft_wrap=True,
+        )
+        return
+    out.print(
+        f"{milestone} meeting for {worker} {result.change} ({when}, version {result.sequence}); "
+        f"{result.invites_queued} invite(s) queued: they go out with the next daily run, or "
+        "now with `ladder mail send`",
+        soft_wrap=True,
+    )

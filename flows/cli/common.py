@@ -1,0 +1,105 @@
+"""What every `ladder` command shares: the console, the runtime, dates from options, and the
+one place a `LadderError` becomes a message and exit code 1."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from typer.core import TyperGroup
+
+from definitions.errors import LadderError
+from definitions.settings import Settings
+from tasks.runtime import Runtime, open_runtime
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+class LadderGroup(TyperGroup):
+    """A command group that turns any LadderError a command raises into its message on
+    stderr and exit code 1: the CLI catches Ladder's errors here, once."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LadderError as exc:
+            fail(str(exc))
+
+
+def command_group(help: str) -> typer.Typer:
+    return typer.Typer(help=help, no_args_is_help=True, cls=LadderGroup)
+
+
+def settings() -> Settings:
+    """The LADDER_* settings, or a message naming each variable that is not usable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LADDER_{'_'.join(str(p) for p in e['loc']).upper()}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        fail(f"a setting is not usable: {problems}")
+
+
+def redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def runtime() -> Runtime:
+    """Settings, the organisation and the database for one command, each checked with a
+    clear message (a programme file, an unusable URL, an unmigrated schema)."""
+    config = settings()
+    where = redact(config.database_url)
+    try:
+        return open_runtime(config)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        fail(
+            f"LADDER_DATABASE_URL {where} is not a database URL Ladder can use ({exc}); "
+            "e.g. sqlite:///var/ladder.sqlite or postgresql+psycopg://user@host/db"
+        )
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        fail(f"cannot open the database {where}: {reason}")
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} '{value}' is not a date; use YYYY-MM-DD")
+
+
+def required_date(value: str, option: str) -> date:
+    parsed = parse_date(value, option)
+    assert parsed is not None
+    return parsed
+
+
+def prepare_prefect_environment(data_dir: Path) -> None:
+    """Defaults for Prefect's local ephemeral mode, set before prefect is imported: the
+    commands that run a flow import it only after this."""
+    (data_dir / "prefect").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
+    # The ephemeral server's telemetry prints 'database is locked' tracebacks at exit.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
+    # The first start creates Prefect's database, which took 23-34 s here (20 s is the default).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

@@ -1,0 +1,1 @@
+"""The demo: a simulated year of the sample organisation, run through the real flows."""

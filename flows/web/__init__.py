@@ -1,0 +1,1 @@
+"""The verification web app: certificate checks for anyone, the public key set."""

@@ -1,0 +1,52 @@
+"""People in the roster as use cases meet them: find a worker or fail, and may this person
+act for that one. Every use case looks people up here, so every refusal reads the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from definitions.errors import NotFound, Refused
+from definitions.people import DECIDERS, may_act_for
+from storage.models import Worker
+from storage.roster import worker_by_external_id
+
+
+def worker(session: Session, external_id: str, what: str = "worker") -> Worker:
+    """The worker with this roster id; `what` names their part in the message ("recorder")."""
+    found = worker_by_external_id(session, external_id)
+    if found is None:
+        raise NotFound(
+            f"no {what} with id '{external_id}' in Ladder; check the id or import the roster first"
+        )
+    return found
+
+
+def worker_ids(session: Session, external_ids: Iterable[str]) -> list[int]:
+    """The database ids of these roster ids, in their order; NotFound lists any missing."""
+    wanted = list(dict.fromkeys(external_ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 1000):  # a bounded IN list, whatever the input
+        part = wanted[start : start + 1000]
+        rows = session.execute(
+            select(Worker.external_id, Worker.id).where(Worker.external_id.in_(part))
+        ).all()
+        found.update({external_id: worker_id for external_id, worker_id in rows})
+    missing = sorted(w for w in wanted if w not in found)
+    if missing:
+        raise NotFound(f"no worker with id {', '.join(missing)} in Ladder")
+    return [found[w] for w in wanted]
+
+
+def require_may_act_for(
+    actor: Worker,
+    *,
+    allowed: Iterable[int | None],
+    refusal: str,
+    deciders: Iterable[str] = DECIDERS,
+) -> None:
+    """Refuse with `refusal` unless the actor is one of `allowed` or holds a deciding role."""
+    if not may_act_for(actor.id, actor.role, allowed=allowed, deciders=deciders):
+        raise Refused(refusal)

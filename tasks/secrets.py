@@ -1,0 +1,14 @@
+"""The SMTP password kept as a Prefect Secret block: the one adapter to Prefect's blocks."""
+
+from __future__ import annotations
+
+from prefect.blocks.system import Secret
+
+
+def read_secret_block(name: str) -> str | None:
+    """The value of the Secret block `name` on the Prefect server, or None if it has none."""
+    try:
+        secret = Secret.load(name)
+    except ValueError:
+        return None
+    return str(secret.get())
