@@ -33,8 +33,8 @@ from notifications.certificate_pdf import CertificateFace, render_certificate  #
 from notifications.signing import create_key, load_key  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Award, Certificate, OutboxMessage, Worker  # noqa: E402
-from tasks.certificates import issue_awards  # noqa: E402
-from tasks.roster import import_roster  # noqa: E402
+from tasks.certificates.issue import issue_awards  # noqa: E402
+from tasks.roster.roster_import import import_roster  # noqa: E402
 from tasks.runtime import Runtime  # noqa: E402
 
 AS_OF = date(2026, 11, 23)

@@ -39,9 +39,10 @@ from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Obligation, OutboxMessage, Worker  # noqa: E402
 from storage.notices import pending_recipient_chunks  # noqa: E402
 from storage.obligations import open_id_chunks, people_with_role  # noqa: E402
-from tasks.compose import compose_recipients  # noqa: E402
-from tasks.reminders import decide_notices, due_range, notice_rows  # noqa: E402
-from tasks.roster import import_roster  # noqa: E402
+from tasks.reminders.compose import compose_recipients  # noqa: E402
+from tasks.reminders.notices import decide_notices, notice_rows  # noqa: E402
+from tasks.reminders.sweep import due_range  # noqa: E402
+from tasks.roster.roster_import import import_roster  # noqa: E402
 
 AS_OF = date(2026, 3, 27)
 WINDOW = DateWindow(date(2026, 3, 20), AS_OF)  # an eight-day catch-up: the heaviest case

@@ -10,12 +10,47 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
+from definitions.organisation import Organisation
+
 CertificateStatus = Literal["current", "expired", "superseded", "revoked"]
 
 OB_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
+
+KIND_LABELS = {
+    "module": "Module",
+    "pathway": "Training pathway",
+    "asye": "Assessed and Supported Year in Employment",
+    "progression": "Progression",
+}
+
+
+def award_title(organisation: Organisation, kind: str, key: str) -> tuple[str, str]:
+    """(title, description) of what an award certifies."""
+    training = organisation.training
+    if kind == "module" and training:
+        module = training.module(key)
+        return module.title, "Learning outcomes: " + "; ".join(module.outcomes)
+    if kind == "pathway" and training:
+        pathway = next(p for p in training.pathways if p.key == key)
+        return pathway.title, f"Completed every module set of the {pathway.title}."
+    if kind == "asye":
+        return (
+            organisation.asye.title,
+            "Passed the ASYE, assessed against the Professional Capabilities Framework.",
+        )
+    if kind == "progression":
+        level = next((lv for lv in organisation.ladder.levels if lv.key == key), None)
+        title = level.title if level else key.replace("_", " ").capitalize()
+        route = organisation.panels.title if organisation.panels else "progression panel"
+        return title, f"Progressed to {title} by decision of the panel ({route})."
+    return key.replace("_", " ").capitalize(), key
+
+
+def certificate_prefix(organisation: Organisation) -> str:
+    return "LDR"
 
 
 def serial_for(prefix: str, award_id: int, version: int, check: str) -> str:

@@ -99,6 +99,15 @@ class CareerLadder(_Strict):
         above = [lv for lv in self.levels if lv.track == current.track and lv.rank > current.rank]
         return min(above, key=lambda lv: lv.rank) if above else None
 
+    def promotion(self, old_role: str, new_role: str) -> tuple[Level, Level] | None:
+        """The old and new level when a worker moved up this ladder (a higher rank on the
+        same track); None for any other change, or a role off the ladder."""
+        levels = {level.key: level for level in self.levels}
+        old, new = levels.get(old_role), levels.get(new_role)
+        if old is None or new is None or old.track != new.track or new.rank <= old.rank:
+            return None
+        return old, new
+
 
 class OrganisationProfile(_Strict):
     """organisation.yaml: who the organisation is and how its calendar works."""

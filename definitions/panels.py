@@ -6,8 +6,10 @@ must say), with no database and no Prefect. The tasks apply them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -17,6 +19,21 @@ from definitions.calendar import WorkingCalendar, human_date
 Provider = Literal["worker", "manager"]
 Check = Literal["document", "observations", "capabilities", "pathway"]
 Outcome = Literal["progress", "defer"]
+
+
+class CandidacyStatus(StrEnum):
+    """Where a candidacy is on its way to a decision (the database keeps these strings)."""
+
+    NOMINATED = "nominated"
+    SUBMITTED = "submitted"
+    ROLLED_OVER = "rolled_over"
+    PROGRESSED = "progressed"
+    DEFERRED = "deferred"
+
+
+# A candidacy still on its way to a decision, and one the panel has decided.
+ACTIVE: tuple[CandidacyStatus, ...] = (CandidacyStatus.NOMINATED, CandidacyStatus.SUBMITTED)
+DECIDED: tuple[CandidacyStatus, ...] = (CandidacyStatus.PROGRESSED, CandidacyStatus.DEFERRED)
 
 
 class _Strict(BaseModel):
@@ -167,6 +184,47 @@ def preparation_day(deadline: date, days_before: int, calendar: WorkingCalendar)
     )
 
 
+# --- nomination -----------------------------------------------------------------------------
+
+
+def nomination_refusal(
+    worker: str, *, status: str, role: str, programme: PanelProgramme
+) -> str | None:
+    """Why this worker cannot be put forward for the route at all (None when they can)."""
+    if status == "left":
+        return f"{worker} has left the organisation"
+    if role not in programme.from_levels:
+        return (
+            f"{worker} is a {role}; the {programme.title} is for {', '.join(programme.from_levels)}"
+        )
+    return None
+
+
+def nomination_closed(*, panel_status: str, deadline: date, today: date) -> bool:
+    """Whether a panel takes no more nominations: locked, or its deadline has passed."""
+    return panel_status != "scheduled" or today > deadline
+
+
+def resubmission_refusal(
+    worker: str,
+    *,
+    previous: str | None,
+    previous_panel: date | None,
+    open_actions: Sequence[str] = (),
+) -> str | None:
+    """Why the last candidacy stops a new one: progressed already, or a deferral whose
+    action plan still has open items (their titles). None when a new one may start."""
+    if previous == CandidacyStatus.PROGRESSED:
+        return f"{worker} already progressed at the panel on {previous_panel}"
+    if previous == CandidacyStatus.DEFERRED and open_actions:
+        return (
+            f"{worker}'s action plan from the panel on {previous_panel} has "
+            f"{len(open_actions)} open item(s) ({'; '.join(open_actions)}); "
+            "resubmit when every item is done"
+        )
+    return None
+
+
 # --- evidence checks ------------------------------------------------------------------------
 
 
@@ -209,7 +267,7 @@ def evidence_problems(
     return problems
 
 
-# --- the decision ---------------------------------------------------------------------------
+# --- the decision and after ---------------------------------------------------------------
 
 
 class ActionItem(BaseModel):
@@ -275,3 +333,29 @@ class PanelDecision(BaseModel):
     @property
     def day(self) -> date:
         return self.decided_on or self.panel
+
+
+def signature_due(day: date, signature_days: int, calendar: WorkingCalendar) -> date:
+    """When the outcome report is to be signed: `signature_days` after the decision, or
+    the working day before that (a decision on 20 April 2026, 14 days: Monday 4 May is a
+    bank holiday, so Friday 1 May)."""
+    return calendar.previous_working_day(day + timedelta(days=signature_days))
+
+
+@dataclass(frozen=True)
+class OpenPost:
+    """A vacant post as the choice of one sees it."""
+
+    post_id: int
+    team_id: int
+    service_id: int
+    opened_on: date
+
+
+def choose_post(posts: Iterable[OpenPost], *, service_id: int, team_id: int) -> OpenPost | None:
+    """The post a waiting candidate fills: one of their own service, their own team's
+    first, then the longest open (the lowest id among posts opened the same day)."""
+    fits = [p for p in posts if p.service_id == service_id]
+    if not fits:
+        return None
+    return min(fits, key=lambda p: (p.team_id != team_id, p.opened_on, p.post_id))

@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from definitions.calendar import add_months
+from definitions.calendar import WorkingCalendar, add_months
+from definitions.errors import Misconfigured
 
 ValidityMode = Literal["from_completion", "from_previous_expiry", "fixed_date"]
 CredentialStatus = Literal["current", "due_for_renewal", "in_grace", "expired"]
@@ -235,6 +236,26 @@ def credential_status(validity: Validity, expires_on: date, on: date) -> Credent
 
 def renewal_opens(validity: Validity, expires_on: date) -> date:
     return expires_on - timedelta(days=validity.renewal_window_days)
+
+
+def renewal_due(
+    calendar: WorkingCalendar, title: str, expires_on: date, expiry_rule: str
+) -> tuple[date, str]:
+    """A renewal item's due date (the expiry, or the working day before it when the expiry
+    is a weekend or bank holiday) and the rule text that explains it."""
+    due = calendar.previous_working_day(expires_on)
+    rule = f"{title}: {expiry_rule}"
+    if due != expires_on:
+        rule += f"; expiry {expires_on} is not a working day, so due {due}"
+    return due, rule
+
+
+def require_programme(training: TrainingProgramme | None) -> TrainingProgramme:
+    """An organisation's training programme (its `training`); Misconfigured when it has no
+    training.yaml."""
+    if training is None:
+        raise Misconfigured("this organisation has no training.yaml; copy the sample's")
+    return training
 
 
 # --- pathways -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from prefect import flow, unmapped
 from prefect.artifacts import (
@@ -16,8 +17,8 @@ from prefect.runtime import flow_run
 
 from flows.guard import exclusive
 from flows.runners import configured_task_runner
-from tasks.certificates import issue_certificates, plan_certificates
-from tasks.delivery import deliver_outbox
+from tasks.certificates.steps import issue_certificates, plan_certificates
+from tasks.delivery.steps import deliver_outbox
 from tasks.runtime import Runtime, current_runtime
 
 
@@ -38,7 +39,7 @@ def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
 
 def _batch(runtime: Runtime, as_of: date) -> dict[str, Any]:
     chunks = plan_certificates()
-    progress = create_progress_artifact(
+    progress: UUID = create_progress_artifact(  # type: ignore[assignment]  # sync here
         progress=0.0, key="certificate-batch-progress", description="Awards issued so far"
     )
     issued = 0

@@ -9,15 +9,20 @@ from prefect import flow, unmapped
 from prefect.runtime import flow_run
 
 from flows.guard import exclusive
+from flows.panels import run_panel_steps
 from flows.runners import configured_task_runner
-from tasks.asye import enrol_nqsws
-from tasks.compose import compose_messages, plan_compose
-from tasks.delivery import deliver_outbox
-from tasks.panels import panel_steps
-from tasks.reminders import close_window, plan_sweep, queue_reminders
-from tasks.reporting import publish_summary
+from tasks.asye.steps import enrol_nqsws
+from tasks.delivery.steps import deliver_outbox
+from tasks.reminders.steps import (
+    close_window,
+    compose_messages,
+    plan_compose,
+    plan_sweep,
+    queue_reminders,
+)
+from tasks.reporting.steps import publish_summary
 from tasks.runtime import Runtime, current_runtime
-from tasks.training import refresh_training
+from tasks.training.steps import refresh_training
 
 
 def _run_name() -> str:
@@ -39,7 +44,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
 async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     enrolled = enrol_nqsws(as_of)
     training = refresh_training(as_of)
-    panels = panel_steps(as_of)
+    panels = run_panel_steps(as_of)
     start, end, chunks = plan_sweep(as_of)
     noticed = 0
     if chunks:

@@ -1,80 +1,39 @@
 """Human decisions as deployments: each flow's parameter is a pydantic model, so the Prefect
-UI shows a form. A run checks the form, records the decision once in one transaction (as
-the CLI does; a second attempt is refused and changes nothing), delivers any mail it
-queued and publishes what it recorded, by id, as an artifact. A refusal fails the run with
-the reason as its message."""
+UI shows a form. A run checks the form, records the decision once in one transaction (the
+same use case the CLI calls; a second attempt is refused and changes nothing), delivers
+any mail it queued and publishes what it recorded, by id, as an artifact. A refusal ends
+the run as Failed with the reason as its message (flows/forms.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
-from sqlalchemy.orm import Session
+from prefect.states import State
 
+from definitions.errors import LadderError
 from definitions.forms import AsyeReview, CreditDecision, EvidenceReceived
-from tasks.asye import record_outcome
-from tasks.delivery import deliver_outbox
-from tasks.panels import programme_of, record_evidence
+from flows.forms import form_run_name, publish, refused
+from tasks.asye.decisions import RecordedDecision, record_outcome
+from tasks.panels.common import programme_of
+from tasks.panels.evidence import RecordedEvidence, record_evidence
 from tasks.runtime import current_runtime
-from tasks.training import decide_credit
+from tasks.training.credit import decide_credit
 
-T = TypeVar("T")
+# No retries on these tasks: a decision is recorded once; a second attempt after a commit
+# would be refused.
 
 
-# No retries: a decision is recorded once; a second attempt after a commit would be refused.
-@task(name="record-decision", cache_policy=NO_CACHE)
-def record_decision(decide: Callable[..., T], arguments: dict[str, Any]) -> T:
-    """Run one decision function in one transaction, with the organisation and today."""
+@task(name="record-asye-review", cache_policy=NO_CACHE)
+def record_asye_review(review: AsyeReview) -> RecordedDecision:
     runtime = current_runtime()
-    with Session(runtime.engine, expire_on_commit=False) as session, session.begin():
-        return decide(session, runtime.organisation, today=runtime.calendar.today(), **arguments)
-
-
-def deliver_now() -> dict[str, Any]:
-    """Deliver what the decision queued (an outcome report, a notice) before the run ends."""
-    settings = current_runtime().settings
-    return dict(
-        deliver_outbox.with_options(
-            retries=settings.delivery_retries,
-            retry_delay_seconds=settings.delivery_retry_delay_seconds,
-        )()
-    )
-
-
-def publish(key: str, title: str, lines: dict[str, Any]) -> None:
-    create_markdown_artifact(
-        key=key,
-        markdown=f"# {title}\n\n" + "".join(f"- {k}: {v}\n" for k, v in lines.items()),
-        description=f"{title} (ids only)",
-    )
-
-
-def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
-    def name() -> str:
-        form = flow_run.parameters.get(parameter) or {}
-        if hasattr(form, "model_dump"):
-            form = form.model_dump(mode="json")
-        return "-".join([prefix, *(str(form.get(f, "?")) for f in fields)])
-
-    return name
-
-
-@flow(
-    name="asye-review",
-    flow_run_name=form_run_name("asye-review", "review", "worker", "milestone"),
-    validate_parameters=True,
-)
-def asye_review(review: AsyeReview) -> dict[str, Any]:
-    """Record an ASYE review outcome, final recommendation or assessor's report, once."""
-    result = record_decision.with_options(name="record-asye-review")(
-        lambda session, organisation, today: record_outcome(
+    today = runtime.today()
+    with runtime.transaction() as session:
+        return record_outcome(
             session,
-            organisation,
+            runtime.organisation,
             worker=review.worker,
             milestone=review.milestone,
             outcome=review.outcome,
@@ -82,9 +41,20 @@ def asye_review(review: AsyeReview) -> dict[str, Any]:
             occurred_on=review.occurred_on or today,
             today=today,
             notes=review.notes,
-        ),
-        {},
-    )
+        )
+
+
+@flow(
+    name="asye-review",
+    flow_run_name=form_run_name("asye-review", "review", "worker", "milestone"),
+    validate_parameters=True,
+)
+def asye_review(review: AsyeReview) -> dict[str, Any] | State[Any]:
+    """Record an ASYE review outcome, final recommendation or assessor's report, once."""
+    try:
+        result = record_asye_review(review)
+    except LadderError as exc:
+        return refused(exc)
     late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
     get_run_logger().info(
         "recorded %s for %s: %s on %s%s",
@@ -115,34 +85,69 @@ def asye_review(review: AsyeReview) -> dict[str, Any]:
     }
 
 
+@task(name="record-credit-decision", cache_policy=NO_CACHE)
+def record_credit_decision(decision: CreditDecision) -> dict[str, str]:
+    """The decision's status and the request's module."""
+    runtime = current_runtime()
+    with runtime.transaction() as session:
+        request = decide_credit(
+            session,
+            runtime.organisation,
+            request_id=decision.request,
+            approve=decision.approve,
+            reason=decision.reason,
+            actor=decision.decided_by,
+            today=runtime.today(),
+        )
+        return {"status": request.status, "module": request.module}
+
+
 @flow(
     name="credit-decision",
     flow_run_name=form_run_name("credit-decision", "decision", "request"),
     validate_parameters=True,
 )
-def credit_decision(decision: CreditDecision) -> dict[str, Any]:
+def credit_decision(decision: CreditDecision) -> dict[str, Any] | State[Any]:
     """Approve or reject a request for credit for prior learning, once."""
-    request = record_decision.with_options(name="record-credit-decision")(
-        decide_credit,
-        {
-            "request_id": decision.request,
-            "approve": decision.approve,
-            "reason": decision.reason,
-            "actor": decision.decided_by,
-        },
-    )
-    get_run_logger().info("credit request %d: %s", decision.request, request.status)
+    try:
+        request = record_credit_decision(decision)
+    except LadderError as exc:
+        return refused(exc)
+    get_run_logger().info("credit request %d: %s", decision.request, request["status"])
     publish(
         "credit-decision",
         "Credit decision recorded",
         {
             "request": decision.request,
-            "decision": request.status,
-            "module": request.module,
+            "decision": request["status"],
+            "module": request["module"],
             "decided by": decision.decided_by,
         },
     )
-    return {"request": decision.request, "status": request.status, "module": request.module}
+    return {"request": decision.request, **request}
+
+
+@task(name="record-evidence", cache_policy=NO_CACHE)
+def record_received_evidence(evidence: EvidenceReceived) -> RecordedEvidence:
+    runtime = current_runtime()
+    capabilities = evidence.capabilities
+    with runtime.transaction() as session:
+        if capabilities == ("all",):
+            capabilities = programme_of(runtime.organisation).capability_keys
+        return record_evidence(
+            session,
+            runtime.organisation,
+            worker=evidence.worker,
+            item=evidence.item,
+            author=evidence.author,
+            dated=evidence.dated,
+            actor=evidence.recorded_by,
+            today=runtime.today(),
+            data_dir=runtime.settings.data_dir,
+            file=Path(evidence.file),
+            observations=evidence.observations,
+            capabilities=capabilities,
+        )
 
 
 @flow(
@@ -150,30 +155,12 @@ def credit_decision(decision: CreditDecision) -> dict[str, Any]:
     flow_run_name=form_run_name("evidence-received", "evidence", "worker", "item"),
     validate_parameters=True,
 )
-def evidence_received(evidence: EvidenceReceived) -> dict[str, Any]:
+def evidence_received(evidence: EvidenceReceived) -> dict[str, Any] | State[Any]:
     """Record one item of a panel candidate's evidence pack: checked, stored and ticked off."""
-    data_dir = current_runtime().settings.data_dir
-
-    def record(session: Session, organisation: Any, today: Any) -> Any:
-        capabilities = evidence.capabilities
-        if capabilities == ("all",):
-            capabilities = programme_of(organisation).capability_keys
-        return record_evidence(
-            session,
-            organisation,
-            worker=evidence.worker,
-            item=evidence.item,
-            author=evidence.author,
-            dated=evidence.dated,
-            actor=evidence.recorded_by,
-            today=today,
-            data_dir=data_dir,
-            file=Path(evidence.file),
-            observations=evidence.observations,
-            capabilities=capabilities,
-        )
-
-    result = record_decision.with_options(name="record-evidence")(record, {})
+    try:
+        result = record_received_evidence(evidence)
+    except LadderError as exc:
+        return refused(exc)
     missing = ", ".join(result.still_missing) or "nothing: the pack is complete"
     get_run_logger().info(
         "%s recorded for %s; still missing for the panel on %s: %s",

@@ -56,7 +56,7 @@ def _dead_here(holder: str) -> bool:
 def _take(runtime: Runtime, name: str, holder: str, replacing: str | None = None) -> bool:
     now = datetime.now(UTC)
     until = now + timedelta(seconds=runtime.settings.flow_lease_seconds)
-    with Session(runtime.engine) as session, session.begin():
+    with runtime.transaction() as session:
         return take(session, flow=name, holder=holder, now=now, until=until, replacing=replacing)
 
 
@@ -97,7 +97,7 @@ def lease(runtime: Runtime, name: str) -> Iterator[Holder | None]:
     finally:
         stop.set()
         beat.join()
-        with Session(runtime.engine) as session, session.begin():
+        with runtime.transaction() as session:
             give_back(session, flow=name, holder=me)
 
 

@@ -17,8 +17,9 @@ from prefect.runtime import flow_run
 from definitions.errors import Refused
 from definitions.forms import ImportRequest
 from definitions.roster import RosterError
-from flows.decisions import publish
-from tasks.imports import KINDS, import_csv
+from flows.forms import publish
+from tasks.imports.files import KINDS
+from tasks.imports.steps import import_csv
 from tasks.runtime import current_runtime
 
 

@@ -9,13 +9,39 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import State
 
+from definitions.errors import LadderError
 from definitions.panels import PanelDecision
-from flows.decisions import deliver_now, form_run_name, publish, record_decision
-from tasks.panels import DecisionResult, decide, panel_steps
+from flows.forms import deliver_now, form_run_name, publish, refused
+from flows.guard import lease
+from tasks.panels.decision import DecisionResult, decide
+from tasks.panels.steps import (
+    close_pathway_items_step,
+    fill_vacancies_step,
+    lock_panels_step,
+    send_panel_packs_step,
+    sync_panels_step,
+)
 from tasks.runtime import current_runtime
+
+
+# No retries: a decision is recorded once; a second attempt after a commit would be refused.
+@task(name="record-panel-decision", cache_policy=NO_CACHE)
+def record_panel_decision(decision: PanelDecision) -> DecisionResult:
+    runtime = current_runtime()
+    with runtime.transaction() as session:
+        return decide(
+            session,
+            runtime.organisation,
+            decision=decision,
+            today=runtime.today(),
+            data_dir=runtime.settings.data_dir,
+            sender=runtime.sender_address,
+        )
 
 
 @flow(
@@ -23,19 +49,14 @@ from tasks.runtime import current_runtime
     flow_run_name=form_run_name("panel-decision", "decision", "worker", "panel"),
     validate_parameters=True,
 )
-def panel_decision(decision: PanelDecision) -> dict[str, Any]:
+def panel_decision(decision: PanelDecision) -> dict[str, Any] | State[Any]:
     """Record a progression panel's decision about one candidate: progress, or defer with
     reasons, further work and an action plan. Final: a second decision for the same
     candidate and panel fails and changes nothing."""
-    runtime = current_runtime()
-    result: DecisionResult = record_decision.with_options(name="record-panel-decision")(
-        decide,
-        {
-            "decision": decision,
-            "data_dir": runtime.settings.data_dir,
-            "sender": runtime.sender_address,
-        },
-    )
+    try:
+        result = record_panel_decision(decision)
+    except LadderError as exc:
+        return refused(exc)
     get_run_logger().info(
         "recorded: %s at the panel on %s: %s (event %d)",
         result.worker,
@@ -69,6 +90,30 @@ def panel_decision(decision: PanelDecision) -> dict[str, Any]:
     }
 
 
+def run_panel_steps(as_of: date) -> dict[str, int]:
+    """Move panels on by date: the calendar from panels.yaml, training pathways ticked off,
+    packs locked or rolled over at the deadline, panel packs to members, vacancies filled.
+    Each step is its own task; the lease keeps two flow runs from running them together."""
+    runtime = current_runtime()
+    # The daily sweep and the panel-steps deployment both run these steps: never together.
+    with lease(runtime, "panel-steps") as other:
+        if other is not None:
+            get_run_logger().warning("panel steps are running in another flow run; skipped here")
+            return {"panel_steps_skipped": 1}
+        counts = {
+            **sync_panels_step(),
+            **close_pathway_items_step(as_of),
+            **lock_panels_step(as_of),
+            **send_panel_packs_step(as_of),
+            **fill_vacancies_step(as_of),
+        }
+    if any(counts.values()):
+        get_run_logger().info(
+            "panels: %s", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
+        )
+    return counts
+
+
 def _steps_name() -> str:
     return f"panel-steps-{flow_run.parameters.get('as_of') or 'today'}"
 
@@ -79,7 +124,7 @@ def panel_steps_flow(as_of: date | None = None) -> dict[str, Any]:
     zone). The daily sweep runs the same steps; the two never run them at once."""
     runtime = current_runtime()
     as_of = as_of or runtime.calendar.today()
-    counts = panel_steps(as_of)
+    counts = run_panel_steps(as_of)
     delivered = deliver_now()
     publish(
         "panel-steps",

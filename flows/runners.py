@@ -12,7 +12,7 @@ def task_runner_for(settings: Settings) -> Any:
     (the default), or a Dask cluster through prefect-dask, either the scheduler at
     LADDER_DASK_ADDRESS or a LocalCluster of LADDER_DASK_WORKERS processes made per run."""
     if settings.task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)

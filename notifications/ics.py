@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -66,7 +67,7 @@ def meeting_ics(
     # The zone's rules for the meeting's year (and the next), not 1970-2038 of them.
     year = starts.date().year
     cal.add_missing_timezones(first_date=date(year, 1, 1), last_date=date(year + 2, 1, 1))
-    return cal.to_ical().decode("utf-8")
+    return cast(bytes, cal.to_ical()).decode("utf-8")
 
 
 def _address(person: Attendee, *, organiser: bool) -> vCalAddress:

@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -149,7 +150,7 @@ def panel_pack(view: PackView) -> bytes:
     s = _styles()
     title = f"{view.title}: panel of {human_date(view.meets_on)}"
     buffer, doc = _document(title, view.organisation)
-    story: list = [
+    story: list[Flowable] = [
         _p(view.organisation, s["small"]),
         _p(title, s["h1"]),
         _p(
@@ -209,7 +210,7 @@ def outcome_report(view: OutcomeView) -> bytes:
         "slotted": "slotted into a vacant post",
         "waiting": "on the waiting list for the next vacancy",
     }.get(view.placement or "", "")
-    story: list = [
+    story: list[Flowable] = [
         _p(view.organisation, s["small"]),
         _p(title, s["h1"]),
         _table(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope
@@ -88,7 +88,8 @@ class SmtpSink:
     @property
     def port(self) -> int:
         assert self._controller is not None and self._controller.server is not None
-        return int(self._controller.server.sockets[0].getsockname()[1])
+        server = cast(asyncio.Server, self._controller.server)  # typed as AbstractServer
+        return int(server.sockets[0].getsockname()[1])
 
     @property
     def received(self) -> list[Received]:

@@ -58,7 +58,7 @@ def add_enrolments(
     stmt = select(Enrolment.worker_id, Enrolment.id).where(
         Enrolment.programme == programme, Enrolment.worker_id.in_([c.worker_id for c in candidates])
     )
-    return dict(session.execute(stmt).all())
+    return {worker_id: id_ for worker_id, id_ in session.execute(stmt).all()}
 
 
 def enrolment_of(session: Session, *, worker_id: int, programme: str) -> Enrolment | None:

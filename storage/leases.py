@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,12 +39,13 @@ def take(
     takeable = [FlowLease.held_until < now, FlowLease.holder == holder]
     if replacing:
         takeable.append(FlowLease.holder == replacing)
-    taken = session.execute(
+    result = session.execute(
         update(FlowLease)
         .where(FlowLease.flow == flow, or_(*takeable))
         .values(holder=holder, taken_at=now, held_until=until)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    taken = cast(CursorResult[Any], result).rowcount
     if taken:
         return True
     if session.get(FlowLease, flow) is not None:
@@ -58,11 +60,12 @@ def take(
 
 def give_back(session: Session, *, flow: str, holder: str) -> bool:
     """Release the lease if `holder` still has it."""
-    gone = session.execute(
+    result = session.execute(
         delete(FlowLease)
         .where(FlowLease.flow == flow, FlowLease.holder == holder)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    gone = cast(CursorResult[Any], result).rowcount
     return bool(gone)
 
 

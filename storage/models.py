@@ -1,4 +1,8 @@
-"""What HAS HAPPENED: the schema, as SQLAlchemy 2.0 typed models."""
+"""What HAS HAPPENED: the schema, as SQLAlchemy 2.0 typed models.
+
+One module on purpose, though it is long: the schema is one concept, read beside the
+migrations that make it, and its foreign keys cross every lifecycle (a worker's obligations,
+enrolments, candidacies, awards and messages); split by table it would scatter them."""
 
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from definitions.reminders import Notice
@@ -25,7 +25,9 @@ class PendingNotice:
 
 def insert_notices(session: Session, *, rows: list[dict[str, Any]]) -> int:
     """Record notices; a dedup key already recorded (told before) is skipped."""
-    return insert_ignoring_duplicates(session, NoticeRow.__table__, rows, unique=["dedup_key"])
+    return insert_ignoring_duplicates(
+        session, cast(Table, NoticeRow.__table__), rows, unique=["dedup_key"]
+    )
 
 
 def pending_recipient_chunks(session: Session, *, day: date, size: int) -> list[tuple[int, int]]:

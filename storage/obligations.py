@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, Table, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from definitions.items import DueItem, Person
@@ -15,7 +15,9 @@ from storage.models import Enrolment, Obligation, Team, Worker
 
 
 def insert_obligations(session: Session, *, rows: list[dict[str, Any]]) -> int:
-    return insert_ignoring_duplicates(session, Obligation.__table__, rows, unique=["source"])
+    return insert_ignoring_duplicates(
+        session, cast(Table, Obligation.__table__), rows, unique=["source"]
+    )
 
 
 def open_id_chunks(
@@ -88,7 +90,9 @@ def _due_items(session: Session, *where: Any) -> list[DueItem]:
         ]
         subject_person = found[0]
         assert subject_person is not None  # an inner join
-        items.append(DueItem(*row[:8], subject_person, found[1], found[2], found[3]))
+        # The eight Obligation columns, typed so they can be spread before the people.
+        head = cast(tuple[int, str, str, str, date, str, str, str], row[:8])
+        items.append(DueItem(*head, subject_person, found[1], found[2], found[3]))
     return items
 
 
@@ -110,7 +114,7 @@ def close_obligation(
         .where(Obligation.id == obligation_id, Obligation.status == "open")
         .values(status="done", closed_on=closed_on, closed_by_event_id=event_id)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def obligation_by_source(session: Session, source: str) -> Obligation | None:
@@ -140,7 +144,7 @@ def overdue_by_kind(session: Session, *, as_of: date) -> dict[str, int]:
         .where(Obligation.status == "open", Obligation.due_date < as_of)
         .group_by(Obligation.milestone)
     )
-    return dict(session.execute(stmt).all())
+    return {milestone: n for milestone, n in session.execute(stmt).all()}
 
 
 def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates
@@ -29,7 +29,9 @@ class QueuedMessage:
 
 def enqueue(session: Session, *, rows: list[dict[str, Any]]) -> int:
     """Queue messages; a dedup key already queued (or sent) is skipped. Returns rows added."""
-    return insert_ignoring_duplicates(session, OutboxMessage.__table__, rows, unique=["dedup_key"])
+    return insert_ignoring_duplicates(
+        session, cast(Table, OutboxMessage.__table__), rows, unique=["dedup_key"]
+    )
 
 
 def claim_batch(
@@ -160,7 +162,7 @@ def mark_refused(
 
 def status_counts(session: Session) -> dict[str, int]:
     stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    return dict(session.execute(stmt).all())
+    return {status: n for status, n in session.execute(stmt).all()}
 
 
 def channel_counts(session: Session) -> dict[tuple[str, str], int]:

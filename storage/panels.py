@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import in_batches, insert_ignoring_duplicates
 from storage.models import Candidacy, Evidence, Obligation, Panel, Post, Team, Worker
 
-ACTIVE = ("nominated", "submitted")  # a candidacy still on its way to a decision
-
 
 def add_panels(session: Session, *, rows: list[dict[str, Any]]) -> int:
-    return insert_ignoring_duplicates(session, Panel.__table__, rows, unique=["meets_on"])
+    return insert_ignoring_duplicates(
+        session, cast(Table, Panel.__table__), rows, unique=["meets_on"]
+    )
 
 
 def panel_on(session: Session, meets_on: date) -> Panel | None:
@@ -58,7 +58,7 @@ def set_panel(session: Session, *, panel_id: int, was: str, **values: Any) -> bo
     result = session.execute(
         update(Panel).where(Panel.id == panel_id, Panel.status == was).values(**values)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def set_candidacy(session: Session, *, candidacy_id: int, was: str, **values: Any) -> bool:
@@ -69,7 +69,7 @@ def set_candidacy(session: Session, *, candidacy_id: int, was: str, **values: An
         .where(Candidacy.id == candidacy_id, Candidacy.status == was)
         .values(**values)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def candidacies_at(session: Session, *, panel_id: int, status: str | None = None) -> list[Any]:
@@ -117,7 +117,7 @@ def replace_evidence(session: Session, *, candidacy_id: int, item: str) -> int:
         )
         .values(status="replaced")
     )
-    return int(result.rowcount)
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def obligations_from(session: Session, *, prefix: str) -> list[Obligation]:
@@ -138,7 +138,7 @@ def cancel_open(session: Session, *, ids: list[int], closed_on: date) -> int:
         .where(Obligation.id.in_(ids), Obligation.status == "open")
         .values(status="cancelled", closed_on=closed_on)
     )
-    return int(result.rowcount)
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def active_workers_with_roles(session: Session, *, roles: Iterable[str]) -> list[Worker]:
@@ -177,4 +177,4 @@ def fill_post(session: Session, *, post_id: int, worker_id: int, on: date) -> bo
         .where(Post.id == post_id, Post.status == "vacant")
         .values(status="filled", filled_by=worker_id, filled_on=on)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1

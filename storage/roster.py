@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from definitions.roster import LINK_COLUMNS, RosterRow
@@ -26,8 +27,8 @@ def known_external_ids(session: Session) -> frozenset[str]:
 
 def ensure_services(session: Session, *, services: Iterable[tuple[str, str]]) -> dict[str, int]:
     rows = [{"key": key, "title": title} for key, title in services]
-    insert_ignoring_duplicates(session, Service.__table__, rows, unique=["key"])
-    return dict(session.execute(select(Service.key, Service.id)).all())
+    insert_ignoring_duplicates(session, cast(Table, Service.__table__), rows, unique=["key"])
+    return {key: id_ for key, id_ in session.execute(select(Service.key, Service.id)).all()}
 
 
 def upsert_workers(
@@ -35,8 +36,8 @@ def upsert_workers(
 ) -> ImportCounts:
     """Insert new workers and update existing ones by external id; never duplicates."""
     team_rows = [{"key": e.team, "service_id": services[e.service]} for e in entries]
-    insert_ignoring_duplicates(session, Team.__table__, team_rows, unique=["key"])
-    teams = dict(session.execute(select(Team.key, Team.id)).all())
+    insert_ignoring_duplicates(session, cast(Table, Team.__table__), team_rows, unique=["key"])
+    teams = {key: id_ for key, id_ in session.execute(select(Team.key, Team.id)).all()}
 
     fields = ("name", "email", "role", "start_date", "district", "status")
     existing = {
@@ -63,12 +64,14 @@ def upsert_workers(
             changed_rows.append({"id": current.id, **values})
         else:
             unchanged += 1
-    insert_ignoring_duplicates(session, Worker.__table__, new_rows, unique=["external_id"])
+    insert_ignoring_duplicates(
+        session, cast(Table, Worker.__table__), new_rows, unique=["external_id"]
+    )
     if changed_rows:
         session.execute(update(Worker), changed_rows)
 
     # Second pass: managers, assessors and supervisors refer to workers that now all exist.
-    ids = dict(session.execute(select(Worker.external_id, Worker.id)).all())
+    ids = {ext: id_ for ext, id_ in session.execute(select(Worker.external_id, Worker.id)).all()}
     changed_ids = {row["id"] for row in changed_rows}
     links = []
     for e in entries:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import in_batches, insert_ignoring_duplicates, insert_new_rows
@@ -26,7 +26,7 @@ def add_completions(session: Session, *, rows: list[dict[str, Any]]) -> list[Any
     (id, worker_id, module, completed_on)."""
     return insert_new_rows(
         session,
-        Completion.__table__,
+        cast(Table, Completion.__table__),
         rows,
         unique=["worker_id", "module", "completed_on"],
         returning=["id", "worker_id", "module", "completed_on"],
@@ -75,7 +75,7 @@ def add_credentials(session: Session, *, rows: list[dict[str, Any]]) -> list[Any
     """Insert credentials (one per completion); returns (id, completion_id) of each."""
     return insert_new_rows(
         session,
-        Credential.__table__,
+        cast(Table, Credential.__table__),
         [{k: v for k, v in row.items() if k != "id"} for row in rows],
         unique=["completion_id"],
         returning=["id", "completion_id"],
@@ -92,7 +92,7 @@ def credential_expiries(session: Session, *, ids: Iterable[int]) -> dict[int, da
     found: dict[int, date] = {}
     for part in in_batches(ids):
         stmt = select(Credential.id, Credential.expires_on).where(Credential.id.in_(part))
-        found.update(session.execute(stmt).all())
+        found.update({id_: expires for id_, expires in session.execute(stmt).all()})
     return found
 
 
@@ -114,7 +114,10 @@ def all_credentials(session: Session) -> list[Credential]:
 
 def add_awards(session: Session, *, rows: list[dict[str, Any]]) -> int:
     return insert_ignoring_duplicates(
-        session, Award.__table__, rows, unique=["worker_id", "kind", "key", "achieved_on"]
+        session,
+        cast(Table, Award.__table__),
+        rows,
+        unique=["worker_id", "kind", "key", "achieved_on"],
     )
 
 
@@ -151,12 +154,12 @@ def close_renewals(session: Session, *, credential_ids: list[int], closed_on: da
         .values(status="done", closed_on=closed_on)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def add_sessions(session: Session, *, rows: list[dict[str, Any]]) -> int:
     return insert_ignoring_duplicates(
-        session, TrainingSession.__table__, rows, unique=["module", "held_on", "venue"]
+        session, cast(Table, TrainingSession.__table__), rows, unique=["module", "held_on", "venue"]
     )
 
 
@@ -218,7 +221,7 @@ def end_bookings(session: Session, *, changes: list[dict[str, Any]]) -> None:
 def add_bookings(session: Session, *, rows: list[dict[str, Any]]) -> list[Any]:
     return insert_new_rows(
         session,
-        Booking.__table__,
+        cast(Table, Booking.__table__),
         rows,
         unique=["obligation_id", "session_id"],
         returning=["id", "session_id", "worker_id", "obligation_id", "status"],

@@ -17,8 +17,8 @@ from definitions.reminders import send_date
 from notifications import compose
 from notifications.compose import DigestLine
 from notifications.message import build_email, message_id_for
-from tasks.compose import invite_rows
-from tasks.reminders import notice_rows
+from tasks.reminders.compose import invite_rows
+from tasks.reminders.notices import notice_rows
 
 SAM = Person(1, "W0001", "Sam Sample", "sam.sample@example.org")
 MORGAN = Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org")

@@ -153,7 +153,7 @@ def import_sample_roster(
     as_of: date = date(2026, 1, 1),
     path: Path = SAMPLE_ROSTER,
 ) -> object:
-    from tasks.roster import import_roster
+    from tasks.roster.roster_import import import_roster
 
     with Session(engine) as session, session.begin():  # type: ignore[arg-type]
         return import_roster(session, organisation, path, as_of=as_of, actor="test")

@@ -9,7 +9,10 @@ import typer
 
 from definitions.meetings import MeetingTimeError, local_meeting_time
 from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
-from tasks.asye import book_meeting, enrol_eligible, record_leave, record_outcome
+from tasks.asye.decisions import record_outcome
+from tasks.asye.enrolment import enrol_eligible
+from tasks.asye.leave import record_leave
+from tasks.asye.meetings import book_meeting
 from tasks.people import worker_ids
 
 app = command_group("The ASYE year: enrol, reviews, decisions, leave.")

@@ -20,10 +20,9 @@ from flows.cli.common import (
     settings,
 )
 from notifications.signing import create_key, load_key
-from tasks.certificates import (
+from tasks.certificates.corrections import reissue, revoke
+from tasks.certificates.verification import (
     describe,
-    reissue,
-    revoke,
     verify_credential,
     verify_pdf,
     verify_serial,
@@ -63,7 +62,7 @@ def certificates_issue(
 
     state = certificate_batch(as_of=day, return_state=True)
     if not state.is_completed():
-        fail(f"the certificate batch {state.name.lower()}: {state.message}")
+        fail(f"the certificate batch {(state.name or state.type.value).lower()}: {state.message}")
     result = state.result()
     out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -33,7 +32,7 @@ class LadderGroup(TyperGroup):
     """A command group that turns any LadderError a command raises into its message on
     stderr and exit code 1: the CLI catches Ladder's errors here, once."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except LadderError as exc:

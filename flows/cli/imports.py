@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 
 from flows.cli.common import command_group, out, runtime
-from tasks.roster import import_roster
-from tasks.training import import_completions as run_completions_import
-from tasks.training import import_sessions as run_sessions_import
+from tasks.roster.roster_import import import_roster
+from tasks.training.completions import import_completions as run_completions_import
+from tasks.training.sessions import import_sessions as run_sessions_import
 
 app = command_group("Import files (all-or-nothing).")
 

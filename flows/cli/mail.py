@@ -14,7 +14,7 @@ from definitions.settings import load_configured_organisation
 from flows.cli.common import command_group, fail, out, runtime, settings
 from notifications.sink import SmtpSink
 from storage.outbox import channel_counts, status_counts, undelivered
-from tasks.delivery import deliver_queued
+from tasks.delivery.send import deliver_queued
 from tasks.preview import preview
 
 app = command_group("Mail: the local SMTP sink and the outbox.")

@@ -14,18 +14,13 @@ from definitions.panels import PanelDecision
 from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
 from storage.models import Panel
 from storage.panels import candidacies_at, panels_from
-from tasks.panels import (
-    complete_action,
-    decide,
-    nominate,
-    open_post,
-    programme_of,
-    record_evidence,
-    record_preparation,
-    schedule_panel,
-    sign_outcome,
-    sync_panels,
-)
+from tasks.panels.calendar import schedule_panel, sync_panels
+from tasks.panels.common import programme_of
+from tasks.panels.decision import decide
+from tasks.panels.evidence import record_evidence, record_preparation
+from tasks.panels.follow_up import complete_action, sign_outcome
+from tasks.panels.nomination import nominate
+from tasks.panels.placement import open_post
 
 app = command_group("Progression panels: calendar, nominations, evidence, decisions, action plans.")
 

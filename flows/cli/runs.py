@@ -6,10 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from flows.cli.common import fail, out, parse_date, prepare_prefect_environment, runtime, settings
+if TYPE_CHECKING:
+    from prefect import State
+
+from flows.cli.common import (
+    fail,
+    out,
+    parse_date,
+    prepare_prefect_environment,
+    required_date,
+    runtime,
+    settings,
+)
 
 
 def daily(
@@ -21,10 +33,10 @@ def daily(
     prepare_prefect_environment(rt.settings.data_dir)
     from flows.daily import daily as daily_flow
 
-    state = asyncio.run(daily_flow(as_of=day, return_state=True))
+    state: State[dict[str, Any]] = asyncio.run(daily_flow(as_of=day, return_state=True))  # type: ignore[arg-type]  # an async flow's call is a coroutine
     if not state.is_completed():
         # The traceback is in the flow run's logs (Prefect UI); the console gets the reason.
-        fail(f"the daily run {state.name.lower()}: {state.message}")
+        fail(f"the daily run {(state.name or state.type.value).lower()}: {state.message}")
     result = asyncio.run(state.aresult())
     out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 
@@ -47,7 +59,7 @@ def demo(
 ) -> None:
     """The main job on embedded defaults: a simulated year of daily runs with a local SMTP sink."""
     config = settings()
-    first_day = parse_date(start, "--start")
+    first_day = required_date(start, "--start")
     prepare_prefect_environment(config.data_dir)
     # The progress bar is the demo's console; flow and task logs still reach the Prefect API.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")

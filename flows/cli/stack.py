@@ -9,9 +9,18 @@ from pathlib import Path
 from types import FrameType
 
 import typer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from definitions.loader import SAMPLE_ORGANISATION
 from flows.cli.common import command_group, fail, out, runtime
 from flows.cli.common import settings as read_settings
+from flows.stack.processes import Stack, StackError, stop_recorded
+from notifications.signing import create_key
+from notifications.sink import SmtpSink
+from storage.db import upgrade
+from storage.models import Worker
+from tasks.roster.roster_import import import_roster
 
 app = command_group("The full local stack: Prefect server and UI, deployments, work pool, workers.")
 
@@ -33,14 +42,6 @@ def stack_start(
 ) -> None:
     """Start the stack and keep it up until Ctrl-C (or `ladder stack stop`), which stops
     every process it started."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    from flows.stack.processes import Stack, StackError
-    from notifications.sink import SmtpSink
-    from storage.db import upgrade
-    from storage.models import Worker
-
     settings = read_settings()
     upgrade(settings.database_url)
     ctx = runtime()
@@ -53,18 +54,13 @@ def stack_start(
         with Session(ctx.engine) as session:
             empty = not session.scalar(select(func.count()).select_from(Worker))
         if empty:
-            from definitions.loader import SAMPLE_ORGANISATION
-            from tasks.roster import import_roster
-
             roster = SAMPLE_ORGANISATION / "roster.csv"
-            with Session(ctx.engine) as session, session.begin():
+            with ctx.transaction() as session:
                 result = import_roster(
                     session, ctx.organisation, roster, as_of=ctx.today(), actor="stack"
                 )
             out.print(f"loaded the sample roster: {result.inserted} workers")
         if not settings.signing_key.exists():
-            from notifications.signing import create_key
-
             key = settings.data_dir / "keys" / "stack-signing-key.pem"
             if not key.exists():
                 create_key(key)
@@ -123,7 +119,6 @@ def stack_start(
 @app.command("stop")
 def stack_stop() -> None:
     """Stop a stack started from this data folder in another shell."""
-    from flows.stack.processes import stop_recorded
 
     stopped = stop_recorded(_home(read_settings().data_dir))
     out.print(f"stopped: {', '.join(stopped)}" if stopped else "no stack is running here")

@@ -9,12 +9,8 @@ from sqlalchemy.orm import Session
 
 from flows.cli.common import command_group, out, required_date, runtime
 from storage.models import Team, TrainingNeed
-from tasks.training import (
-    apply_validity_changes,
-    decide_credit,
-    request_credit,
-    validity_changes,
-)
+from tasks.training.credit import decide_credit, request_credit
+from tasks.training.validity import apply_validity_changes, validity_changes
 
 credit_app = command_group("Credit for prior learning: request, approve, reject.")
 policy_app = command_group("Validity rules: preview and apply a change to people's expiry dates.")

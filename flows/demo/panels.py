@@ -21,23 +21,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from definitions.errors import LadderError
 from definitions.organisation import Organisation
 from definitions.panels import PanelDecision
-from tasks.panels import (
-    PanelError,
-    complete_action,
-    decide,
-    nominate,
-    open_post,
-    record_evidence,
-    record_preparation,
-    sign_outcome,
-)
-from tasks.training import import_completions
+from tasks.panels.decision import decide
+from tasks.panels.evidence import record_evidence, record_preparation
+from tasks.panels.follow_up import complete_action, sign_outcome
+from tasks.panels.nomination import nominate
+from tasks.panels.placement import open_post
+from tasks.training.completions import import_completions
 
 APRIL, JULY, OCTOBER = date(2026, 4, 20), date(2026, 7, 20), date(2026, 10, 19)
 OBSERVED = (date(2026, 1, 13), date(2026, 1, 27), date(2026, 2, 10))
-DOCUMENTS = {
+DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "direct_observation_report": ("manager", {"observations": OBSERVED}),
     "social_worker_report": ("worker", {}),
     "team_manager_report": ("manager", {"capabilities": "all"}),
@@ -136,7 +132,9 @@ def run_script(
         try:
             with Session(engine) as session, session.begin():
                 _APPLY[action](session, organisation, today, data_dir, sender, args)
-        except PanelError as exc:
+        except LadderError as exc:
+            if action == "complete":  # the training record's refusals are not the panels'
+                raise
             skipped.append(f"{action} {args.get('worker', '')}: {exc}")
     return skipped
 

@@ -23,7 +23,7 @@ import httpx
 
 from definitions.errors import LadderError
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout holding prefect.yaml
+ROOT = Path(__file__).resolve().parents[2]  # the checkout holding prefect.yaml
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "ladder"
 

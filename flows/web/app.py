@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from notifications.render import ENV
 from notifications.signing import load_key
 from storage.models import Certificate
-from tasks.certificates import verify_serial
+from tasks.certificates.verification import verify_serial
 from tasks.runtime import current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"

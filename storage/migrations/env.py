@@ -1,5 +1,7 @@
 """Alembic environment: runs migrations against the URL Ladder passes in."""
 
+from typing import cast
+
 from alembic import context
 
 from storage.db import make_engine
@@ -26,7 +28,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(cast(str, config.get_main_option("sqlalchemy.url")))
     with engine.connect() as conn:
         context.configure(
             connection=conn,

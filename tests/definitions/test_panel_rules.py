@@ -12,10 +12,19 @@ from pydantic import ValidationError
 
 from definitions.loader import SAMPLE_ORGANISATION, ProgrammeFileError, load_organisation
 from definitions.panels import (
+    ACTIVE,
+    DECIDED,
+    CandidacyStatus,
+    OpenPost,
     PanelDecision,
+    choose_post,
     evidence_problems,
+    nomination_closed,
+    nomination_refusal,
     pack_day,
     preparation_day,
+    resubmission_refusal,
+    signature_due,
     submission_deadline,
 )
 
@@ -204,3 +213,154 @@ def test_an_organisation_without_panels_yaml_loads_without_panels(tmp_path: Path
     folder = _copy(tmp_path)
     (folder / "panels.yaml").unlink()
     assert load_organisation(folder).panels is None
+
+
+# --- candidacies, nomination, signatures and posts ----------------------------------------------
+
+
+def test_candidacy_statuses_are_the_strings_the_database_keeps() -> None:
+    assert [s.value for s in CandidacyStatus] == [
+        "nominated",
+        "submitted",
+        "rolled_over",
+        "progressed",
+        "deferred",
+    ]
+    assert ACTIVE == ("nominated", "submitted")
+    assert DECIDED == ("progressed", "deferred")
+    assert f"{CandidacyStatus.ROLLED_OVER}" == "rolled_over"
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "refusal"),
+    [
+        ("active", "social_worker", None),
+        ("left", "social_worker", "W0019 has left the organisation"),
+        # Having left is said first, whatever the role.
+        ("left", "nqsw", "W0019 has left the organisation"),
+        (
+            "active",
+            "nqsw",
+            "W0019 is a nqsw; the Progression to senior social worker is for social_worker",
+        ),
+        (
+            "active",
+            "senior_social_worker",
+            "W0019 is a senior_social_worker; the Progression to senior social worker is for "
+            "social_worker",
+        ),
+    ],
+)
+def test_only_a_social_worker_still_here_may_be_nominated(
+    status: str, role: str, refusal: str | None
+) -> None:
+    assert nomination_refusal("W0019", status=status, role=role, programme=PANELS) == refusal
+
+
+@pytest.mark.parametrize(
+    ("panel_status", "deadline", "today", "closed"),
+    [
+        # The deadline day is whole: nominations are taken until it ends.
+        ("scheduled", date(2026, 4, 2), date(2026, 2, 2), False),
+        ("scheduled", date(2026, 4, 2), date(2026, 4, 2), False),
+        ("scheduled", date(2026, 4, 2), date(2026, 4, 3), True),
+        # Locked (or past) before the deadline passed by the calendar: closed all the same.
+        ("locked", date(2026, 4, 2), date(2026, 3, 1), True),
+        ("past", date(2026, 1, 5), date(2026, 1, 2), True),
+    ],
+)
+def test_a_panel_takes_nominations_until_its_deadline_day_ends(
+    panel_status: str, deadline: date, today: date, closed: bool
+) -> None:
+    assert nomination_closed(panel_status=panel_status, deadline=deadline, today=today) is closed
+
+
+@pytest.mark.parametrize(
+    ("previous", "open_actions", "refusal"),
+    [
+        (None, (), None),
+        ("rolled_over", (), None),
+        ("deferred", (), None),
+        ("progressed", (), "W0019 already progressed at the panel on 2026-04-20"),
+        (
+            "deferred",
+            ("Chair two case conferences",),
+            "W0019's action plan from the panel on 2026-04-20 has 1 open item(s) (Chair two "
+            "case conferences); resubmit when every item is done",
+        ),
+        (
+            "deferred",
+            ("Chair two case conferences", "Review progress in supervision"),
+            "W0019's action plan from the panel on 2026-04-20 has 2 open item(s) (Chair two "
+            "case conferences; Review progress in supervision); resubmit when every item is done",
+        ),
+    ],
+)
+def test_a_new_candidacy_waits_for_the_last_ones_action_plan(
+    previous: str | None, open_actions: tuple[str, ...], refusal: str | None
+) -> None:
+    found = resubmission_refusal(
+        "W0019",
+        previous=previous,
+        previous_panel=date(2026, 4, 20) if previous else None,
+        open_actions=open_actions,
+    )
+    assert found == refusal
+
+
+@pytest.mark.parametrize(
+    ("decided_on", "sign_by"),
+    [
+        # 14 days after Monday 20 April 2026 is Monday 4 May, the Early May bank holiday.
+        (date(2026, 4, 20), date(2026, 5, 1)),
+        # 14 days after Friday 3 July 2026 is Friday 17 July, a working day.
+        (date(2026, 7, 3), date(2026, 7, 17)),
+        # 14 days after Saturday 4 July is Saturday 18 July: the Friday before.
+        (date(2026, 7, 4), date(2026, 7, 17)),
+        # 14 days after Saturday 12 December 2026 is Boxing Day: Thursday 24 December.
+        (date(2026, 12, 12), date(2026, 12, 24)),
+    ],
+)
+def test_the_outcome_report_is_signed_within_the_days_on_a_working_day(
+    decided_on: date, sign_by: date
+) -> None:
+    assert signature_due(decided_on, 14, CAL) == sign_by
+
+
+NORTH, SOUTH, EAST = 1, 2, 3  # teams: north and south in children's (1), east in adults' (2)
+SERVICE = {NORTH: 1, SOUTH: 1, EAST: 2}
+
+
+def post(post_id: int, team_id: int, opened_on: date) -> OpenPost:
+    return OpenPost(post_id, team_id, SERVICE[team_id], opened_on)
+
+
+@pytest.mark.parametrize(
+    ("posts", "team_id", "chosen"),
+    [
+        ([], NORTH, None),
+        # Another service's post is never offered.
+        ([post(1, EAST, date(2026, 3, 1))], NORTH, None),
+        # Own team first, even when another team's post has been open longer.
+        ([post(1, SOUTH, date(2026, 3, 1)), post(2, NORTH, date(2026, 4, 1))], NORTH, 2),
+        # Otherwise the longest open post of the service.
+        ([post(1, SOUTH, date(2026, 4, 1)), post(2, SOUTH, date(2026, 3, 1))], NORTH, 2),
+        # Opened the same day: the earlier post.
+        ([post(5, SOUTH, date(2026, 4, 1)), post(3, SOUTH, date(2026, 4, 1))], NORTH, 3),
+        # Own team's longest open of several.
+        (
+            [
+                post(1, NORTH, date(2026, 4, 2)),
+                post(2, NORTH, date(2026, 4, 1)),
+                post(3, EAST, date(2026, 1, 1)),
+            ],
+            NORTH,
+            2,
+        ),
+    ],
+)
+def test_a_waiting_candidate_gets_their_own_teams_post_then_the_longest_open(
+    posts: list[OpenPost], team_id: int, chosen: int | None
+) -> None:
+    found = choose_post(posts, service_id=SERVICE[team_id], team_id=team_id)
+    assert (found.post_id if found else None) == chosen

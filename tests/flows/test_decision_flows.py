@@ -26,8 +26,9 @@ from flows.panels import panel_steps_flow
 from flows.reports import weekly_report
 from storage.leases import give_back, take
 from storage.models import CreditRequest, Event, Evidence, Worker
-from tasks.panels import nominate, schedule_panel
-from tasks.training import request_credit
+from tasks.panels.calendar import schedule_panel
+from tasks.panels.nomination import nominate
+from tasks.training.credit import request_credit
 
 LATER = date(2030, 6, 10)  # a Monday
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness", "ladder_env")]

@@ -230,7 +230,7 @@ def test_a_digest_repeats_what_is_still_open_and_drops_what_is_done(
     organisation,
     smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tasks.asye import record_outcome
+    from tasks.asye.decisions import record_outcome
 
     run_day(date(2026, 4, 30))  # due: M1 hears of review_3
     with Session(engine) as session, session.begin():
@@ -283,7 +283,7 @@ def test_notices_left_by_a_crash_before_composing_go_out_next_run_once(
 ) -> None:
     from prefect.logging import disable_run_logger
 
-    from tasks.reminders import plan_sweep, queue_reminders
+    from tasks.reminders.steps import plan_sweep, queue_reminders
 
     run_day(date(2026, 4, 15))
     with disable_run_logger():  # the sweep decided its notices, then the run died
@@ -346,7 +346,7 @@ def test_a_mail_sent_before_notices_existed_is_not_sent_again(engine, smtp_sink:
 def test_a_worker_who_left_before_composing_is_told_nothing(engine, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
     from prefect.logging import disable_run_logger
 
-    from tasks.reminders import plan_sweep, queue_reminders
+    from tasks.reminders.steps import plan_sweep, queue_reminders
 
     run_day(date(2026, 4, 15))
     with disable_run_logger():

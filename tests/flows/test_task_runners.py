@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from certificate_world import completions
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from test_certificates import completions, key_file  # noqa: F401  (key_file: a fixture)
 
 from definitions.settings import Settings
 from flows.certificates import certificate_batch

@@ -152,7 +152,7 @@ def test_the_daily_delivery_uses_the_relay_settings(
 
     from notifications.message import message_id_for
     from storage.outbox import enqueue
-    from tasks.delivery import deliver_queued
+    from tasks.delivery.send import deliver_queued
     from tasks.runtime import current_runtime
 
     with Session(engine) as session, session.begin():

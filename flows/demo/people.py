@@ -1,0 +1,210 @@
+"""The demo's simulated people: assessors who book meetings and record reviews (most on
+time, some late, a few never), a worker who takes leave, workers who go to refreshers."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from definitions.errors import LadderError
+from storage.models import (
+    Booking,
+    Enrolment,
+    Meeting,
+    Obligation,
+    TrainingSession,
+    Worker,
+)
+from tasks.asye.decisions import record_outcome
+from tasks.asye.meetings import book_meeting
+from tasks.training.completions import record_completions
+
+OUTCOMES = {
+    "review": (("on_track", 0.75), ("concerns", 0.2), ("not_on_track", 0.05)),
+    "recommendation": (("pass", 0.85), ("extend", 0.1), ("fail", 0.05)),
+    "report": (("submitted", 1.0),),
+}
+
+
+@dataclass
+class SimulatedPeople:
+    """Decides, with a fixed seed, when each review is recorded and with what outcome."""
+
+    rng: random.Random
+    plan: dict[int, date | None] = field(default_factory=dict)
+    recorded: Counter[str] = field(default_factory=Counter)
+    late: int = 0
+    meetings: int = 0
+    refreshed: int = 0
+    panel_skipped: list[str] = field(default_factory=list)
+
+    def when(self, obligation: Obligation, today: date) -> date | None:
+        if obligation.id not in self.plan:
+            roll = self.rng.random()
+            if roll < 0.6:  # on time, within the week before it is due
+                day = obligation.due_date - timedelta(days=self.rng.randint(0, 7))
+            elif roll < 0.92:  # late
+                day = obligation.due_date + timedelta(days=self.rng.randint(2, 25))
+            else:  # forgotten: stays overdue and escalates
+                day = None
+            self.plan[obligation.id] = max(day, today) if day else None
+        return self.plan[obligation.id]
+
+    def outcome(self, kind: str) -> str:
+        names, weights = zip(*OUTCOMES[kind], strict=True)
+        return self.rng.choices(names, weights)[0]
+
+
+def find_leave_taker(engine) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """One NQSW takes six weeks of sick leave in the spring, so their year is paused."""
+    with Session(engine) as session:
+        row = session.execute(
+            select(Worker.external_id, Worker.manager_id)
+            .join(Enrolment, Enrolment.worker_id == Worker.id)
+            .order_by(Worker.id)
+            .offset(5)
+        ).first()
+        if row is None:
+            return None
+        manager = session.get(Worker, row.manager_id)
+        return (row.external_id, manager.external_id) if manager else None
+
+
+def attend_refreshers(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+) -> None:
+    """Booked workers go to their refresher (nine in ten do); the workforce team records the
+    attendance the same day, which renews the credential."""
+    with Session(engine) as session:
+        attending = session.execute(
+            select(Booking.worker_id, TrainingSession.module)
+            .join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status == "booked", TrainingSession.held_on == today)
+            .order_by(Booking.id)
+        ).all()
+    rows = [
+        dict(
+            worker_id=worker_id,
+            module=module,
+            completed_on=today,
+            source="import",
+            source_ref=f"attendance:{today}",
+        )
+        for worker_id, module in attending
+        if people.rng.random() < 0.9
+    ]
+    if rows:
+        with Session(engine) as session, session.begin():
+            result = record_completions(
+                session, organisation, rows=rows, actor="workforce-team", today=today
+            )
+        people.refreshed += result.renewed
+
+
+def book_review_meetings(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+) -> None:
+    """Three weeks ahead, simulated assessors book each review meeting for the day they plan
+    to record it, 10:00 at the team's office; the NQSW and assessor get calendar invites."""
+    calendar = organisation.working_calendar()
+    if not calendar.is_working_day(today):
+        return
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                Obligation,
+                Enrolment.assessor_id,
+                Worker.manager_id,
+                Worker.external_id,
+                Worker.district,
+            )
+            .join(Enrolment, Obligation.enrolment_id == Enrolment.id)
+            .join(Worker, Obligation.subject_id == Worker.id)
+            .outerjoin(Meeting, Meeting.obligation_id == Obligation.id)
+            .where(
+                Obligation.status == "open",
+                Obligation.kind == "asye.review",
+                Obligation.due_date.between(today + timedelta(days=1), today + timedelta(days=21)),
+                Meeting.id.is_(None),
+            )
+            .order_by(Obligation.due_date, Obligation.id)
+        ).all()
+        recorders = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
+    for obligation, assessor_id, manager_id, external_id, district in rows:
+        planned = people.when(obligation, today)
+        if planned is None or planned <= today:
+            continue  # a review nobody will hold gets no meeting either
+        day = calendar.previous_working_day(planned)  # itself on a working day
+        if day <= today:
+            continue
+        with Session(engine) as session, session.begin():
+            book_meeting(
+                session,
+                organisation,
+                worker=external_id,
+                milestone=obligation.milestone,
+                starts=datetime.combine(day, time(10, 0), tzinfo=zone),
+                minutes=60,
+                location=f"Team room, {district or 'Civic Centre'} office",
+                actor=recorders[assessor_id or manager_id],
+                today=today,
+                sender_address=organisation.profile.sender_address,
+            )
+        people.meetings += 1
+
+
+def record_due_decisions(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+) -> None:
+    """Simulated assessors record what they planned to record today, each decision as a
+    person records it (its own transaction); like real ones, only on working days."""
+    if not organisation.working_calendar().is_working_day(today):
+        return
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Obligation, Enrolment.assessor_id, Worker.manager_id, Worker.external_id)
+            .join(Enrolment, Obligation.enrolment_id == Enrolment.id)
+            .join(Worker, Obligation.subject_id == Worker.id)
+            .where(Obligation.status == "open", Obligation.due_date <= today + timedelta(days=7))
+            .order_by(Obligation.due_date, Obligation.id)
+        ).all()
+        recorders = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
+    for obligation, assessor_id, manager_id, external_id in rows:
+        planned = people.when(obligation, today)
+        if planned is None or planned > today:
+            continue
+        kind = obligation.kind.split(".", 1)[1]
+        outcome = people.outcome(kind)
+        try:
+            with Session(engine) as session, session.begin():
+                result = record_outcome(
+                    session,
+                    organisation,
+                    worker=external_id,
+                    milestone=obligation.milestone,
+                    outcome=outcome,
+                    actor=recorders[assessor_id or manager_id],
+                    occurred_on=today,
+                    today=today,
+                    notes="recorded in the simulation",
+                )
+        except LadderError:
+            continue  # e.g. recorded on the day the year started: skip, as a person would
+        people.recorded[f"{kind}:{outcome}"] += 1
+        people.late += result.days_late > 0

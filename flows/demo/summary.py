@@ -1,0 +1,145 @@
+"""The table the demo ends with: what a simulated year sent, booked, issued and decided."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from definitions.settings import Settings
+from flows.demo.people import SimulatedPeople
+from storage.models import (
+    Award,
+    Booking,
+    Candidacy,
+    Certificate,
+    Event,
+    Notice,
+    Obligation,
+    OutboxMessage,
+)
+
+
+def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        events = Counter(
+            session.scalars(select(Event.kind).where(Event.kind.like("panel.%"))).all()
+        )
+        outcomes = Counter(
+            session.scalars(select(Candidacy.outcome).where(Candidacy.outcome.is_not(None)))
+        )
+        packs = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "panel_pack")
+        )
+        outcomes_mailed = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "panel_outcome")
+        )
+    return [
+        (
+            "progression nominations (and resubmissions)",
+            events["panel.nominated"] + events["panel.resubmitted"],
+        ),
+        ("evidence items recorded for panels", events["panel.evidence_recorded"]),
+        ("evidence packs complete and locked at the deadline", events["panel.pack_locked"]),
+        ("evidence packs moved to a later panel (incomplete)", events["panel.rolled_over"]),
+        ("panel packs mailed to members (PDF)", packs or 0),
+        ("outcome reports mailed to worker and manager (PDF)", outcomes_mailed or 0),
+        ("panel decisions: progress", outcomes["progress"]),
+        ("panel decisions: defer, with an action plan", outcomes["defer"]),
+        ("slotted into a senior social worker post", events["panel.slotted"]),
+        ("outcome reports signed", events["panel.outcome_signed"]),
+    ]
+
+
+def summary(
+    engine,
+    people: SimulatedPeople,
+    last_day: date,
+    received: int,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    console: Console,
+) -> None:
+    with Session(engine) as session:
+        sent = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.step).where(OutboxMessage.status == "sent")
+        ).all()
+        bookings = dict(
+            session.execute(select(Booking.status, func.count()).group_by(Booking.status))
+            .tuples()
+            .all()
+        )
+        waiting = session.scalar(
+            select(func.count()).select_from(Award).where(Award.status == "waiting")
+        )
+        issued = session.scalar(select(func.count()).select_from(Certificate))
+        folded = session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .join(OutboxMessage, OutboxMessage.id == Notice.outbox_id)
+            .where(OutboxMessage.channel == "digest")
+        )
+        undelivered = len(
+            session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all()
+        )
+        overdue = Counter(
+            session.scalars(
+                select(Obligation.milestone).where(
+                    Obligation.status == "open", Obligation.due_date < last_day
+                )
+            )
+        )
+    by_step = Counter(step for channel, step in sent if channel == "direct")
+    channels = Counter(channel for channel, _ in sent)
+    table = Table(title=f"Simulated year to {last_day}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for step, n in sorted(by_step.items()):
+        table.add_row(f"direct reminders sent, step {step}", str(n))
+    table.add_row(
+        "daily digests sent (managers, assessors, supervisors, lead)", str(channels["digest"])
+    )
+    table.add_row("reminders carried in those digests", str(folded or 0))
+    table.add_row("review meetings booked by simulated assessors", str(people.meetings))
+    table.add_row(
+        "calendar invites sent (.ics, meetings and refresher bookings)", str(channels["invite"])
+    )
+    table.add_row("refresher places booked", str(bookings.get("booked", 0)))
+    table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
+    table.add_row("credentials renewed at a refresher", str(people.refreshed))
+    table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
+    table.add_row("awards still waiting for a certificate", str(waiting))
+    for label, n in _panel_counts(engine):
+        table.add_row(label, str(n))
+    if people.panel_skipped:
+        table.add_row(
+            "progression steps that did not fit these dates", str(len(people.panel_skipped))
+        )
+    table.add_row("messages received by the SMTP sink", str(received))
+    for key, n in sorted(people.recorded.items()):
+        table.add_row(f"recorded {key}", str(n))
+    table.add_row("recorded after the due date", str(people.late))
+    for milestone, n in sorted(overdue.items()):
+        table.add_row(f"overdue at the end: {milestone}", str(n))
+    table.add_row("messages not delivered", str(undelivered))
+    console.print(table)
+    console.print(f"mail: {settings.mail_dir.resolve()}/ (one .eml per message)")
+    console.print(
+        f"data: {make_url(settings.database_url).database}; try "
+        "`.venv/bin/ladder explain W0014` or `.venv/bin/ladder mail status`"
+    )
+    key_path = settings.data_dir / "keys" / "demo-signing-key.pem"
+    console.print(
+        f"certificates: {settings.certificate_dir}/; check one with "
+        f"`LADDER_SIGNING_KEY={key_path} .venv/bin/ladder certificates verify "
+        f"{settings.certificate_dir}/FILE.pdf`",
+        soft_wrap=True,
+    )

@@ -1,0 +1,1 @@
+"""Certificates: issue, correct and verify them."""

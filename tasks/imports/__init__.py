@@ -1,0 +1,1 @@
+"""Imports: one CSV file (roster, training completions, refresher sessions) at a time."""

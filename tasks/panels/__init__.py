@@ -1,0 +1,1 @@
+"""Progression panels: schedule, nominate, evidence, lock, packs, decide, follow up, place."""

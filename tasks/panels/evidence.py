@@ -1,0 +1,255 @@
+"""A candidate's evidence pack: the items it asks for, each document checked and stored
+before the deadline, and the preparation day the line manager gives."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from definitions.errors import BadInput, NotFound, Refused
+from definitions.organisation import Organisation
+from definitions.panels import CandidacyStatus, EvidenceItem, evidence_problems, preparation_day
+from storage.models import Candidacy, Evidence, Panel, Worker
+from storage.obligations import obligation_by_source
+from storage.panels import obligations_from, replace_evidence
+from tasks import people
+from tasks.panels.common import (
+    active_candidacy,
+    obligation_row,
+    programme_of,
+    refusal_to_act,
+    settle,
+    source,
+)
+
+
+def pack_items(
+    organisation: Organisation,
+    candidacy: Candidacy,
+    worker: Worker,
+    panel: Panel,
+    items: list[EvidenceItem],
+) -> list[dict[str, Any]]:
+    """The obligation rows of a pack: each item due at the panel's deadline, and the
+    preparation day before it."""
+    programme = programme_of(organisation)
+    policies = programme.reminder_policies
+    rule = f"the evidence pack is due at the submission deadline: {panel.deadline_rule}"
+    rows = [
+        obligation_row(
+            candidacy.id,
+            f"evidence:{item.key}",
+            subject_id=worker.id,
+            kind="panel.evidence",
+            milestone=item.key,
+            title=item.title,
+            due_date=panel.deadline,
+            responsible_role=item.provided_by,
+            reminder_policy=policies.evidence,
+            rule=rule,
+        )
+        for item in items
+    ]
+    prep = preparation_day(
+        panel.deadline,
+        programme.preparation_days_before_deadline,
+        organisation.working_calendar(),
+    )
+    rows.append(
+        obligation_row(
+            candidacy.id,
+            "preparation",
+            subject_id=worker.id,
+            kind="panel.preparation",
+            milestone="preparation_day",
+            title="One day of preparation time for the progression panel",
+            due_date=prep.on,
+            responsible_role="manager",
+            reminder_policy=policies.preparation,
+            rule=prep.rule,
+        )
+    )
+    return rows
+
+
+def _store_file(folder: Path, candidacy_id: int, item: str, file: Path) -> tuple[str, str]:
+    """Copy an evidence file into Ladder's data folder; (stored path, sha256)."""
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    sha = digest.hexdigest()
+    target = folder / "evidence" / str(candidacy_id) / f"{item}-{sha[:16]}{file.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(file, partial)
+        partial.replace(target)
+    return str(target), sha
+
+
+@dataclass(frozen=True)
+class RecordedEvidence:
+    evidence_id: int
+    item: str
+    panel: date
+    replaced: bool
+    still_missing: tuple[str, ...]
+
+
+def record_evidence(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    item: str,
+    author: str,
+    dated: date,
+    actor: str,
+    today: date,
+    data_dir: Path,
+    file: Path | None = None,
+    observations: tuple[date, ...] = (),
+    capabilities: tuple[str, ...] = (),
+) -> RecordedEvidence:
+    """Record one item of a candidate's evidence pack, checked and stored, before the
+    deadline; a later version of the same item replaces the earlier one."""
+    programme = programme_of(organisation)
+    subject = people.worker(session, worker)
+    recorder = people.worker(session, actor, "recorder")
+    people.require_may_act_for(
+        recorder,
+        allowed=[subject.id, subject.manager_id],
+        refusal=refusal_to_act(recorder, subject, "record evidence"),
+    )
+    try:
+        rule = programme.item(item)
+    except KeyError as exc:
+        raise BadInput(str(exc.args[0])) from None
+    if rule.check == "pathway":
+        raise Refused(
+            f"the {rule.title} is read from the training record; import the completions "
+            "(`ladder import completions`) and it is ticked off by itself"
+        )
+    active = active_candidacy(session, subject.id)
+    if active is None:
+        raise Refused(
+            f"{worker} is not a candidate for any panel; their team manager nominates them "
+            "first (`ladder panel nominate`)"
+        )
+    candidacy, panel = active
+    if candidacy.status != CandidacyStatus.NOMINATED:
+        raise Refused(
+            f"{worker}'s evidence pack for the panel on {panel.meets_on} was locked on "
+            f"{candidacy.locked_on} (deadline {panel.deadline}); nothing can be added now"
+        )
+    if today > panel.deadline:
+        raise Refused(
+            f"the submission deadline for the panel on {panel.meets_on} was {panel.deadline}; "
+            "the pack is locked (the next daily run moves an incomplete one to the next panel)"
+        )
+    if dated > today:
+        raise BadInput(f"the evidence date {dated} is in the future")
+    if file is None:
+        raise BadInput(f"the {rule.title} needs its file: give --file PATH")
+    if not file.is_file():
+        raise NotFound(f"{file}: no such file; give the path of the document to store")
+    problems = evidence_problems(
+        rule, programme, dated=dated, observations=observations, capabilities=capabilities
+    )
+    if problems:
+        raise BadInput(f"{file.name} ({rule.key}): " + "; ".join(problems))
+    stored, sha = _store_file(data_dir, candidacy.id, item, file)
+    replaced = replace_evidence(session, candidacy_id=candidacy.id, item=item) > 0
+    details: dict[str, Any] = {}
+    if rule.check == "observations":
+        details["observations"] = [d.isoformat() for d in sorted(set(observations))]
+    if rule.check == "capabilities":
+        details["capabilities"] = list(programme.capability_keys)
+    evidence = Evidence(
+        candidacy_id=candidacy.id,
+        item=item,
+        author=author,
+        dated=dated,
+        file_path=stored,
+        file_name=file.name,
+        sha256=sha,
+        details=details,
+        recorded_by=actor,
+        recorded_on=today,
+        status="current",
+    )
+    session.add(evidence)
+    session.flush()
+    # None when the item was carried from an earlier panel and is now replaced.
+    obligation = obligation_by_source(session, source(candidacy.id, f"evidence:{item}"))
+    settle(
+        session,
+        obligation,
+        kind="panel.evidence_recorded",
+        actor=actor,
+        on=today,
+        subject_id=subject.id,
+        payload={
+            "candidacy": candidacy.id,
+            "item": item,
+            "evidence": evidence.id,
+            "author": author,
+            "dated": dated.isoformat(),
+            "sha256": sha,
+            "replaces_earlier": replaced,
+            **details,
+        },
+    )
+    missing = tuple(
+        o.milestone
+        for o in obligations_from(session, prefix=source(candidacy.id, "evidence:"))
+        if o.status == "open"
+    )
+    return RecordedEvidence(evidence.id, item, panel.meets_on, replaced, missing)
+
+
+def record_preparation(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    on: date,
+    actor: str,
+    today: date,
+) -> date:
+    """The line manager records the candidate's preparation day."""
+    subject = people.worker(session, worker)
+    recorder = people.worker(session, actor, "recorder")
+    people.require_may_act_for(
+        recorder,
+        allowed=[subject.id, subject.manager_id],
+        refusal=refusal_to_act(recorder, subject, "record it"),
+    )
+    active = active_candidacy(session, subject.id)
+    if active is None:
+        raise Refused(f"{worker} is not a candidate for any panel")
+    if on > today:
+        raise BadInput(f"{on} is in the future; record the day once it was given")
+    obligation = obligation_by_source(session, source(active[0].id, "preparation"))
+    if obligation is None or obligation.status != "open":
+        raise Refused(
+            f"{worker}'s preparation day was already recorded "
+            f"({obligation.closed_on if obligation else None})"
+        )
+    settle(
+        session,
+        obligation,
+        kind="panel.preparation_given",
+        actor=actor,
+        on=on,
+        subject_id=subject.id,
+        payload={"candidacy": active[0].id, "day": on.isoformat()},
+    )
+    return on

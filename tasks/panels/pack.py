@@ -1,0 +1,170 @@
+"""The panel pack: agenda, a summary and an evidence index per submitted candidate, one PDF
+to every member, once, `pack_days_before` the meeting."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from definitions.organisation import Organisation
+from definitions.panels import CandidacyStatus, PanelProgramme, pack_day
+from notifications import panel_pdf
+from storage.files import write_atomically
+from storage.history import record_event
+from storage.models import Panel, Team, Worker
+from storage.outbox import enqueue
+from storage.panels import (
+    active_workers_with_roles,
+    candidacies_at,
+    candidacies_of,
+    panels_in_status,
+    set_panel,
+)
+from tasks.panels.common import panel_mail, programme_of
+
+
+def _members(session: Session, programme: PanelProgramme) -> list[tuple[str, Worker]]:
+    titles = {m.role: m.title for m in programme.members}
+    order = {m.role: i for i, m in enumerate(programme.members)}
+    people = active_workers_with_roles(session, roles=programme.member_roles)
+    return sorted(
+        ((titles[w.role], w) for w in people), key=lambda tw: (order[tw[1].role], tw[1].external_id)
+    )
+
+
+def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> panel_pdf.PackView:
+    programme = programme_of(organisation)
+    teams = dict(session.execute(select(Team.id, Team.key)).tuples().all())
+    candidates = []
+    for candidacy, worker in candidacies_at(
+        session, panel_id=panel.id, status=CandidacyStatus.SUBMITTED
+    ):
+        previous = [
+            f"{p.meets_on}: {c.status.replace('_', ' ')}" + (f" ({c.reasons})" if c.reasons else "")
+            for c, p in candidacies_of(session, worker_id=worker.id)
+            if c.id != candidacy.id and c.id < candidacy.id
+        ]
+        items = [
+            panel_pdf.PackItem(
+                title=i["title"],
+                author=i["author"],
+                dated=date.fromisoformat(i["dated"]) if i["dated"] else None,
+                file_name=i["file_name"] or "",
+                sha256=i["sha256"] or "",
+                note=_item_note(i),
+            )
+            for i in (candidacy.pack or {}).get("items", [])
+        ]
+        candidates.append(
+            panel_pdf.PackCandidate(
+                name=worker.name,
+                external_id=worker.external_id,
+                role=worker.role.replace("_", " "),
+                team=teams.get(worker.team_id, ""),
+                nominated_by=candidacy.nominated_by,
+                history=tuple(previous),
+                items=tuple(items),
+            )
+        )
+    return panel_pdf.PackView(
+        organisation=organisation.name,
+        title=programme.title,
+        meets_on=panel.meets_on,
+        starts_at=panel.starts_at,
+        venue=panel.venue,
+        deadline=panel.deadline,
+        members=tuple((title, w.name) for title, w in _members(session, programme)),
+        candidates=tuple(candidates),
+    )
+
+
+def _item_note(item: dict[str, Any]) -> str:
+    details = item.get("details") or {}
+    if "observations" in details:
+        return f"{len(details['observations'])} direct observations: " + ", ".join(
+            details["observations"]
+        )
+    if "capabilities" in details:
+        return f"covers all {len(details['capabilities'])} PCF capabilities"
+    if not item.get("file_name"):
+        return "completed (training record)"
+    return ""
+
+
+def send_panel_packs(
+    session: Session, organisation: Organisation, *, as_of: date, sender: str, data_dir: Path
+) -> int:
+    """The panel pack (agenda, a summary and an evidence index per candidate) to every
+    member, once, `pack_days_before` the meeting."""
+    if organisation.panels is None:
+        return 0
+    programme = organisation.panels
+    calendar = organisation.working_calendar()
+    sent = 0
+    for panel in panels_in_status(session, status="locked"):
+        if as_of < pack_day(panel.meets_on, programme.pack_days_before, calendar):
+            continue
+        if as_of > panel.meets_on:  # first seen after it met (Ladder started later): no pack
+            set_panel(session, panel_id=panel.id, was="locked", status="past")
+            continue
+        view = _pack_view(session, organisation, panel)
+        if not view.candidates:  # nothing to decide: no pack, and members are not troubled
+            set_panel(session, panel_id=panel.id, was="locked", status="empty", packed_on=as_of)
+            record_event(
+                session,
+                kind="panel.no_candidates",
+                actor="system",
+                occurred_on=as_of,
+                payload={"panel": panel.meets_on.isoformat()},
+            )
+            continue
+        path = data_dir / "panels" / f"panel-pack-{panel.meets_on}.pdf"
+        write_atomically(path, panel_pdf.panel_pack(view))
+        if not set_panel(
+            session,
+            panel_id=panel.id,
+            was="locked",
+            status="packed",
+            packed_on=as_of,
+            pack_path=str(path),
+        ):
+            continue
+        context = {
+            "panel": panel.meets_on,
+            "starts_at": panel.starts_at,
+            "venue": panel.venue,
+            "candidates": [c.name for c in view.candidates],
+            "title": programme.title,
+        }
+        rows = [
+            panel_mail(
+                organisation,
+                sender,
+                kind="panel_pack",
+                key=f"panel-pack:{panel.id}:{member.id}",
+                person=member,
+                role="panel_member",
+                context={**context, "member_title": title},
+                send_on=as_of,
+                attachment_path=str(path),
+                attachment_name=path.name,
+            )
+            for title, member in _members(session, programme)
+        ]
+        sent += enqueue(session, rows=rows)
+        record_event(
+            session,
+            kind="panel.pack_sent",
+            actor="system",
+            occurred_on=as_of,
+            payload={
+                "panel": panel.meets_on.isoformat(),
+                "candidates": [c.external_id for c in view.candidates],
+                "members": len(rows),
+            },
+        )
+    return sent

@@ -1,0 +1,1 @@
+"""Reminders: plan the sweep, decide each day's notices, compose them into mails and invites."""

@@ -1,0 +1,1 @@
+"""The roster: import the roster CSV, and note the training gaps that promotions leave."""

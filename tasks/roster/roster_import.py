@@ -1,0 +1,89 @@
+"""Import the roster CSV: validate every row, then upsert and enrol in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from definitions.organisation import Organisation
+from definitions.roster import RosterError, RosterProblem, parse_roster
+from storage.history import record_event
+from storage.roster import ensure_services, known_external_ids, upsert_workers
+from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
+from tasks.roster.replacements import note_replacement_needs, roles_and_teams
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    enrolled: list[str]
+
+
+def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, str | None]]]]:
+    """The header and (line number, row) pairs; Excel's UTF-8 byte-order mark is accepted."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            # Rows as a spreadsheet numbers them (header = 1), even when a quoted cell
+            # holds a line break and the file's line numbers run ahead.
+            rows = [(number, dict(row)) for number, row in enumerate(reader, start=2)]
+            header = None if reader.fieldnames is None else list(reader.fieldnames)
+            return header, rows
+    except FileNotFoundError:
+        raise RosterError(str(path), [RosterProblem(0, "-", "file not found")]) from None
+    except OSError as exc:
+        raise RosterError(str(path), [RosterProblem(0, "-", exc.strerror or str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise RosterError(
+            str(path),
+            [
+                RosterProblem(
+                    0, "-", f"not UTF-8 text (byte {exc.start}); save the sheet as 'CSV UTF-8'"
+                )
+            ],
+        ) from None
+
+
+def import_roster(
+    session: Session, organisation: Organisation, path: Path, *, as_of: date, actor: str
+) -> RosterImport:
+    """All or nothing: any bad row raises RosterError and the caller's transaction rolls back."""
+    header, raw = read_csv(path)
+    rows = parse_roster(
+        header,
+        raw,
+        source=path.name,
+        organisation=organisation,
+        known_ids=known_external_ids(session),
+    )
+    services = ensure_services(
+        session, services=[(s.key, s.title) for s in organisation.profile.services]
+    )
+    before = roles_and_teams(session)
+    counts = upsert_workers(session, services=services, entries=rows)
+    note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
+    follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
+    enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
+    record_event(
+        session,
+        kind="roster.imported",
+        actor=actor,
+        occurred_on=as_of,
+        payload={
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": len(rows),
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "enrolled": len(enrolled),
+        },
+    )
+    return RosterImport(len(rows), counts.inserted, counts.updated, counts.unchanged, enrolled)

@@ -1,0 +1,1 @@
+"""Training: completions and credit, credentials and renewals, refreshers, validity rules."""

@@ -1,0 +1,164 @@
+"""The verification page in a real headless Chromium, used as a person would: open the QR
+code's address, type a serial into the form, read the verdict."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notifications.signing import create_key
+from storage.models import Certificate
+
+pytestmark = pytest.mark.integration
+TODAY = date(2026, 11, 23)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def site(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    ladder_env,
+    monkeypatch: pytest.MonkeyPatch,
+    engine,
+    organisation,
+    import_roster_file,
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A database with three certificates (current, revoked, expired) and the site serving it."""
+    from flows.web.app import create_app
+    from notifications.signing import load_key
+    from tasks.certificates.corrections import revoke
+    from tasks.certificates.issue import issue_awards
+    from tasks.runtime import current_runtime
+    from tasks.training.completions import import_completions
+
+    key = create_key(tmp_path / "keys" / "signing-key.pem")
+    monkeypatch.setenv("LADDER_SIGNING_KEY", str(key))
+    import_roster_file(engine, organisation, as_of=date(2025, 12, 1))
+    sheet = tmp_path / "sheet.csv"
+    with sheet.open("w", newline="") as handle:
+        csv.writer(handle).writerows([
+            ("external_id", "module", "completed_on"),
+            ("W0031", "first_aid", "2026-03-18"),
+            ("W0032", "first_aid", "2026-03-18"),
+            ("W0033", "first_aid", "2023-03-18"),
+        ])  # fmt: skip
+    with Session(engine) as session, session.begin():
+        import_completions(session, organisation, sheet, actor="test", today=TODAY)
+    runtime = current_runtime()
+    with Session(engine) as session, session.begin():
+        issue_awards(session, runtime, load_key(key), award_ids=(1, 10**9), as_of=TODAY)
+    with Session(engine) as session:
+        serials = {
+            worker: serial
+            for worker, serial in session.execute(select(Certificate.worker_id, Certificate.serial))
+        }
+        by_name = dict(
+            zip(
+                ("current", "revoked", "expired"),
+                [serials[k] for k in sorted(serials)],
+                strict=True,
+            )
+        )
+    with Session(engine) as session, session.begin():
+        revoke(
+            session, serial=by_name["revoked"], reason="issued in error", actor="W0001", today=TODAY
+        )
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(today=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the verification site did not start"
+    try:
+        yield f"http://127.0.0.1:{port}", by_name
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail(
+            "the browser test needs Debian's chromium and chromium-driver: "
+            "`apt-get install chromium chromium-driver` (make test does this)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def test_a_person_checks_certificates_in_a_browser(
+    site: tuple[str, dict[str, str]], browser: webdriver.Chrome
+) -> None:
+    base, serials = site
+    # Typing the serial from the paper certificate into the form.
+    browser.get(f"{base}/verify")
+    assert browser.title == "Check a certificate"
+    browser.find_element(By.ID, "serial").send_keys(serials["current"])
+    browser.find_element(By.ID, "check").click()
+    # The form posts and a new page loads: wait for it (a loaded machine takes its time).
+    verdict = WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "verdict"))
+    )
+    assert verdict.text.startswith("Genuine and current.")
+    assert browser.current_url == f"{base}/verify/{serials['current']}"
+    assert browser.find_element(By.ID, "name").text == "Efa Bowen"
+    assert browser.find_element(By.ID, "title").text == "First aid at work"
+
+    # What the QR code opens, for a revoked and for an expired certificate.
+    browser.get(f"{base}/verify/{serials['revoked']}")
+    assert browser.find_element(By.ID, "verdict").text == (
+        "Revoked on Monday 23 November 2026: issued in error"
+    )
+    browser.get(f"{base}/verify/{serials['expired']}")
+    assert (
+        browser.find_element(By.ID, "verdict").text
+        == "Genuine, but expired on Wednesday 18 March 2026."
+    )
+
+    # A made-up serial.
+    browser.get(f"{base}/verify/LDR-424242-1")
+    assert "Not a genuine certificate." in browser.find_element(By.ID, "verdict").text
+
+    # The key set a verifier needs, linked from the page.
+    browser.get(f"{base}/.well-known/jwks.json")
+    jwks = json.loads(browser.find_element(By.TAG_NAME, "body").text)
+    assert jwks["keys"][0]["kty"] == "RSA" and jwks["keys"][0]["alg"] == "RS256"

@@ -1,0 +1,84 @@
+"""The panel pack on a real database: a complete pack locked at the deadline, and one pack
+PDF to every member, once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from panel_world import (
+    APRIL,
+    ITEMS,
+    OBSERVED,
+    give,
+    pdf_text,
+    rows,
+    steps,
+    submitted,
+)
+
+from definitions.errors import Refused
+from storage.models import (
+    Candidacy,
+    OutboxMessage,
+    Panel,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
+    engine, organisation, document: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "var"
+    submitted(engine, organisation, document, data)
+    [candidacy] = rows(engine, Candidacy)
+    assert (candidacy.status, candidacy.locked_on) == ("submitted", date(2026, 4, 3))
+    manifest = {i["item"]: i for i in candidacy.pack["items"]}
+    assert manifest["direct_observation_report"]["details"]["observations"] == [
+        d.isoformat() for d in OBSERVED
+    ]
+    assert manifest["training_pathway"]["author"] == "training record"
+    assert all(manifest[k]["sha256"] for k in ITEMS)
+    # The January panel met before Ladder saw it: it sends no pack.
+    assert [p.status for p in rows(engine, Panel, Panel.meets_on <= APRIL)] == ["past", "locked"]
+    with pytest.raises(Refused, match="locked on 2026-04-03 \\(deadline 2026-04-02\\)"):
+        give(
+            engine,
+            organisation,
+            "W0019",
+            "W0003",
+            ["pe1_evidence"],
+            document,
+            data,
+            on=date(2026, 4, 3),
+        )
+    assert steps(engine, organisation, date(2026, 4, 10), data)["pack_mails"] == 0
+    assert steps(engine, organisation, date(2026, 4, 13), data)["pack_mails"] == 5
+    assert steps(engine, organisation, date(2026, 4, 14), data)["pack_mails"] == 0
+    packs = rows(engine, OutboxMessage, OutboxMessage.kind == "panel_pack")
+    assert sorted(m.to_address.split(".")[0] for m in packs) == [
+        "amara",
+        "ben",
+        "mina",
+        "nikolai",
+        "orla",
+    ]
+    assert len({m.attachment_path for m in packs}) == 1
+    text = pdf_text(packs[0].attachment_path)
+    for expected in (
+        "Agenda",
+        "Sam Walsh (W0019)",
+        "Head of service (chair)",
+        "Ben Hughes",
+        "Evidence index",
+        "Progression direct observation report",
+        "3 direct observations",
+        "covers all 9 PCF capabilities",
+        "completed (training record)",
+        manifest["pe1_evidence"]["sha256"][:16],
+    ):
+        assert expected in text, expected
+    assert "Tariq" not in text  # only submitted candidates
