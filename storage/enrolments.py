@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.dialect import in_batches
 from storage.models import Enrolment, LeavePeriod, Worker
 
 
@@ -31,12 +32,18 @@ def unenrolled(
         .where(Worker.role.in_(roles), Worker.status != "left", Worker.id.not_in(enrolled))
         .order_by(Worker.id)
     )
-    if worker_ids is not None:
-        stmt = stmt.where(Worker.id.in_(worker_ids))
-    return [
+    # Given ids (a roster file's new workers) are read a bounded IN list at a time.
+    statements = (
+        [stmt]
+        if worker_ids is None
+        else [stmt.where(Worker.id.in_(part)) for part in in_batches(worker_ids)]
+    )
+    found = [
         Candidate(r.id, r.external_id, r.start_date, r.assessor_id or r.manager_id)
-        for r in session.execute(stmt)
+        for statement in statements
+        for r in session.execute(statement)
     ]
+    return sorted(found, key=lambda c: c.worker_id)
 
 
 def add_enrolments(
@@ -55,10 +62,13 @@ def add_enrolments(
         for c in candidates
     ]
     session.execute(insert(Enrolment), rows)
-    stmt = select(Enrolment.worker_id, Enrolment.id).where(
-        Enrolment.programme == programme, Enrolment.worker_id.in_([c.worker_id for c in candidates])
-    )
-    return {worker_id: id_ for worker_id, id_ in session.execute(stmt).all()}
+    found: dict[int, int] = {}
+    for part in in_batches(c.worker_id for c in candidates):
+        stmt = select(Enrolment.worker_id, Enrolment.id).where(
+            Enrolment.programme == programme, Enrolment.worker_id.in_(part)
+        )
+        found.update(session.execute(stmt).tuples().all())
+    return found
 
 
 def enrolment_of(session: Session, *, worker_id: int, programme: str) -> Enrolment | None:

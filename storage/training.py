@@ -148,13 +148,16 @@ def close_renewals(session: Session, *, credential_ids: list[int], closed_on: da
     sources = [f"credential:{i}" for i in credential_ids]
     if not sources:
         return 0
-    result = session.execute(
-        update(Obligation)
-        .where(Obligation.source.in_(sources), Obligation.status == "open")
-        .values(status="done", closed_on=closed_on)
-        .execution_options(synchronize_session=False)
-    )
-    return int(cast(CursorResult[Any], result).rowcount or 0)
+    closed = 0
+    for part in in_batches(sources):
+        result = session.execute(
+            update(Obligation)
+            .where(Obligation.source.in_(part), Obligation.status == "open")
+            .values(status="done", closed_on=closed_on)
+            .execution_options(synchronize_session=False)
+        )
+        closed += int(cast(CursorResult[Any], result).rowcount or 0)
+    return closed
 
 
 def add_sessions(session: Session, *, rows: list[dict[str, Any]]) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from definitions.completions import parse_completions
 from definitions.organisation import Organisation
 from definitions.training import TrainingProgramme, expiry_for, pathway_progress, require_programme
+from storage.dialect import in_batches
 from storage.history import record_event, record_events
 from storage.models import Service, Worker
 from storage.roster import known_external_ids
@@ -171,11 +172,13 @@ def _pathway_awards(
 ) -> list[dict[str, Any]]:
     """Awards for pathways these workers have now completed (and were not awarded yet)."""
     done = achievements(session, worker_ids=workers)
-    services = dict(
-        session.execute(select(Worker.id, Worker.service_id).where(Worker.id.in_(sorted(workers))))
-        .tuples()
-        .all()
-    )
+    services: dict[int, int] = {}
+    for part in in_batches(workers):
+        services.update(
+            session.execute(select(Worker.id, Worker.service_id).where(Worker.id.in_(part)))
+            .tuples()
+            .all()
+        )
     service_keys: dict[int | None, str] = dict(
         session.execute(select(Service.id, Service.key)).tuples().all()
     )

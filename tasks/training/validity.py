@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from definitions.errors import BadInput
 from definitions.organisation import Organisation
 from definitions.training import expiry_for, renewal_due, require_programme
+from storage.dialect import in_batches
 from storage.history import record_event, record_events
 from storage.models import Credential, Obligation, Worker
 from storage.obligations import reschedule_open
@@ -79,11 +80,9 @@ def apply_validity_changes(
         )
     open_items = {
         o.source: o
+        for part in in_batches(f"credential:{c.credential_id}" for c in changes)
         for o in session.scalars(
-            select(Obligation).where(
-                Obligation.source.in_([f"credential:{c.credential_id}" for c in changes]),
-                Obligation.status == "open",
-            )
+            select(Obligation).where(Obligation.source.in_(part), Obligation.status == "open")
         )
     }
     moves = []
