@@ -115,7 +115,14 @@ def _load_file(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:
             "file not found",
             fix=f"copy it from {SAMPLE_ORGANISATION / path.name} and edit it",
         )
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProgrammeFileError(
+            path,
+            f"not UTF-8 text (byte {exc.start} cannot be read)",
+            fix="save the file as UTF-8 text; a programme file is YAML, not a spreadsheet or PDF",
+        ) from None
     try:
         tree = yaml.compose(text)
         data = yaml.safe_load(text)

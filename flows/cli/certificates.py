@@ -77,9 +77,9 @@ def certificates_verify(
     jwks = load_key(rt.settings.signing_key).jwks()
     path = Path(what)
     with Session(rt.engine) as session:
-        if path.is_file() and path.read_bytes()[:5] == b"%PDF-":
+        if _is_file(path) and path.read_bytes()[:5] == b"%PDF-":
             result = verify_pdf(session, path.read_bytes(), jwks, rt.today())
-        elif path.is_file():
+        elif _is_file(path):
             result = verify_credential(session, path.read_text(), jwks, rt.today())
         elif what.count(".") == 2:
             result = verify_credential(session, what, jwks, rt.today())
@@ -89,6 +89,15 @@ def certificates_verify(
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     if not (result.genuine and result.status == "current"):
         raise typer.Exit(1)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` names a regular file; a serial or a credential too long or odd for a
+    file name is not one."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @app.command("revoke")

@@ -57,7 +57,12 @@ def settings() -> Settings:
 
 
 def redact(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password; a URL that does not parse is not shown at all (it may
+    hold a password where a parser would not find it)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
 
 
 def runtime() -> Runtime:
@@ -77,13 +82,21 @@ def runtime() -> Runtime:
         fail(f"cannot open the database {where}: {reason}")
 
 
+# The dates Ladder works with: anything outside is a typing slip, and date arithmetic near
+# year 9999 overflows.
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         fail(f"{option} '{value}' is not a date; use YYYY-MM-DD")
+    if not EARLIEST <= parsed <= LATEST:
+        fail(f"{option} '{value}' is outside the dates Ladder works with ({EARLIEST} to {LATEST})")
+    return parsed
 
 
 def required_date(value: str, option: str) -> date:

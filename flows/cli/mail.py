@@ -21,7 +21,9 @@ app = command_group("Mail: the local SMTP sink and the outbox.")
 
 
 @app.command("sink")
-def mail_sink(port: int = typer.Option(8025), folder: Path = typer.Option(None)) -> None:
+def mail_sink(
+    port: int = typer.Option(8025, min=1, max=65535), folder: Path = typer.Option(None)
+) -> None:
     """Run a local SMTP sink on 127.0.0.1 that stores every message as an .eml file."""
     folder = folder or settings().mail_dir
     sink = SmtpSink(folder, port=port)
@@ -94,7 +96,9 @@ def mail_send() -> None:
 
 
 @app.command("status")
-def mail_status(limit: int = typer.Option(20, help="how many problem messages to list")) -> None:
+def mail_status(
+    limit: int = typer.Option(20, min=1, max=10_000, help="how many problem messages to list"),
+) -> None:
     """Counts of queued, sent and failed messages, and the messages that met an error."""
     rt = runtime()
     with Session(rt.engine) as session:

@@ -41,7 +41,10 @@ def daily(
     out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 
 
-def web(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1")) -> None:
+def web(
+    port: int = typer.Option(8000, min=1, max=65535, help="the port to listen on"),
+    host: str = typer.Option("127.0.0.1", help="the address to listen on"),
+) -> None:
     """Serve the verification page (/verify/SERIAL) and the JWKS (/.well-known/jwks.json)."""
     import uvicorn
 

@@ -29,6 +29,10 @@ class RosterImport:
 
 def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, str | None]]]]:
     """The header and (line number, row) pairs; Excel's UTF-8 byte-order mark is accepted."""
+    if path.exists() and not path.is_file():  # a folder, a FIFO or a device: never opened
+        raise RosterError(
+            str(path), [RosterProblem(0, "-", "not a regular file; give the path of a .csv file")]
+        )
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
