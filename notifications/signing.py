@@ -36,16 +36,28 @@ def _b64(number: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _make_private_folders(folder: Path) -> None:
+    """Create `folder` and any missing parents owner-only (0700). A folder that is already
+    there keeps its mode: it may be shared, and it is not Ladder's to close."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700)
+        os.chmod(made, 0o700)  # mkdir's mode is narrowed by the umask, never widened
+
+
 def create_key(path: Path) -> Path:
-    """Create a new RSA key at `path` (0600, in a 0700 folder). Refuses to overwrite one:
-    certificates signed with the old key could no longer be verified."""
+    """Create a new RSA key at `path` (0600; folders Ladder creates for it are 0700, folders
+    already there keep their mode). Refuses to overwrite one: certificates signed with the
+    old key could no longer be verified."""
     if path.exists():
         raise SigningKeyError(
             f"{path} already exists; certificates signed with it need it. Move it away first "
             "if you really mean to start again."
         )
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
+    _make_private_folders(path.parent)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     pem = key.private_bytes(
         serialization.Encoding.PEM,

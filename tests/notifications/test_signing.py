@@ -42,6 +42,19 @@ def key_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_key(tmp_path_factory.mktemp("keys") / "ladder" / "signing-key.pem")
 
 
+def test_a_key_in_a_shared_folder_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    key = create_key(shared / "keys" / "signing-key.pem")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not Ladder's folder: untouched
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700  # made by Ladder: owner-only
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    beside = create_key(shared / "second-key.pem")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE(beside.stat().st_mode) == 0o600
+
+
 def test_the_key_is_owner_only_and_never_overwritten(key_path: Path) -> None:
     assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(key_path.parent.stat().st_mode) == 0o700
