@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import smtplib
@@ -14,7 +15,7 @@ from typing import Literal
 
 import yagmail
 
-from definitions.errors import Unavailable
+from definitions.errors import Misconfigured, Unavailable
 
 # yagmail logs every message at INFO with the recipient's address: keep addresses out of logs.
 logging.getLogger("yagmail").setLevel(logging.WARNING)
@@ -35,6 +36,27 @@ class SmtpConfig:
             f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r}, "
             f"user={self.user!r}, password={'***' if self.password else None})"
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cleartext_login_refusal(config: SmtpConfig) -> str | None:
+    """Why Ladder will not log in to this relay (None when it may): a login over a connection
+    with no TLS would send the password in clear, so it is refused except to this machine."""
+    if config.user is None or config.security != "none" or _is_loopback(config.host):
+        return None
+    return (
+        f"LADDER_SMTP_USER is set but LADDER_SMTP_SECURITY is 'none': the password would cross "
+        f"the network to {config.host} in clear text, so Ladder did not connect; set "
+        "LADDER_SMTP_SECURITY=starttls (usually port 587) or ssl (port 465)"
+    )
 
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\],;:\"']+")
@@ -137,6 +159,9 @@ class SmtpTransport:
 
     def __enter__(self) -> SmtpTransport:
         c = self.config
+        refusal = cleartext_login_refusal(c)
+        if refusal:
+            raise Misconfigured(refusal)
         try:
             # smtplib verifies no certificate by default: a relay must prove who it is.
             tls = ssl.create_default_context(cafile=c.ca_file) if c.security != "none" else None

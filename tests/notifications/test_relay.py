@@ -6,6 +6,7 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from cryptography import x509
@@ -13,9 +14,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from definitions.errors import Misconfigured
 from notifications.message import build_email
 from notifications.sink import SmtpSink
-from notifications.transport import DeliveryError, SmtpConfig, SmtpTransport
+from notifications.transport import (
+    DeliveryError,
+    SmtpConfig,
+    SmtpTransport,
+    cleartext_login_refusal,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -227,3 +234,36 @@ def test_an_unusable_ca_file_is_named_as_the_problem(tmp_path: Path) -> None:
                     ca_file=str(ca_file),
                 )
             )
+
+
+@pytest.mark.parametrize(
+    ("host", "security", "user", "refused"),
+    [
+        ("relay.invalid", "none", "ladder", True),
+        ("10.1.2.3", "none", "ladder", True),
+        ("smtp.sample-borough.example", "none", "ladder", True),
+        ("relay.invalid", "starttls", "ladder", False),
+        ("relay.invalid", "ssl", "ladder", False),
+        ("relay.invalid", "none", None, False),  # no login: nothing secret on the wire
+        ("127.0.0.1", "none", "ladder", False),  # this machine: never on a network
+        ("127.8.9.10", "none", "ladder", False),
+        ("::1", "none", "ladder", False),
+        ("localhost", "none", "ladder", False),
+    ],
+)
+def test_a_login_in_clear_text_is_refused_except_on_this_machine(
+    host: str, security: Literal["none", "starttls", "ssl"], user: str | None, refused: bool
+) -> None:
+    config = SmtpConfig(host=host, port=25, security=security, user=user, password="s3cret")
+    assert (cleartext_login_refusal(config) is not None) == refused
+
+
+def test_the_transport_refuses_a_clear_text_login_before_it_connects() -> None:
+    config = SmtpConfig(host="relay.invalid", port=25, user="ladder", password="s3cret")
+    with (
+        pytest.raises(Misconfigured, match="LADDER_SMTP_SECURITY=starttls") as caught,
+        SmtpTransport(config, envelope_from="workforce@sample-borough.example"),
+    ):
+        pass
+    assert "relay.invalid in clear text" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
