@@ -31,6 +31,8 @@ class MailSink:
     received: list[Received] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "451 4.3.0 try later": a real refusal for tests
     refuse_recipients: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    # address -> "554 ...": the message is read, then refused (content, size, policy)
+    refuse_data_for: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0  # a slow server, so concurrent senders overlap in tests
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,6 +50,9 @@ class MailSink:
             await asyncio.sleep(self.delay_seconds)
         if self.refuse_with:
             return self.refuse_with
+        for address in envelope.rcpt_tos:
+            if address in self.refuse_data_for:
+                return self.refuse_data_for[address]
         raw = envelope.original_content or envelope.content
         data = raw if isinstance(raw, bytes) else str(raw).encode()
         msg = message_from_bytes(data, policy=policy.default)
@@ -77,11 +82,13 @@ class SmtpSink:
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
+        smtputf8: bool = False,
     ) -> None:
         self.handler = MailSink(folder)
         self.host = host
         self._requested_port = port
         self._tls, self._implicit_tls, self._credentials = tls, implicit_tls, credentials
+        self._smtputf8 = smtputf8  # offer SMTPUTF8 (addresses beyond ASCII); off, like many relays
         self.logins: list[str] = []
         self._controller: Controller | None = None
 
@@ -96,7 +103,7 @@ class SmtpSink:
         return self.handler.received
 
     def start(self) -> SmtpSink:
-        smtp: dict[str, Any] = {}
+        smtp: dict[str, Any] = {"enable_SMTPUTF8": self._smtputf8}
         if self._tls is not None and not self._implicit_tls:
             smtp.update(tls_context=self._tls, require_starttls=True)
         if self._credentials is not None:

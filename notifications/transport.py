@@ -69,10 +69,20 @@ class DeliveryError(Unavailable):
     logs and the Prefect UI (the outbox row says whom the message was for).
     """
 
-    def __init__(self, message: str, *, permanent: bool, connection: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        connection: bool,
+        after_data: str | None = None,
+    ) -> None:
         super().__init__(_ADDRESS.sub("<address>", message))
         self.permanent = permanent
         self.connection = connection
+        # A 5xx to this message's content (after DATA): this message's fault, unless the relay
+        # gives every message the same answer; then it is this, about the relay refusing us.
+        self.after_data = _ADDRESS.sub("<address>", after_data) if after_data else None
 
 
 def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
@@ -89,6 +99,15 @@ def classify(exc: BaseException, config: SmtpConfig) -> DeliveryError:
         replies = "; ".join(f"{c} {_text(m)}" for c, m in exc.recipients.values())
         return DeliveryError(
             f"recipient refused by {where}: {replies}", permanent=permanent, connection=False
+        )
+    if isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600:
+        reply = _text(exc.smtp_error)
+        return DeliveryError(
+            f"{where} refused the message after reading it ({exc.smtp_code} {reply})",
+            permanent=True,
+            connection=False,
+            after_data=f"{where} refuses mail from this sender ({exc.smtp_code} {reply}); check "
+            "LADDER_SENDER_ADDRESS and that the relay accepts Ladder's host and login",
         )
     if isinstance(exc, smtplib.SMTPResponseException) and _refuses_us(exc):
         reply = _text(exc.smtp_error)
@@ -200,6 +219,15 @@ class SmtpTransport:
             # Message-ID; we need our own alternatives and id, so we send our own message on
             # the connection yagmail opened.
             refused = self._yag.smtp.send_message(message, from_addr=self.envelope_from)
+        except smtplib.SMTPNotSupportedError:
+            # smtplib asks before sending anything: the connection is fine for the next one.
+            raise DeliveryError(
+                f"{self.config.host}:{self.config.port} does not offer SMTPUTF8, so it cannot "
+                "take an address with characters outside ASCII; correct the address in the "
+                "roster (or use a relay that offers SMTPUTF8)",
+                permanent=True,
+                connection=False,
+            ) from None
         except Exception as exc:
             raise classify(exc, self.config) from None
         if refused:

@@ -64,13 +64,21 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
             return report
         after_id = batch[-1].id
         pending = {m.id for m in batch}
+        refused_after_data: list[tuple[QueuedMessage, DeliveryError]] = []
+        sent_before = report.sent
         try:
             with SmtpTransport(
                 runtime.smtp_config(), envelope_from=runtime.sender_address
             ) as transport:
                 for queued in batch:
-                    _deliver_one(runtime, transport, queued, token, lease, now, report)
-                    pending.discard(queued.id)
+                    refusal = _deliver_one(runtime, transport, queued, token, lease, now, report)
+                    if refusal is not None:
+                        refused_after_data.append((queued, refusal))
+                    else:
+                        pending.discard(queued.id)
+            if refused_after_data:
+                _judge_refusals(runtime, refused_after_data, token, now, report, sent_before)
+                pending.difference_update(q.id for q, _ in refused_after_data)
         except DeliveryError as exc:
             _release(runtime, pending, token, str(exc))
             report.deferred += len(pending)
@@ -83,6 +91,26 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
             raise
 
 
+def _judge_refusals(
+    runtime: Runtime,
+    refused: list[tuple[QueuedMessage, DeliveryError]],
+    token: str,
+    now: datetime | None,
+    report: DeliveryReport,
+    sent_before: int,
+) -> None:
+    """Messages the relay refused for good after reading them: each fails alone, with the
+    server's reply, and the rest of the mail goes on. Only when the relay refused every
+    message of the batch and took none is it refusing Ladder itself: then nothing fails,
+    everything stays queued, and the run says so (raises DeliveryError)."""
+    first = refused[0][1]
+    if report.sent == sent_before and first.after_data:
+        raise DeliveryError(first.after_data, permanent=False, connection=True)
+    moment = now or datetime.now(UTC)
+    for queued, exc in refused:
+        _refused(runtime, queued, token, exc, moment, report)
+
+
 def _deliver_one(
     runtime: Runtime,
     transport: SmtpTransport,
@@ -91,13 +119,15 @@ def _deliver_one(
     lease: timedelta,
     now: datetime | None,
     report: DeliveryReport,
-) -> None:
+) -> DeliveryError | None:
+    """Send one message and record what the server said; a refusal after DATA is returned
+    for the batch to judge (this message's fault, or the relay refusing everything)."""
     moment = now or datetime.now(UTC)
     with runtime.transaction() as session:
         # Renew the lease right before sending: if a slow batch outlived it and another run
         # took the message over, this run must not send it too.
         if not hold(session, message_id=queued.id, token=token, until=moment + lease):
-            return
+            return None
     org = runtime.organisation.profile
     try:
         email = build_email(
@@ -115,6 +145,8 @@ def _deliver_one(
     except DeliveryError as exc:
         if exc.connection:
             raise
+        if exc.after_data:
+            return exc
         _refused(runtime, queued, token, exc, moment, report)
     except (ValueError, TypeError, UnicodeError) as exc:  # a message that cannot be built
         failure = DeliveryError(
@@ -129,6 +161,7 @@ def _deliver_one(
         with runtime.transaction() as session:
             mark_sent(session, message_id=queued.id, token=token, at=datetime.now(UTC))
         report.sent += 1
+    return None
 
 
 def _attachment(queued: QueuedMessage) -> tuple[str, bytes] | None:

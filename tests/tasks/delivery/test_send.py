@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -21,26 +22,27 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def _row(i: int, address: str) -> dict[str, object]:
+    return dict(
+        dedup_key=f"test:{i}",
+        message_id=message_id_for(f"test:{i}", "hr@example.org"),
+        kind="review_3",
+        step="before_14",
+        obligation_id=None,
+        recipient_id=None,
+        recipient_role="worker",
+        to_address=address,
+        subject=f"Reminder {i}",
+        body_text="text",
+        body_html="<p>html</p>",
+        send_on=date(2026, 11, 23),
+        status="queued",
+        attempts=0,
+    )
+
+
 def queue(engine, *addresses: str) -> None:  # type: ignore[no-untyped-def]
-    rows = [
-        dict(
-            dedup_key=f"test:{i}",
-            message_id=message_id_for(f"test:{i}", "hr@example.org"),
-            kind="review_3",
-            step="before_14",
-            obligation_id=None,
-            recipient_id=None,
-            recipient_role="worker",
-            to_address=address,
-            subject=f"Reminder {i}",
-            body_text="text",
-            body_html="<p>html</p>",
-            send_on=date(2026, 11, 23),
-            status="queued",
-            attempts=0,
-        )
-        for i, address in enumerate(addresses)
-    ]
+    rows = [_row(i, address) for i, address in enumerate(addresses)]
     with Session(engine) as session, session.begin():
         enqueue(session, rows=rows)
 
@@ -215,3 +217,56 @@ def test_a_relay_refusing_us_keeps_everything_queued(engine, smtp_sink: SmtpSink
     }
     smtp_sink.handler.refuse_with = None
     assert deliver_queued(current_runtime(), now=T0 + timedelta(minutes=1)).sent == 2
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_message_refused_after_it_was_read_fails_alone_and_the_rest_go_on(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    queue(engine, "j@example.org", "spam@example.org", "k@example.org", "l@example.org")
+    smtp_sink.handler.refuse_data_for["spam@example.org"] = "554 5.6.0 message content rejected"
+    report = deliver_queued(current_runtime(), now=T0)
+    assert (report.sent, report.failed_permanently, report.deferred) == (3, 1, 0)
+    by_address = messages(engine)
+    refused = by_address["spam@example.org"]
+    assert (refused.status, refused.attempts, refused.next_attempt_at) == ("failed", 1, None)
+    assert "554 5.6.0 message content rejected" in (refused.last_error or "")
+    assert "refuses mail from this sender" not in (refused.last_error or "")
+    assert {a for a, m in by_address.items() if m.status == "sent"} == {
+        "j@example.org",
+        "k@example.org",
+        "l@example.org",
+    }
+    # The next run does not stop at it: it is done with, and new mail goes out.
+    with Session(engine) as session, session.begin():
+        enqueue(session, rows=[_row(9, "m@example.org")])
+    later = deliver_queued(current_runtime(), now=T0 + timedelta(hours=1))
+    assert (later.sent, later.failed_permanently) == (1, 0)
+    assert messages(engine)["spam@example.org"].attempts == 1
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_relay_without_smtputf8_fails_only_the_address_beyond_ascii(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    queue(engine, "zoë.þórsdóttir@example.org", "n@example.org")
+    report = deliver_queued(current_runtime(), now=T0)
+    assert (report.sent, report.failed_permanently) == (1, 1)
+    failed = messages(engine)["zoë.þórsdóttir@example.org"]
+    assert failed.status == "failed"
+    assert "does not offer SMTPUTF8" in (failed.last_error or "")
+    assert "LADDER_SMTP_SECURITY" not in (failed.last_error or "")
+    assert [r.recipients for r in smtp_sink.received] == [["n@example.org"]]
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_a_relay_offering_smtputf8_takes_an_address_beyond_ascii(engine) -> None:  # type: ignore[no-untyped-def]
+    with SmtpSink(smtputf8=True) as relay:
+        runtime = current_runtime()
+        settings = runtime.settings.model_copy(update={"smtp_port": relay.port})
+        queue(engine, "łucja.wiśniewska@example.org")
+        report = deliver_queued(replace(runtime, settings=settings), now=T0)
+        assert (report.sent, report.failed_permanently) == (1, 0)
+        assert [r.recipients for r in relay.received] == [["łucja.wiśniewska@example.org"]]
