@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test stack bench bench-runners lint clean browser
+.PHONY: demo test stack bench bench-runners bench-verify lint clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 # The certificate batch on the thread pool and on a Dask LocalCluster, same awards
 bench-runners: $(STAMP)
 	$(VENV)/bin/python bench/runners.py
+
+# The verification site's requests per second against a static page on the same server
+bench-verify: $(STAMP)
+	$(VENV)/bin/python bench/verify.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import socket
 import threading
@@ -12,7 +13,9 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from selenium import webdriver
@@ -162,3 +165,54 @@ def test_a_person_checks_certificates_in_a_browser(
     browser.get(f"{base}/.well-known/jwks.json")
     jwks = json.loads(browser.find_element(By.TAG_NAME, "body").text)
     assert jwks["keys"][0]["kty"] == "RSA" and jwks["keys"][0]["alg"] == "RS256"
+
+
+def test_the_page_keeps_its_style_under_its_content_security_policy(
+    site: tuple[str, dict[str, str]], browser: webdriver.Chrome
+) -> None:
+    base, serials = site
+    browser.get(f"{base}/verify/{serials['current']}")
+    verdict = browser.find_element(By.ID, "verdict")
+    # The inline style is allowed by its hash: a blocked style would leave no green bar.
+    assert verdict.value_of_css_property("border-left-color") == "rgba(0, 112, 60, 1)"
+
+
+def test_every_response_carries_the_security_headers(site: tuple[str, dict[str, str]]) -> None:
+    base, serials = site
+    for path in ("/verify", f"/verify/{serials['current']}", "/verify/LDR-424242-1",
+                 "/.well-known/jwks.json", f"/credentials/{serials['current']}"):  # fmt: skip
+        response = httpx.get(base + path)
+        policy = response.headers["content-security-policy"]
+        assert policy.startswith("default-src 'none'; style-src 'sha256-"), path
+        assert "frame-ancestors 'none'" in policy and "script-src" not in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_key_set_is_read_once_and_again_when_the_key_changes(
+    site: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import flows.web.app as web
+
+    base, serials = site
+    loads: list[Path] = []
+    real_load_key = web.load_key
+
+    def counted(path: Path) -> Any:
+        loads.append(path)
+        return real_load_key(path)
+
+    monkeypatch.setattr(web, "load_key", counted)
+    first = httpx.get(f"{base}/.well-known/jwks.json").json()
+    for _ in range(5):
+        assert httpx.get(f"{base}/verify/{serials['current']}").status_code == 200
+        assert httpx.get(f"{base}/.well-known/jwks.json").json() == first
+    assert len(loads) == 1  # the site had served nothing before: one read, then none
+    # A rotated key (a new file at the configured path) is served at once.
+    key_path = Path(os.environ["LADDER_SIGNING_KEY"])
+    key_path.unlink()
+    create_key(key_path)
+    rotated = httpx.get(f"{base}/.well-known/jwks.json").json()
+    assert rotated["keys"][0]["kid"] != first["keys"][0]["kid"]
+    assert len(loads) == 2
