@@ -63,6 +63,83 @@ class EvidenceItem(_Strict):
     min_observations: int = Field(default=3, ge=1, le=20)
 
 
+FileType = Literal["pdf", "docx", "odt", "txt", "png", "jpg"]
+FILE_TYPES: dict[str, FileType] = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".odt": "odt",
+    ".txt": "txt",
+    ".png": "png",
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
+}
+# How each type's content begins (docx and odt are zip archives); txt is checked as text.
+FILE_SIGNATURES: dict[FileType, bytes] = {
+    "pdf": b"%PDF-",
+    "docx": b"PK\x03\x04",
+    "odt": b"PK\x03\x04",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpg": b"\xff\xd8\xff",
+}
+FILE_TYPE_NAMES: dict[FileType, str] = {
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "odt": "OpenDocument text (.odt)",
+    "txt": "plain text",
+    "png": "PNG image",
+    "jpg": "JPEG image",
+}
+
+
+class EvidenceFiles(_Strict):
+    """What a stored evidence document may be: its types (by name and by content) and size."""
+
+    types: tuple[FileType, ...] = ("pdf", "docx", "odt", "txt", "png", "jpg")
+    max_megabytes: float = Field(default=25, gt=0, le=200)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_megabytes * 1024 * 1024)
+
+
+def evidence_file_problem(
+    name: str, size: int, head: bytes, rules: EvidenceFiles
+) -> tuple[str, FileType | None]:
+    """('', the file's type) when a document called `name`, of `size` bytes and starting
+    with `head`, may be stored; else (what is wrong and how to fix it, None)."""
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    kind = FILE_TYPES.get(suffix)
+    allowed = ", ".join(f".{t}" for t in rules.types)
+    if kind is None or kind not in rules.types:
+        shown = f"a {suffix} file" if suffix else "a file with no type in its name"
+        return f"{name}: {shown} is not taken as evidence; panels.yaml allows {allowed}", None
+    if size == 0:
+        return f"{name} is empty; give the document itself", None
+    if size > rules.max_bytes:
+        return (
+            f"{name} is {size / 1024 / 1024:.1f} MB, over the {rules.max_megabytes:g} MB "
+            "limit (panels.yaml evidence_files.max_megabytes); send a smaller copy",
+            None,
+        )
+    if kind == "txt":
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            readable = exc.start >= len(head) - 3  # a character cut at the end of `head`
+        else:
+            readable = True
+        if b"\x00" in head or not readable:
+            return f"{name} does not read as plain text; save it as UTF-8 text or a PDF", None
+        return "", kind
+    if not head.startswith(FILE_SIGNATURES[kind]):
+        return (
+            f"{name} is named as a {FILE_TYPE_NAMES[kind]} file but its content is not one; "
+            f"save it as {FILE_TYPE_NAMES[kind]} (or give it the name of what it is)",
+            None,
+        )
+    return "", kind
+
+
 class PanelMember(_Strict):
     role: str  # a roster role: every active worker with it sits on the panel
     title: str
@@ -97,6 +174,7 @@ class PanelProgramme(_Strict):
     members: tuple[PanelMember, ...] = Field(min_length=1)
     capabilities: tuple[Capability, ...] = Field(min_length=1)
     evidence_pack: tuple[EvidenceItem, ...] = Field(min_length=1)
+    evidence_files: EvidenceFiles = EvidenceFiles()
     meetings: tuple[PanelMeeting, ...] = ()
     reminder_policies: PanelPolicies = PanelPolicies()
 

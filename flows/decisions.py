@@ -147,6 +147,7 @@ def record_received_evidence(evidence: EvidenceReceived) -> RecordedEvidence:
             file=Path(evidence.file),
             observations=evidence.observations,
             capabilities=capabilities,
+            protected=(runtime.settings.signing_key.parent,),
         )
 
 

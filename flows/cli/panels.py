@@ -133,6 +133,7 @@ def evidence(
             file=file,
             observations=observations,
             capabilities=capabilities,
+            protected=(rt.settings.signing_key.parent,),
         )
     replaced = " (replaces the earlier version)" if result.replaced else ""
     missing = ", ".join(result.still_missing) or "nothing: the pack is complete"

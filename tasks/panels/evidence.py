@@ -4,7 +4,8 @@ before the deadline, and the preparation day the line manager gives."""
 from __future__ import annotations
 
 import hashlib
-import shutil
+import os
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
-from definitions.panels import CandidacyStatus, EvidenceItem, evidence_problems, preparation_day
+from definitions.panels import (
+    FILE_TYPES,
+    CandidacyStatus,
+    EvidenceFiles,
+    EvidenceItem,
+    evidence_file_problem,
+    evidence_problems,
+    preparation_day,
+)
+from storage.files import write_atomically
 from storage.models import Candidacy, Evidence, Panel, Worker
 from storage.obligations import obligation_by_source
 from storage.panels import obligations_from, replace_evidence
@@ -78,19 +88,62 @@ def pack_items(
     return rows
 
 
-def _store_file(folder: Path, candidacy_id: int, item: str, file: Path) -> tuple[str, str]:
-    """Copy an evidence file into Ladder's data folder; (stored path, sha256)."""
-    digest = hashlib.sha256()
-    with file.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    sha = digest.hexdigest()
-    target = folder / "evidence" / str(candidacy_id) / f"{item}-{sha[:16]}{file.suffix.lower()}"
+# Where no evidence comes from: the system's own files, and Ladder's keys and stores.
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+LADDER_STORES = ("evidence", "keys", "certificates", "mail", "panels", "prefect", "prefect-stack")
+
+
+def _read_document(file: Path, rules: EvidenceFiles, protected: tuple[Path, ...]) -> bytes:
+    """The document's bytes, once it is shown to be a regular file outside the system's and
+    Ladder's own folders, of an allowed type by name and by content, within the size limit.
+    Opened without following links and without waiting on a pipe."""
+    try:
+        info = file.lstat()
+    except FileNotFoundError:
+        raise NotFound(f"{file}: no such file; give the path of the document to store") from None
+    except OSError as exc:
+        raise BadInput(f"{file}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise Refused(f"{file} is a link; give the path of the document itself")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(
+            f"{file} is not a document (a folder, a device or a pipe); give the path of the "
+            "document to store"
+        )
+    real = file.resolve()
+    for folder in (*SYSTEM_FOLDERS, *protected):
+        if real.is_relative_to(folder.resolve()):
+            raise Refused(
+                f"{file} is inside {folder}, which Ladder does not take evidence from; save "
+                "the document somewhere of your own and give that path"
+            )
+    try:
+        descriptor = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Refused(f"{file}: cannot be opened as a document ({exc.strerror or exc})") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):  # swapped for something else since lstat
+            raise Refused(f"{file} is not a document; give the path of the document to store")
+        content = handle.read(rules.max_bytes + 1)
+    size = max(opened.st_size, len(content))
+    problem, _ = evidence_file_problem(file.name, size, content[:64], rules)
+    if problem:
+        raise BadInput(problem)
+    return content
+
+
+def _store_file(
+    folder: Path, candidacy_id: int, item: str, file: Path, content: bytes
+) -> tuple[str, str]:
+    """Keep an evidence document in Ladder's data folder, owner-only, under a name Ladder
+    makes (the item and the content's hash; the type checked from its content): (stored
+    path, sha256)."""
+    sha = hashlib.sha256(content).hexdigest()
+    kind = FILE_TYPES[file.suffix.lower()]
+    target = folder / "evidence" / str(candidacy_id) / f"{item}-{sha[:16]}.{kind}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(file, partial)
-        partial.replace(target)
+        write_atomically(target, content)
     return str(target), sha
 
 
@@ -117,9 +170,12 @@ def record_evidence(
     file: Path | None = None,
     observations: tuple[date, ...] = (),
     capabilities: tuple[str, ...] = (),
+    protected: tuple[Path, ...] = (),
 ) -> RecordedEvidence:
     """Record one item of a candidate's evidence pack, checked and stored, before the
-    deadline; a later version of the same item replaces the earlier one."""
+    deadline; a later version of the same item replaces the earlier one. No document is
+    taken from the system's folders, Ladder's stores under `data_dir` or the `protected`
+    folders (the signing key's)."""
     programme = programme_of(organisation)
     subject = people.worker(session, worker)
     recorder = people.worker(session, actor, "recorder")
@@ -158,14 +214,17 @@ def record_evidence(
         raise BadInput(f"the evidence date {dated} is in the future")
     if file is None:
         raise BadInput(f"the {rule.title} needs its file: give --file PATH")
-    if not file.is_file():
-        raise NotFound(f"{file}: no such file; give the path of the document to store")
+    content = _read_document(
+        file,
+        programme.evidence_files,
+        (*(data_dir / store for store in LADDER_STORES), *protected),
+    )
     problems = evidence_problems(
         rule, programme, dated=dated, observations=observations, capabilities=capabilities
     )
     if problems:
         raise BadInput(f"{file.name} ({rule.key}): " + "; ".join(problems))
-    stored, sha = _store_file(data_dir, candidacy.id, item, file)
+    stored, sha = _store_file(data_dir, candidacy.id, item, file, content)
     replaced = replace_evidence(session, candidacy_id=candidacy.id, item=item) > 0
     details: dict[str, Any] = {}
     if rule.check == "observations":

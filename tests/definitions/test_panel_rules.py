@@ -15,9 +15,11 @@ from definitions.panels import (
     ACTIVE,
     DECIDED,
     CandidacyStatus,
+    EvidenceFiles,
     OpenPost,
     PanelDecision,
     choose_post,
+    evidence_file_problem,
     evidence_problems,
     nomination_closed,
     nomination_refusal,
@@ -364,3 +366,35 @@ def test_a_waiting_candidate_gets_their_own_teams_post_then_the_longest_open(
 ) -> None:
     found = choose_post(posts, service_id=SERVICE[team_id], team_id=team_id)
     assert (found.post_id if found else None) == chosen
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "head", "problem", "kind"),
+    [
+        ("report.pdf", 10, b"%PDF-1.7\n", "", "pdf"),
+        ("Report.PDF", 10, b"%PDF-1.4\n", "", "pdf"),
+        ("report.docx", 10, b"PK\x03\x04rest", "", "docx"),
+        ("photo.jpeg", 10, b"\xff\xd8\xff\xe0", "", "jpg"),
+        ("notes.txt", 10, "café notes".encode(), "", "txt"),
+        ("notes.txt", 10, "caf\u00e9".encode()[:-1], "", "txt"),  # a character cut at the end
+        ("report.pdf", 10, b"hello", "is named as a PDF file but its content is not one", None),
+        ("report.docx", 10, b"%PDF-", "is named as a Word (.docx) file", None),
+        ("notes.txt", 10, b"\x00\x01", "does not read as plain text", None),
+        ("report.exe", 10, b"MZ", "a .exe file is not taken as evidence", None),
+        ("passwd", 10, b"root:x", "a file with no type in its name is not taken", None),
+        ("report.pdf", 0, b"", "is empty", None),
+        ("report.pdf", 26 * 1024 * 1024, b"%PDF-", "is 26.0 MB, over the 25 MB limit", None),
+    ],
+)
+def test_an_evidence_file_is_judged_by_its_name_its_content_and_its_size(
+    name: str, size: int, head: bytes, problem: str, kind: str | None
+) -> None:
+    found, found_kind = evidence_file_problem(name, size, head, EvidenceFiles())
+    assert (problem in found if problem else found == "") and found_kind == kind
+
+
+def test_a_panel_may_take_fewer_types() -> None:
+    only_pdf = EvidenceFiles(types=("pdf",), max_megabytes=5)
+    found, kind = evidence_file_problem("scan.png", 10, b"\x89PNG\r\n\x1a\n", only_pdf)
+    assert found == "scan.png: a .png file is not taken as evidence; panels.yaml allows .pdf"
+    assert kind is None
