@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -30,6 +30,11 @@ LINK_COLUMNS = ("manager_id", "assessor_id", "supervisor_id")
 STATUSES = ("active", "leave", "left")
 PERSONAL_COLUMNS = ("name", "email")  # never echoed back in errors
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")  # a key, never a path
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME = 200  # what fits on a certificate and a mail's greeting
+EARLIEST_START = date(1950, 1, 1)
+START_AHEAD_DAYS = 366  # a start date may be booked up to a year ahead
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def parse_roster(
     source: str,
     organisation: Organisation,
     known_ids: frozenset[str] = frozenset(),
+    as_of: date | None = None,
 ) -> list[RosterRow]:
     """Validate roster rows (`(line number, {column: value})`) against the organisation.
 
@@ -87,6 +93,15 @@ def parse_roster(
     file. Raises RosterError listing every problem; returns rows only when all are good.
     """
     header = [h.strip() for h in (header or [])]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise RosterError(
+            source,
+            [
+                RosterProblem(1, c, "appears twice in the header; keep one column of each name")
+                for c in twice
+            ],
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RosterError(
@@ -104,12 +119,23 @@ def parse_roster(
     parsed: list[RosterRow] = []
     first_seen: dict[str, int] = {}
 
+    emails: dict[str, int] = {}
+    seen_rows = 0
     for line, raw in rows:
+        seen_rows += 1
         values = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         bad = len(problems)
 
         def problem(column: str, reason: str, *, line: int = line) -> None:
             problems.append(RosterProblem(line, column, reason))
+
+        extra = raw.get(None)  # type: ignore[call-overload]  # csv puts surplus values here
+        if extra:
+            problem(
+                "-",
+                f"{len(extra)} more value(s) than the header has columns; quote a value that "
+                "holds a comma, or remove the extra cells",
+            )
 
         ext = values.get("external_id", "")
         if not _ID.match(ext):
@@ -128,13 +154,34 @@ def parse_roster(
             )
         else:
             first_seen[ext] = line
-        if not values.get("name"):
+        name = values.get("name", "")
+        if not name:
             problem("name", "empty; write the worker's name")
+        elif _CONTROL.search(name):
+            problem("name", "holds a control character (a line break or a NUL); retype the name")
+        elif len(name) > MAX_NAME:
+            problem("name", f"{len(name)} characters long; a name has at most {MAX_NAME}")
         email = values.get("email", "")
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             problem("email", f"not a valid email address ({exc}); correct the address")
+        else:
+            local = email.rpartition("@")[0]
+            if len(local) > 64:
+                problem(
+                    "email",
+                    f"the part before the @ is {len(local)} characters; mail servers take at "
+                    "most 64, so correct the address",
+                )
+            elif email.lower() in emails:
+                problem(
+                    "email",
+                    f"also the address of row {emails[email.lower()]}; each worker needs their "
+                    "own address, so correct one of them",
+                )
+            else:
+                emails[email.lower()] = line
         role = values.get("role", "")
         if role not in roles:
             problem(
@@ -147,8 +194,15 @@ def parse_roster(
             problem(
                 "service", f"'{service}' is not a service; use one of {', '.join(sorted(services))}"
             )
-        if not values.get("team"):
+        team = values.get("team", "")
+        if not team:
             problem("team", "empty; name the worker's team")
+        elif not _TEAM.match(team):
+            problem(
+                "team",
+                f"'{team[:70]}' is not a usable team key; use letters, digits, '-' or '_', "
+                "at most 64 characters (e.g. children-north)",
+            )
         start = None
         try:
             start = date.fromisoformat(values.get("start_date", ""))
@@ -157,6 +211,16 @@ def parse_roster(
                 "start_date",
                 f"'{values.get('start_date', '')}' is not a date; use YYYY-MM-DD, e.g. 2026-01-31",
             )
+        latest = as_of + timedelta(days=START_AHEAD_DAYS) if as_of else None
+        if start is not None and (start < EARLIEST_START or (latest and start > latest)):
+            problem(
+                "start_date",
+                f"{start} is not a start date Ladder can use; it must be from "
+                f"{EARLIEST_START}"
+                + (f" to {latest} (a year ahead)" if latest else "")
+                + "; check the year",
+            )
+            start = None
         status = values.get("status") or "active"
         if status not in STATUSES:
             problem("status", f"'{status}' is not a status; use one of {', '.join(STATUSES)}")
@@ -179,6 +243,10 @@ def parse_roster(
                 )
             )
 
+    if seen_rows == 0:
+        raise RosterError(
+            source, [RosterProblem(0, "-", "no rows under the header; nothing to import")]
+        )
     ids = set(first_seen) | known_ids
     for r in parsed:
         for column in LINK_COLUMNS:
@@ -201,6 +269,31 @@ def parse_roster(
                         "or correct the id",
                     )
                 )
+    problems += _manager_cycles(parsed)
     if problems:
         raise RosterError(source, sorted(problems, key=lambda p: (p.row, p.column)))
     return parsed
+
+
+def _manager_cycles(rows: list[RosterRow]) -> list[RosterProblem]:
+    """A problem for each worker whose line of managers in this file comes back round to
+    them (A manages B manages A): nobody would be above them to escalate to."""
+    manager = {r.external_id: r.manager_id for r in rows if r.manager_id}
+    row_of = {r.external_id: r.row for r in rows}
+    problems = []
+    for worker in sorted(manager, key=lambda w: row_of[w]):
+        chain, current = [worker], manager.get(worker)
+        while current is not None and current not in chain and len(chain) <= len(manager):
+            chain.append(current)
+            current = manager.get(current)
+        if current == worker:
+            problems.append(
+                RosterProblem(
+                    row_of[worker],
+                    "manager_id",
+                    "the line of managers comes back round ("
+                    + " manages ".join(reversed([*chain, worker]))
+                    + "); correct one manager_id",
+                )
+            )
+    return problems

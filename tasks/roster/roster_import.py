@@ -67,6 +67,7 @@ def import_roster(
         source=path.name,
         organisation=organisation,
         known_ids=known_external_ids(session),
+        as_of=as_of,
     )
     services = ensure_services(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
