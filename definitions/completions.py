@@ -66,6 +66,11 @@ def _date(value: str) -> date | None:
         return None
 
 
+# Training records begin here: a date before it is a typing slip, or learning old enough to
+# be recorded as credit for prior learning, with its evidence.
+EARLIEST_COMPLETION = date(2000, 1, 1)
+
+
 def parse_completions(
     header: list[str] | None,
     rows: Iterable[tuple[int, Mapping[str, str | None]]],
@@ -106,6 +111,16 @@ def parse_completions(
                     line,
                     "completed_on",
                     f"'{raw_date}' is not a date; use YYYY-MM-DD, e.g. 2026-03-31",
+                )
+            )
+        elif completed < EARLIEST_COMPLETION:
+            problems.append(
+                RosterProblem(
+                    line,
+                    "completed_on",
+                    f"{completed} is before {EARLIEST_COMPLETION}, where Ladder's training "
+                    "records begin; check the year, or record older learning as credit for "
+                    "prior learning",
                 )
             )
         elif completed > today:
