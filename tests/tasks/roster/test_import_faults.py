@@ -164,35 +164,54 @@ def _assert_named(error: RosterError, file: str, row: int, column: str) -> None:
     assert "nothing was imported" in message
 
 
-def test_a_roster_with_one_fault_is_refused_naming_its_row_and_column(
-    engine: Engine, organisation: Organisation, tmp_path: Path, database_url: str
+def _each_refused(
+    engine: Engine,
+    path: Path,
+    valid: Table,
+    faults: st.SearchStrategy[Fault],
+    importing: Callable[[Session, Path], object],
+    examples: int,
 ) -> None:
+    """For `examples` files, each `valid` but for one of `faults`: the import into `engine`
+    is refused naming the fault's row and column, and no table changes."""
     before = table_counts(engine)
-    path = tmp_path / "roster.csv"
     tried: list[int] = []
 
     @settings(
-        max_examples=_examples(database_url),
+        max_examples=examples,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(fault=roster_faults(len(ROSTER[1])))
+    @given(fault=faults)
     def check(fault: Fault) -> None:
         tried.append(1)
-        table, row, column = fault(ROSTER)
+        table, row, column = fault(valid)
         path.write_text(_csv(table), encoding="utf-8")
         with (
             pytest.raises(RosterError) as caught,
             Session(engine) as session,
             session.begin(),
         ):
-            import_roster(session, organisation, path, as_of=AS_OF, actor="fuzz")
-        _assert_named(caught.value, "roster.csv", row, column)
+            importing(session, path)
+        _assert_named(caught.value, path.name, row, column)
         assert table_counts(engine) == before
 
     check()
-    assert len(tried) >= _examples(database_url), len(tried)  # every file was tried
+    assert len(tried) >= examples, len(tried)  # every file was tried
+
+
+def test_a_roster_with_one_fault_is_refused_naming_its_row_and_column(
+    engine: Engine, organisation: Organisation, tmp_path: Path, database_url: str
+) -> None:
+    _each_refused(
+        engine,
+        tmp_path / "roster.csv",
+        ROSTER,
+        roster_faults(len(ROSTER[1])),
+        lambda session, path: import_roster(session, organisation, path, as_of=AS_OF, actor="fuzz"),
+        _examples(database_url),
+    )
 
 
 def test_a_completions_file_with_one_fault_is_refused_naming_its_row_and_column(
@@ -202,29 +221,13 @@ def test_a_completions_file_with_one_fault_is_refused_naming_its_row_and_column(
         import_roster(
             session, organisation, SAMPLE_ORGANISATION / "roster.csv", as_of=AS_OF, actor="t"
         )
-    before = table_counts(engine)
-    path = tmp_path / "attendance.csv"
-    tried: list[int] = []
-
-    @settings(
-        max_examples=_examples(database_url),
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    _each_refused(
+        engine,
+        tmp_path / "attendance.csv",
+        COMPLETIONS,
+        completion_faults(len(COMPLETIONS[1])),
+        lambda session, path: import_completions(
+            session, organisation, path, actor="fuzz", today=TODAY
+        ),
+        _examples(database_url),
     )
-    @given(fault=completion_faults(len(COMPLETIONS[1])))
-    def check(fault: Fault) -> None:
-        tried.append(1)
-        table, row, column = fault(COMPLETIONS)
-        path.write_text(_csv(table), encoding="utf-8")
-        with (
-            pytest.raises(RosterError) as caught,
-            Session(engine) as session,
-            session.begin(),
-        ):
-            import_completions(session, organisation, path, actor="fuzz", today=TODAY)
-        _assert_named(caught.value, "attendance.csv", row, column)
-        assert table_counts(engine) == before
-
-    check()
-    assert len(tried) >= _examples(database_url), len(tried)  # every file was tried
