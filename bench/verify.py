@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -35,17 +34,12 @@ from bench.certificates import AS_OF, seed_awards  # noqa: E402
 from bench.sweep import write_roster  # noqa: E402
 from definitions.loader import load_organisation  # noqa: E402
 from definitions.settings import Settings  # noqa: E402
+from flows.stack.processes import free_port  # noqa: E402
 from notifications.signing import create_key, load_key  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Certificate  # noqa: E402
 from tasks.certificates.issue import issue_awards  # noqa: E402
 from tasks.runtime import Runtime, dispose_runtimes  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rate(client: httpx.Client, url: str, requests: int) -> float:
@@ -90,7 +84,7 @@ def main() -> None:
         dispose_runtimes()
         from flows.web.app import create_app
 
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(today=lambda: date(2026, 11, 24)),

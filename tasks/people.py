@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from definitions.errors import NotFound, Refused
 from definitions.people import DECIDERS, may_act_for
+from storage.dialect import in_batches
 from storage.models import Worker
 from storage.roster import worker_by_external_id
 
@@ -28,8 +29,7 @@ def worker_ids(session: Session, external_ids: Iterable[str]) -> list[int]:
     """The database ids of these roster ids, in their order; NotFound lists any missing."""
     wanted = list(dict.fromkeys(external_ids))
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), 1000):  # a bounded IN list, whatever the input
-        part = wanted[start : start + 1000]
+    for part in in_batches(wanted):  # a bounded IN list, whatever the input
         rows = session.execute(
             select(Worker.external_id, Worker.id).where(Worker.external_id.in_(part))
         ).all()

@@ -83,6 +83,16 @@ def test_commands_on_an_unmigrated_database_say_to_upgrade(
     assert run(cli, "mail", "status").exit_code == 0
 
 
+def test_asye_enrol_names_the_ids_it_cannot_find_and_enrols_no_one_twice(cli: CliRunner) -> None:
+    imported(cli)
+    unknown = run(cli, "asye", "enrol", "ZED", "W0014", "NOPE")
+    assert unknown.exit_code == 1
+    assert "no worker with id NOPE, ZED in Ladder" in flat(unknown.stderr)
+    again = run(cli, "asye", "enrol", "W0014", "W0014")  # enrolled by the import already
+    assert again.exit_code == 0, again.output
+    assert "enrolled 0: nobody new" in flat(again.stdout)
+
+
 def test_import_workers_prints_the_counts(cli: CliRunner) -> None:
     result = run(cli, "import", "workers", str(SAMPLE_ROSTER))
 
