@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from flows.guard import exclusive
 from flows.runners import configured_task_runner
 from tasks.certificates.steps import issue_certificates, plan_certificates
-from tasks.delivery.steps import deliver_outbox
+from tasks.delivery.steps import deliver_for_this_run
 from tasks.runtime import Runtime, current_runtime
 
 
@@ -50,10 +50,7 @@ def _batch(runtime: Runtime, as_of: date) -> dict[str, Any]:
             update_progress_artifact(progress, progress=100.0 * done / len(chunks))
     else:
         update_progress_artifact(progress, progress=100.0)
-    delivered = deliver_outbox.with_options(
-        retries=runtime.settings.delivery_retries,
-        retry_delay_seconds=runtime.settings.delivery_retry_delay_seconds,
-    )()
+    delivery, delivered = deliver_for_this_run()
     create_markdown_artifact(
         key="certificate-batch-summary",
         markdown=(
@@ -63,4 +60,5 @@ def _batch(runtime: Runtime, as_of: date) -> dict[str, Any]:
         ),
         description="What the certificate batch did",
     )
+    delivery.result()  # a delivery that failed for good fails the batch, after its summary
     return {"as_of": as_of.isoformat(), "chunks": len(chunks), "issued": issued, **delivered}

@@ -12,8 +12,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from definitions.errors import LadderError
-from tasks.delivery.steps import deliver_outbox
-from tasks.runtime import current_runtime
+from tasks.delivery.steps import deliver_for_this_run
 
 
 def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
@@ -34,13 +33,9 @@ def refused(error: LadderError) -> State[Any]:
 
 def deliver_now() -> dict[str, Any]:
     """Deliver what the decision queued (an outcome report, a notice) before the run ends."""
-    settings = current_runtime().settings
-    return dict(
-        deliver_outbox.with_options(
-            retries=settings.delivery_retries,
-            retry_delay_seconds=settings.delivery_retry_delay_seconds,
-        )()
-    )
+    state, delivered = deliver_for_this_run()
+    state.result()  # a delivery that failed for good fails the run, as before
+    return dict(delivered)
 
 
 def publish(key: str, title: str, lines: dict[str, Any]) -> None:

@@ -9,9 +9,6 @@ machine (its process gone) is taken over at once."""
 from __future__ import annotations
 
 import logging
-import os
-import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from definitions.errors import Refused
 from storage.leases import Holder, give_back, holder_of, take
+from tasks.holders import gone_here, holder_name
 from tasks.runtime import Runtime
 
 log = logging.getLogger("ladder.guard")
-_HOLDER = re.compile(r" on (?P<host>\S+) pid (?P<pid>\d+)$")
 
 
 class RunOverlap(Refused):
@@ -35,22 +32,7 @@ class RunOverlap(Refused):
 
 def _me() -> str:
     run_id = flow_run.get_id()
-    who = f"flow-run {run_id}" if run_id else f"command {uuid4().hex[:8]}"
-    return f"{who} on {socket.gethostname()} pid {os.getpid()}"
-
-
-def _dead_here(holder: str) -> bool:
-    """Whether `holder` ran on this machine in a process that no longer exists."""
-    found = _HOLDER.search(holder)
-    if not found or found["host"] != socket.gethostname():
-        return False
-    try:
-        os.kill(int(found["pid"]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return holder_name(f"flow-run {run_id}" if run_id else f"command {uuid4().hex[:8]}")
 
 
 def _take(runtime: Runtime, name: str, holder: str, replacing: str | None = None) -> bool:
@@ -72,7 +54,7 @@ def lease(runtime: Runtime, name: str) -> Iterator[Holder | None]:
     me = _me()
     if not _take(runtime, name, me):
         other = _current(runtime, name)
-        if other is None or not _dead_here(other.holder):
+        if other is None or not gone_here(other.holder):
             yield other or Holder("unknown", datetime.now(UTC), datetime.now(UTC))
             return
         if not _take(runtime, name, me, replacing=other.holder):

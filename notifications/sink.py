@@ -34,6 +34,10 @@ class MailSink:
     # address -> "554 ...": the message is read, then refused (content, size, policy)
     refuse_data_for: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0  # a slow server, so concurrent senders overlap in tests
+    # The Nth message's DATA (counting from 1) drops the connection before any reply, once:
+    # a relay that went away mid-message, which keeps nothing of it.
+    drop_connection_at: int | None = None
+    _data_seen: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -48,6 +52,10 @@ class MailSink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
+        self._data_seen += 1
+        if self._data_seen == self.drop_connection_at:
+            server.transport.close()
+            return "421 4.4.2 connection dropped"  # never reaches the client
         if self.refuse_with:
             return self.refuse_with
         for address in envelope.rcpt_tos:

@@ -192,9 +192,12 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A delivery run leases the messages it is sending, so a second run (another worker, a
-    # manual `ladder daily`) skips them; a crashed run's lease runs out and they go again.
+    # manual `ladder daily`) skips them. A lease whose holder's process is gone from this
+    # machine is taken over at once; one held elsewhere runs out at `lease_until`.
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    lease_token: Mapped[str | None] = mapped_column(String(32))  # which run holds the lease
+    # The run holding the lease ("delivery ... on HOST pid PID"); it stays after the lease
+    # ends, naming the run that last handled the message (what a run's summary counts).
+    lease_token: Mapped[str | None] = mapped_column(String(200), index=True)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -481,6 +484,6 @@ class FlowLease(Base):
     __tablename__ = "flow_leases"
 
     flow: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
+    holder: Mapped[str] = mapped_column(String(200))
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     held_until: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -42,10 +42,17 @@ def claim_batch(
     lease_until: datetime,
     token: str,
     after_id: int = 0,
+    gone: tuple[str, ...] = (),
 ) -> list[QueuedMessage]:
     """Lease up to `limit` queued messages due an attempt (never tried, or past their backoff)
-    that no other delivery holds. The caller commits, then sends what it got."""
-    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
+    that no other delivery holds. Leases held by `gone` (holders whose process is known to
+    be dead: a handful, see `leases_held`) are taken over before they run out. The caller
+    commits, then sends what it got."""
+    free = or_(
+        OutboxMessage.lease_until.is_(None),
+        OutboxMessage.lease_until <= now,
+        *([OutboxMessage.lease_token.in_(gone)] if gone else []),
+    )
     due = or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
     candidates = (
         select(OutboxMessage.id)
@@ -92,7 +99,8 @@ def _held(message_ids: list[int], token: str) -> Any:
     )
 
 
-_RELEASED = {"lease_until": None, "lease_token": None}
+# The lease ends; the token stays, naming the run that last handled the message.
+_RELEASED = {"lease_until": None}
 
 
 def hold(session: Session, *, message_id: int, token: str, until: datetime) -> bool:
@@ -158,6 +166,41 @@ def mark_refused(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class LeaseHeld:
+    holder: str
+    messages: int
+    until: datetime
+
+
+def leases_held(session: Session, *, now: datetime, limit: int = 100) -> list[LeaseHeld]:
+    """Who holds leases on queued messages now, with how many and until when: one row per
+    delivery run in flight (a handful), not per message."""
+    stmt = (
+        select(OutboxMessage.lease_token, func.count(), func.max(OutboxMessage.lease_until))
+        .where(
+            OutboxMessage.status == "queued",
+            OutboxMessage.lease_until > now,
+            OutboxMessage.lease_token.is_not(None),
+        )
+        .group_by(OutboxMessage.lease_token)
+        .order_by(OutboxMessage.lease_token)
+        .limit(limit)
+    )
+    return [LeaseHeld(str(t), int(n), until) for t, n, until in session.execute(stmt).all()]
+
+
+def handled_by(session: Session, *, token: str) -> dict[str, int]:
+    """{status: messages} of what the run named `token` last handled: what the server
+    accepted (sent), refused for good (failed), or left queued for a later attempt."""
+    stmt = (
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.lease_token == token)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in session.execute(stmt).all()}
 
 
 def status_counts(session: Session) -> dict[str, int]:

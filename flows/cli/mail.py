@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -13,8 +14,9 @@ from definitions.errors import Unavailable
 from definitions.settings import load_configured_organisation
 from flows.cli.common import command_group, fail, out, runtime, settings
 from notifications.sink import SmtpSink
-from storage.outbox import channel_counts, status_counts, undelivered
+from storage.outbox import channel_counts, leases_held, status_counts, undelivered
 from tasks.delivery.send import deliver_queued
+from tasks.holders import gone_here
 from tasks.preview import preview
 
 app = command_group("Mail: the local SMTP sink and the outbox.")
@@ -105,8 +107,21 @@ def mail_status(
         counts = status_counts(session)
         channels = channel_counts(session)
         problems = undelivered(session, limit=limit)
+        leases = leases_held(session, now=datetime.now(UTC))
     statuses = ("queued", "sent", "failed")
     out.print(", ".join(f"{s}: {counts.get(s, 0)}" for s in statuses))
+    for held in leases:  # queued messages a delivery is sending now, or was when it died
+        fate = (
+            "its process is gone, so the next delivery takes them over at once"
+            if gone_here(held.holder)
+            else f"until {held.until:%Y-%m-%d %H:%M:%S} UTC, then any delivery may send them"
+        )
+        out.print(
+            f"  being sent: {held.messages} queued message(s) leased by {held.holder}, {fate}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     for channel, label in (
         ("direct", "reminders"),
         ("digest", "digests"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,11 +16,15 @@ from storage.outbox import (
     QueuedMessage,
     claim_batch,
     hold,
+    leases_held,
     mark_refused,
     mark_sent,
     release,
 )
+from tasks.holders import gone_here, holder_name
 from tasks.runtime import Runtime
+
+log = logging.getLogger("ladder.delivery")
 
 
 class MailServerUnavailable(Unavailable):
@@ -37,17 +42,28 @@ class DeliveryReport:
         return {"sent": self.sent, "failed": self.failed_permanently, "deferred": self.deferred}
 
 
-def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> DeliveryReport:
+def delivery_token(run: str | None = None) -> str:
+    """The name a delivery run puts on the messages it leases: `run` (a flow run's id, the
+    same across the task's retries) or a fresh one, then this host and pid."""
+    return holder_name(f"delivery {run or uuid4().hex[:12]}")
+
+
+def deliver_queued(
+    runtime: Runtime, *, now: datetime | None = None, token: str | None = None
+) -> DeliveryReport:
     """Send every queued message that is due an attempt, batch by batch.
 
     A message the server refuses for now (4xx) waits out its backoff; one it refuses for good
     (5xx) fails and is not tried again. Raises MailServerUnavailable if the server cannot be
     reached: what was sent before stays sent, the rest stays queued for the next run.
+    Messages leased by a delivery whose process is gone from this machine (killed mid-batch)
+    are taken over at once. `token` names this run on its leases (see `delivery_token`);
     `now` fixes the clock for tests; by default it is the real time.
     """
     report = DeliveryReport()
-    token = uuid4().hex  # this run's name on the leases it takes
+    token = token or delivery_token()
     lease = timedelta(seconds=runtime.settings.delivery_lease_seconds)
+    gone = _gone_holders(runtime, now or datetime.now(UTC), token)
     after_id = 0
     while True:
         moment = now or datetime.now(UTC)
@@ -59,6 +75,7 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
                 now=moment,
                 lease_until=moment + lease,
                 token=token,
+                gone=gone,
             )
         if not batch:
             return report
@@ -89,6 +106,22 @@ def deliver_queued(runtime: Runtime, *, now: datetime | None = None) -> Delivery
         except BaseException as exc:  # a bug, a lost database, a cancelled run: give them back
             _release(runtime, pending, token, f"delivery stopped: {type(exc).__name__}")
             raise
+
+
+def _gone_holders(runtime: Runtime, now: datetime, token: str) -> tuple[str, ...]:
+    """Holders of live leases whose process is gone from this machine: their messages are
+    taken over now rather than when the lease runs out."""
+    with runtime.transaction() as session:
+        held = leases_held(session, now=now)
+    gone = tuple(h.holder for h in held if h.holder != token and gone_here(h.holder))
+    for h in held:
+        if h.holder in gone:
+            log.warning(
+                "taking over %d message(s) leased by %s, whose process is gone",
+                h.messages,
+                h.holder,
+            )
+    return gone
 
 
 def _judge_refusals(

@@ -247,3 +247,20 @@ def test_a_worker_who_has_left_gets_no_reminders(engine, smtp_sink: SmtpSink) ->
         session.execute(update(Worker).where(Worker.external_id == "N1").values(status="left"))
     assert run_day(date(2026, 4, 16)).is_completed()
     assert smtp_sink.received == []
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
+def test_the_summary_counts_what_the_server_took_when_the_connection_dropped_mid_message(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    assert run_day(date(2026, 4, 15)).is_completed()
+    # The day's second message: the relay goes away halfway through it. The first attempt
+    # has sent one; its retry sends the other; the run's summary counts both.
+    smtp_sink.handler.drop_connection_at = 2
+    state = run_day(date(2026, 4, 16))
+    assert state.is_completed(), state.message
+    summary = state.result()
+    assert (summary["sent"], summary["failed"], summary["deferred"]) == (2, 0, 0)
+    assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org", "nqsw@example.org"]
+    assert {m.status for m in outbox(engine)} == {"sent"}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -172,6 +176,46 @@ def test_messages_leased_by_a_crashed_run_go_out_once_the_lease_runs_out(
     assert len(smtp_sink.received) == 1
 
 
+def _dead_holder() -> str:
+    """The name a delivery killed on this machine left on its leases: a real pid, now gone."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return f"delivery killed on {socket.gethostname()} pid {process.pid}"
+
+
+@pytest.mark.usefixtures("ladder_env")
+def test_messages_leased_by_a_delivery_whose_process_is_gone_go_out_at_once(
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from flows.cli import app
+    from storage.outbox import claim_batch
+
+    queue(engine, "k@example.org", "l@example.org", "m@example.org")
+    dead, alive = _dead_holder(), f"delivery busy on {socket.gethostname()} pid {os.getpid()}"
+    elsewhere = "delivery far on another-host.example pid 1"
+    until = datetime.now(UTC) + timedelta(minutes=15)
+    for holder in (dead, alive, elsewhere):
+        with Session(engine) as session, session.begin():
+            claim_batch(session, limit=1, now=T0, lease_until=until, token=holder)
+
+    status = CliRunner().invoke(app, ["mail", "status"])
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert any(dead in line and "process is gone" in line for line in lines), status.output
+    assert any(alive in line and "then any delivery may send them" in line for line in lines)
+    assert any(elsewhere in line and "then any delivery may send them" in line for line in lines)
+
+    # The next delivery takes over the dead one's message now, not in 15 minutes; the live
+    # holder's and the other machine's wait for their leases to run out.
+    report = deliver_queued(current_runtime())
+    assert report.sent == 1
+    assert [r.recipients for r in smtp_sink.received] == [["k@example.org"]]
+    left = messages(engine)
+    assert (left["l@example.org"].status, left["m@example.org"].status) == ("queued", "queued")
+    assert left["k@example.org"].lease_token != dead  # the run that sent it is named instead
+
+
 @pytest.mark.usefixtures("ladder_env")
 def test_a_run_whose_lease_ran_out_does_not_send_what_another_run_took_over(
     engine,
@@ -212,7 +256,7 @@ def test_a_relay_refusing_us_keeps_everything_queued(engine, smtp_sink: SmtpSink
     smtp_sink.handler.refuse_with = "554 5.7.1 Relay access denied"
     with pytest.raises(MailServerUnavailable, match="refuses mail from this sender"):
         deliver_queued(current_runtime(), now=T0)
-    assert {(m.status, m.attempts, m.lease_token) for m in messages(engine).values()} == {
+    assert {(m.status, m.attempts, m.lease_until) for m in messages(engine).values()} == {
         ("queued", 0, None)
     }
     smtp_sink.handler.refuse_with = None
