@@ -15,7 +15,7 @@ from flows.cli.common import (
     fail,
     out,
     parse_date,
-    prepare_prefect_environment,
+    prefect_environment,
     runtime,
     settings,
 )
@@ -57,10 +57,10 @@ def certificates_issue(
     rt = runtime()
     load_key(rt.settings.signing_key)
     day = parse_date(as_of, "--as-of")
-    prepare_prefect_environment(rt.settings.data_dir)
-    from flows.certificates import certificate_batch  # Prefect, after its environment
+    with prefect_environment(rt.settings.data_dir):
+        from flows.certificates import certificate_batch  # Prefect, after its environment
 
-    state = certificate_batch(as_of=day, return_state=True)
+        state = certificate_batch(as_of=day, return_state=True)
     if not state.is_completed():
         fail(f"the certificate batch {(state.name or state.type.value).lower()}: {state.message}")
     result = state.result()

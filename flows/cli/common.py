@@ -4,6 +4,8 @@ one place a `LadderError` becomes a message and exit code 1."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +19,7 @@ from typer.core import TyperGroup
 
 from definitions.errors import LadderError
 from definitions.settings import Settings
+from storage.files import make_private_folders
 from tasks.runtime import Runtime, open_runtime
 
 out = Console()
@@ -105,13 +108,23 @@ def required_date(value: str, option: str) -> date:
     return parsed
 
 
-def prepare_prefect_environment(data_dir: Path) -> None:
-    """Defaults for Prefect's local ephemeral mode, set before prefect is imported: the
-    commands that run a flow import it only after this."""
-    (data_dir / "prefect").mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
-    # The ephemeral server's telemetry prints 'database is locked' tracebacks at exit.
+@contextmanager
+def prefect_environment(data_dir: Path) -> Iterator[None]:
+    """Prefect's environment for a command that runs flows, set up before prefect is
+    imported (those commands import it only inside this block). Without PREFECT_API_URL,
+    the command runs its own local Prefect server for the block (flows.stack.ephemeral):
+    it is stopped when the block ends, or dies with the command if that is killed."""
+    home = data_dir / "prefect"
+    make_private_folders(home)
+    os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
+    # The server's telemetry prints 'database is locked' tracebacks at exit.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true")
     # The first start creates Prefect's database, which took 23-34 s here (20 s is the default).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    if os.environ.get("PREFECT_API_URL"):
+        yield  # the team's own server
+        return
+    from flows.stack.ephemeral import owned_prefect_server
+
+    with owned_prefect_server(Path(os.environ["PREFECT_HOME"])):
+        yield

@@ -17,7 +17,7 @@ from flows.cli.common import (
     fail,
     out,
     parse_date,
-    prepare_prefect_environment,
+    prefect_environment,
     required_date,
     runtime,
     settings,
@@ -30,14 +30,14 @@ def daily(
     """Run the daily flow once (Prefect, local ephemeral mode unless PREFECT_API_URL is set)."""
     rt = runtime()  # settings, programme files and schema are checked before Prefect starts
     day = parse_date(as_of, "--as-of")
-    prepare_prefect_environment(rt.settings.data_dir)
-    from flows.daily import daily as daily_flow
+    with prefect_environment(rt.settings.data_dir):
+        from flows.daily import daily as daily_flow
 
-    state: State[dict[str, Any]] = asyncio.run(daily_flow(as_of=day, return_state=True))  # type: ignore[arg-type]  # an async flow's call is a coroutine
-    if not state.is_completed():
-        # The traceback is in the flow run's logs (Prefect UI); the console gets the reason.
-        fail(f"the daily run {(state.name or state.type.value).lower()}: {state.message}")
-    result = asyncio.run(state.aresult())
+        state: State[dict[str, Any]] = asyncio.run(daily_flow(as_of=day, return_state=True))  # type: ignore[arg-type]  # an async flow's call is a coroutine
+        if not state.is_completed():
+            # The traceback is in the flow run's logs (Prefect UI); the console gets the reason.
+            fail(f"the daily run {(state.name or state.type.value).lower()}: {state.message}")
+        result = asyncio.run(state.aresult())
     out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 
 
@@ -63,10 +63,10 @@ def demo(
     """The main job on embedded defaults: a simulated year of daily runs with a local SMTP sink."""
     config = settings()
     first_day = required_date(start, "--start")
-    prepare_prefect_environment(config.data_dir)
     # The progress bar is the demo's console; flow and task logs still reach the Prefect API.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from flows.demo.year import run_demo
+    with prefect_environment(config.data_dir):
+        from flows.demo.year import run_demo
 
-    code = run_demo(config, first_day=first_day, days=days, seed=seed, reset=reset, console=out)
+        code = run_demo(config, first_day=first_day, days=days, seed=seed, reset=reset, console=out)
     raise typer.Exit(code)
