@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from definitions.errors import BadInput, Misconfigured
+from notifications.files import write_new_private
 
 ALGORITHM = "RS256"
 KEY_BITS = 3072  # NIST's choice for keys in use beyond 2030
@@ -36,18 +36,6 @@ def _b64(number: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _make_private_folders(folder: Path) -> None:
-    """Create `folder` and any missing parents owner-only (0700). A folder that is already
-    there keeps its mode: it may be shared, and it is not Ladder's to close."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for made in reversed(missing):
-        made.mkdir(mode=0o700)
-        os.chmod(made, 0o700)  # mkdir's mode is narrowed by the umask, never widened
-
-
 def create_key(path: Path) -> Path:
     """Create a new RSA key at `path` (0600; folders Ladder creates for it are 0700, folders
     already there keep their mode). Refuses to overwrite one: certificates signed with the
@@ -57,16 +45,13 @@ def create_key(path: Path) -> Path:
             f"{path} already exists; certificates signed with it need it. Move it away first "
             "if you really mean to start again."
         )
-    _make_private_folders(path.parent)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_new_private(path, pem)
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ssl
 import threading
@@ -14,6 +15,8 @@ from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope
+
+from notifications.files import write_new_private
 
 
 @dataclass
@@ -67,10 +70,11 @@ class MailSink:
         assert isinstance(msg, EmailMessage)
         with self._lock:
             self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), msg))
-            if self.folder is not None:
-                self.folder.mkdir(parents=True, exist_ok=True)
+            if self.folder is not None:  # mail holds names and addresses: owner-only
                 name = hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:16]
-                (self.folder / f"{len(self.received):06d}-{name}.eml").write_bytes(data)
+                eml = self.folder / f"{len(self.received):06d}-{name}.eml"
+                with contextlib.suppress(FileExistsError):  # a restarted sink's numbering
+                    write_new_private(eml, data)
         return "250 Message accepted for delivery"
 
 

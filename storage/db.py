@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from definitions.errors import Misconfigured
+from storage.files import make_private_folders
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,7 +28,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -37,6 +40,15 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _create_private(database: Path) -> None:
+    """The database file holds names, addresses and decisions: create it owner-only (0600),
+    in folders made owner-only; SQLite gives its -wal and -shm files the same mode. A file
+    or folder already there keeps its mode."""
+    make_private_folders(database.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def alembic_config(url: str) -> Config:

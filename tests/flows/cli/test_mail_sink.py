@@ -75,3 +75,6 @@ def test_the_sink_keeps_a_message_and_stops_cleanly_on_ctrl_c(tmp_path: Path) ->
     assert f"SMTP sink on 127.0.0.1:{port}" in out
     stored = list(folder.glob("*.eml"))
     assert len(stored) == 1 and b"Subject: hi" in stored[0].read_bytes()
+    # Mail holds names and addresses: the folder the sink made and each message are private.
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert stored[0].stat().st_mode & 0o777 == 0o600
