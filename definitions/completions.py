@@ -7,8 +7,9 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
+from definitions.meetings import clock_change_problem
 from definitions.roster import RosterError, RosterProblem
 from definitions.training import TrainingProgramme
 
@@ -157,8 +158,10 @@ def parse_sessions(
     *,
     source: str,
     training: TrainingProgramme,
+    timezone: str,
 ) -> list[SessionRow]:
-    """Validate training session rows; raises RosterError listing every problem."""
+    """Validate training session rows; raises RosterError listing every problem. A start
+    time the clocks skip or repeat that day in `timezone` is refused."""
     _missing_columns(header, SESSION_COLUMNS, source)
     districts = {d.key for d in training.districts}
     problems: list[RosterProblem] = []
@@ -180,6 +183,12 @@ def parse_sessions(
         starts = values.get("starts_at", "")
         if not _TIME.match(starts):
             problem("starts_at", f"'{starts}' is not a time; use HH:MM (24-hour), e.g. 09:30")
+        elif held is not None:
+            clock = clock_change_problem(
+                datetime.combine(held, time.fromisoformat(starts)), timezone
+            )
+            if clock:
+                problem("starts_at", clock)
         numbers: dict[str, int] = {}
         for column, low, high in (("minutes", 15, 600), ("capacity", 1, 500)):
             text = values.get(column, "")

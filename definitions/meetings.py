@@ -27,19 +27,42 @@ def local_meeting_time(text: str, timezone: str) -> datetime:
         raise MeetingTimeError(
             f"'{text}' carries an offset; write the local time in {timezone} without one"
         )
-    zone = ZoneInfo(timezone)
+    problem = clock_change_problem(naive, timezone)
+    if problem:
+        raise MeetingTimeError(problem)
+    return naive.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _real(naive: datetime, zone: ZoneInfo) -> bool:
+    """Whether the wall-clock time `naive` names exactly one moment in `zone`."""
     early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        skipped = early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive
-        what = (
-            "does not exist (the clocks go forward)"
-            if skipped
-            else ("happens twice (the clocks go back)")
-        )
-        raise MeetingTimeError(
-            f"{naive:%Y-%m-%d %H:%M} {what} in {timezone}; choose a time outside 01:00-02:00"
-        )
-    return early
+    return early.utcoffset() == late.utcoffset()
+
+
+def clock_change_problem(naive: datetime, timezone: str) -> str | None:
+    """Why the wall-clock time `naive` is no good in `timezone`, or None: a time the clocks
+    skip when they go forward, or pass twice when they go back, would put a meeting an
+    hour off for someone. Names the times on either side that are real."""
+    zone = ZoneInfo(timezone)
+    if _real(naive, zone):
+        return None
+    minute = timedelta(minutes=1)
+    before, after = naive - minute, naive + minute
+    while not _real(before, zone):
+        before -= minute
+    while not _real(after, zone):
+        after += minute
+    early = naive.replace(tzinfo=zone, fold=0)
+    skipped = early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive
+    what = (
+        "does not exist (the clocks go forward)"
+        if skipped
+        else "happens twice (the clocks go back)"
+    )
+    return (
+        f"{naive:%Y-%m-%d %H:%M} {what} in {timezone}; choose a time before "
+        f"{before + minute:%H:%M}, or from {after:%H:%M}"
+    )
 
 
 def ends_at(starts: datetime, minutes: int) -> datetime:

@@ -20,7 +20,11 @@ def import_sessions(
 ) -> tuple[int, int]:
     header, raw = read_csv(path)
     rows = parse_sessions(
-        header, raw, source=path.name, training=require_programme(organisation.training)
+        header,
+        raw,
+        source=path.name,
+        training=require_programme(organisation.training),
+        timezone=organisation.profile.calendar.timezone,
     )
     added = add_sessions(
         session,

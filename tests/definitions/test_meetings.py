@@ -80,3 +80,22 @@ def test_the_meeting_end_is_a_real_duration_over_a_clock_change() -> None:
     assert (ends.hour, ends.minute, ends.tzname()) == (1, 0, "GMT")
     spring = ends_at(local_meeting_time("2026-03-29 00:30", LONDON), 60)
     assert (spring.hour, spring.minute, spring.tzname()) == (2, 30, "BST")
+
+
+@pytest.mark.parametrize(
+    ("naive", "zone", "fix"),
+    [
+        (datetime(2026, 3, 29, 1, 30), LONDON, "choose a time before 01:00, or from 02:00"),
+        (datetime(2026, 3, 8, 2, 30), "America/New_York", "before 02:00, or from 03:00"),
+        (datetime(2026, 10, 4, 2, 15), "Australia/Lord_Howe", "before 02:00, or from 02:30"),
+        (datetime(2026, 10, 25, 1, 59), LONDON, "before 01:00, or from 02:00"),
+    ],
+)
+def test_the_fix_names_the_real_times_around_the_zones_own_clock_change(
+    naive: datetime, zone: str, fix: str
+) -> None:
+    from definitions.meetings import clock_change_problem
+
+    problem = clock_change_problem(naive, zone)
+    assert problem is not None and problem.endswith(fix)
+    assert clock_change_problem(naive.replace(hour=12), zone) is None
