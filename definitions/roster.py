@@ -78,6 +78,20 @@ class RosterRow:
     status: str
 
 
+SMTPUTF8_WARNING = (
+    "the part before the @ has characters beyond ASCII: only a mail relay that offers "
+    "SMTPUTF8 can deliver to it. Ladder asks the relay before each such message and, if it "
+    "cannot, fails that message alone (see `ladder mail status`); if your relay does not "
+    "offer SMTPUTF8, ask the worker for an address in plain ASCII"
+)
+
+
+def address_warnings(rows: Iterable[RosterRow]) -> list[RosterProblem]:
+    """Addresses accepted that some relays refuse: a local part beyond ASCII. The import
+    takes them, and prints and records these warnings (row and column, no address)."""
+    return [RosterProblem(r.row, "email", SMTPUTF8_WARNING) for r in rows if not r.email.isascii()]
+
+
 def parse_roster(
     header: list[str] | None,
     rows: Iterable[tuple[int, Mapping[str, str | None]]],
@@ -163,7 +177,9 @@ def parse_roster(
             problem("name", f"{len(name)} characters long; a name has at most {MAX_NAME}")
         email = values.get("email", "")
         try:
-            email = validate_email(email, check_deliverability=False).normalized
+            checked = validate_email(email, check_deliverability=False)
+            # A domain beyond ASCII is kept in its ASCII form (IDNA), which every relay takes.
+            email = checked.ascii_email or checked.normalized
         except EmailNotValidError as exc:
             problem("email", f"not a valid email address ({exc}); correct the address")
         else:

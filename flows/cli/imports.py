@@ -26,6 +26,8 @@ def import_workers(
         f"{file.name}: {result.rows} rows; {result.inserted} new, {result.updated} "
         f"updated, {result.unchanged} unchanged; {len(result.enrolled)} enrolled in ASYE"
     )
+    for warning in result.warnings:  # imported, but worth a look (kept in the history too)
+        out.print(f"  warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("completions")

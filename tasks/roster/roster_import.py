@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
-from definitions.roster import RosterError, RosterProblem, parse_roster
+from definitions.roster import RosterError, RosterProblem, address_warnings, parse_roster
 from storage.history import record_event
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
@@ -25,6 +25,7 @@ class RosterImport:
     updated: int
     unchanged: int
     enrolled: list[str]
+    warnings: list[RosterProblem] = field(default_factory=list)
 
 
 def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, str | None]]]]:
@@ -69,6 +70,7 @@ def import_roster(
         known_ids=known_external_ids(session),
         as_of=as_of,
     )
+    warnings = address_warnings(rows)
     services = ensure_services(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
@@ -89,6 +91,9 @@ def import_roster(
             "inserted": counts.inserted,
             "updated": counts.updated,
             "enrolled": len(enrolled),
+            "warnings": [{"row": w.row, "column": w.column, "warning": w.reason} for w in warnings],
         },
     )
-    return RosterImport(len(rows), counts.inserted, counts.updated, counts.unchanged, enrolled)
+    return RosterImport(
+        len(rows), counts.inserted, counts.updated, counts.unchanged, enrolled, warnings
+    )

@@ -117,3 +117,28 @@ def test_a_file_with_only_a_header_is_refused_and_records_nothing(
     path.write_text(",".join(header) + "\n", encoding="utf-8")
     refused = _refused(engine, organisation, import_roster_file, path)
     assert "no rows under the header; nothing to import" in str(refused)
+
+
+def test_an_address_some_relays_refuse_is_imported_with_a_warning_and_a_domain_made_ascii(
+    engine: Engine, organisation: Organisation, import_roster_file: ImportFile, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storage.models import Event, Worker
+
+    path = modified_sample(
+        tmp_path / "roster.csv",
+        {"W0014": {"email": "nadège@sample-borough.example"}, "W0015": {"email": "a@exämple.org"}},
+    )
+    result = import_roster_file(engine, organisation, as_of=AS_OF, path=path)
+    assert [(w.row, w.column) for w in result.warnings] == [(_row_of("W0014"), "email")]
+    assert "SMTPUTF8" in result.warnings[0].reason and "nadège" not in result.warnings[0].reason
+    with Session(engine) as session:
+        emails = dict(session.execute(select(Worker.external_id, Worker.email)).all())
+        (event,) = session.scalars(select(Event).where(Event.kind == "roster.imported"))
+    assert emails["W0014"] == "nadège@sample-borough.example"
+    assert emails["W0015"] == "a@xn--exmple-cua.org"  # IDNA: every relay takes it
+    assert event.payload["warnings"] == [
+        {"row": _row_of("W0014"), "column": "email", "warning": result.warnings[0].reason}
+    ]
