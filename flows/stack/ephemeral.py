@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import inspect
 import json
 import os
 import signal
@@ -111,6 +112,28 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path, timeout
     )
 
 
+def _drain_prefect() -> None:
+    """Send the logs and events this process still holds to the server before it stops:
+    left to Prefect's exit handlers, they would retry against a stopped server for a
+    minute, and then print errors. (Prefect's own test harness does the same.)"""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started
+            logs = APILogWorker.instance().drain()
+            if inspect.isawaitable(logs):
+                await logs
+        events = EventsWorker.drain_all()
+        if inspect.isawaitable(events):
+            await events
+
+    run_coro_as_sync(drain())
+
+
 @contextlib.contextmanager
 def owned_prefect_server(home: Path) -> Iterator[str]:
     """Run Prefect's API server on a free loopback port for the block, as this process's
@@ -149,6 +172,7 @@ def owned_prefect_server(home: Path) -> Iterator[str]:
         os.environ["PREFECT_API_URL"] = url
         yield url
     finally:
+        _drain_prefect()
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
