@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from definitions.calendar import WorkingCalendar, add_months, is_month_end_clamped
+from definitions.errors import Misconfigured
 
 MilestoneKind = Literal["review", "recommendation", "report"]
 ResponsibleRole = Literal["assessor", "manager", "worker"]
@@ -215,3 +216,13 @@ def _after_leave(
             f"so due the first working day after it, {due:%A} {due.isoformat()}"
         )
     return due
+
+
+def require_asye(asye: AsyeProgramme | None) -> AsyeProgramme:
+    """An organisation's ASYE programme (its `asye`); Misconfigured when it has no asye.yaml."""
+    if asye is None:
+        raise Misconfigured(
+            "this organisation runs no ASYE year (its folder has no asye.yaml); add one "
+            "(see docs/organisations.md) to enrol newly qualified workers"
+        )
+    return asye

@@ -36,7 +36,7 @@ def award_title(organisation: Organisation, kind: str, key: str) -> tuple[str, s
     if kind == "pathway" and training:
         pathway = next(p for p in training.pathways if p.key == key)
         return pathway.title, f"Completed every module set of the {pathway.title}."
-    if kind == "asye":
+    if kind == "asye" and organisation.asye:
         return (
             organisation.asye.title,
             "Passed the ASYE, assessed against the Professional Capabilities Framework.",

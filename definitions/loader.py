@@ -54,7 +54,9 @@ FILES: dict[str, type[BaseModel]] = {
     "training.yaml": TrainingProgramme,
     "panels.yaml": PanelProgramme,
 }
-OPTIONAL_FILES = ("panels.yaml",)  # an organisation without progression panels leaves it out
+# A lifecycle the organisation does not run is left out: no ASYE year, no training
+# programme, no progression panels. Ladder then makes no items, mails or steps for it.
+OPTIONAL_FILES = ("asye.yaml", "training.yaml", "panels.yaml")
 
 
 def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
@@ -62,12 +64,10 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     folder = Path(folder)
     profile, profile_tree = _load_file(folder / "organisation.yaml", OrganisationProfile)
     ladder, ladder_tree = _load_file(folder / "ladder.yaml", CareerLadder)
-    asye, asye_tree = _load_file(folder / "asye.yaml", AsyeProgramme)
+    asye, asye_tree = _load_optional(folder / "asye.yaml", AsyeProgramme)
     policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
-    training, training_tree = _load_file(folder / "training.yaml", TrainingProgramme)
-    panels, panels_tree = None, None
-    if (folder / "panels.yaml").is_file():
-        panels, panels_tree = _load_file(folder / "panels.yaml", PanelProgramme)
+    training, training_tree = _load_optional(folder / "training.yaml", TrainingProgramme)
+    panels, panels_tree = _load_optional(folder / "panels.yaml", PanelProgramme)
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
@@ -105,6 +105,13 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         name, _, problem = message.partition(": ")
         path = folder / name if name in FILES else folder
         raise ProgrammeFileError(path, problem or message) from None
+
+
+def _load_optional(path: Path, model: type[M]) -> tuple[M | None, yaml.Node | None]:
+    """A lifecycle's file, or (None, None) when the organisation leaves it out."""
+    if not path.exists():
+        return None, None
+    return _load_file(path, model)
 
 
 def _load_file(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:

@@ -133,7 +133,7 @@ class UnresolvedReference:
 def unresolved_references(
     profile: OrganisationProfile,
     ladder: CareerLadder,
-    asye: AsyeProgramme,
+    asye: AsyeProgramme | None,
     reminder_policies: dict[str, ReminderPolicy],
     delivery: Delivery | None = None,
     training: TrainingProgramme | None = None,
@@ -155,6 +155,32 @@ def unresolved_references(
                     )
                 )
     roles = tuple(sorted(ladder.roles))
+    defined = tuple(sorted(reminder_policies))
+    if asye is not None:
+        found += _asye_references(asye, roles, reminder_policies)
+    if training is not None:
+        found += _training_references(training, services, roles, defined)
+    if panels is not None:
+        found += _panel_references(panels, roles, defined)
+    kinds = ("default", *(asye.obligation_kinds if asye else ()), *OTHER_OBLIGATION_KINDS)
+    for kind in delivery.routing if delivery else ():
+        if kind not in kinds:
+            found.append(
+                UnresolvedReference(
+                    "reminders.yaml",
+                    ("delivery", "routing", kind),
+                    f"routing names '{kind}', which is not a kind of obligation Ladder makes; "
+                    f"known: {', '.join(kinds)}",
+                    kinds,
+                )
+            )
+    return found
+
+
+def _asye_references(
+    asye: AsyeProgramme, roles: tuple[str, ...], reminder_policies: dict[str, ReminderPolicy]
+) -> list[UnresolvedReference]:
+    found: list[UnresolvedReference] = []
     for index, role in enumerate(asye.eligible_roles):
         if role not in roles:
             found.append(
@@ -183,22 +209,6 @@ def unresolved_references(
                     f"reminder_policy '{policy}' is not defined in reminders.yaml; "
                     f"defined: {', '.join(defined)}",
                     defined,
-                )
-            )
-    if training is not None:
-        found += _training_references(training, services, roles, defined)
-    if panels is not None:
-        found += _panel_references(panels, roles, defined)
-    kinds = ("default", *asye.obligation_kinds, *OTHER_OBLIGATION_KINDS)
-    for kind in delivery.routing if delivery else ():
-        if kind not in kinds:
-            found.append(
-                UnresolvedReference(
-                    "reminders.yaml",
-                    ("delivery", "routing", kind),
-                    f"routing names '{kind}', which is not a kind of obligation Ladder makes; "
-                    f"known: {', '.join(kinds)}",
-                    kinds,
                 )
             )
     return found
@@ -276,7 +286,7 @@ class Organisation(_Strict):
 
     profile: OrganisationProfile
     ladder: CareerLadder
-    asye: AsyeProgramme
+    asye: AsyeProgramme | None = None  # no asye.yaml: no newly qualified workers' year
     reminder_policies: dict[str, ReminderPolicy]
     delivery: Delivery = Delivery()
     training: TrainingProgramme | None = None

@@ -254,7 +254,10 @@ def require_programme(training: TrainingProgramme | None) -> TrainingProgramme:
     """An organisation's training programme (its `training`); Misconfigured when it has no
     training.yaml."""
     if training is None:
-        raise Misconfigured("this organisation has no training.yaml; copy the sample's")
+        raise Misconfigured(
+            "this organisation runs no training programme (its folder has no training.yaml); "
+            "add one (see docs/organisations.md) to record training"
+        )
     return training
 
 

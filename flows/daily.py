@@ -42,9 +42,11 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
 
 
 async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
-    enrolled = enrol_nqsws(as_of)
-    training = refresh_training(as_of)
-    panels = run_panel_steps(as_of)
+    # A lifecycle the organisation has no file for has no task in the run.
+    organisation = runtime.organisation
+    enrolled = enrol_nqsws(as_of) if organisation.asye else 0
+    training = refresh_training(as_of) if organisation.training else {}
+    panels = run_panel_steps(as_of) if organisation.panels else {}
     start, end, chunks = plan_sweep(as_of)
     noticed = 0
     if chunks:

@@ -19,6 +19,7 @@ from notifications.compose import DigestLine
 from notifications.message import build_email, message_id_for
 from tasks.reminders.compose import invite_rows
 from tasks.reminders.notices import notice_rows
+from tasks.training.renewals import RENEWAL
 
 SAM = Person(1, "W0001", "Sam Sample", "sam.sample@example.org")
 MORGAN = Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org")
@@ -56,18 +57,60 @@ class Preview:
         )
 
 
+@dataclass(frozen=True)
+class _Example:
+    """One kind of item this organisation's own programmes make, to preview mail with."""
+
+    kind: str
+    key: str
+    title: str
+    policy: str
+    responsible: str
+
+
+def _examples(organisation: Organisation) -> list[_Example]:
+    """The items the organisation's programmes would remind people about: its ASYE
+    milestones, then its refreshers' renewals. None when it runs neither."""
+    found: list[_Example] = []
+    if organisation.asye:
+        asye = organisation.asye
+        found += [
+            _Example(f"asye.{m.kind}", m.key, m.title, asye.policy_for(m.key), m.responsible)
+            for m in asye.milestones
+        ]
+    training = organisation.training
+    if training:
+        found += [
+            _Example(
+                RENEWAL,
+                r.module,
+                f"{training.module(r.module).title} renewal",
+                training.reminder_policy,
+                "worker",
+            )
+            for r in training.refreshers
+        ]
+    return found
+
+
 def _item(
     organisation: Organisation, due: date, *, milestone: int = 0, subject: Person = SAM, n: int = 0
 ) -> DueItem:
-    rule = organisation.asye.milestones[milestone]
+    examples = _examples(organisation)
+    if not examples:
+        raise PreviewError(
+            "this organisation's programmes make no items to remind anyone about (no ASYE "
+            "milestones, no refreshers), so there is no reminder to preview"
+        )
+    example = examples[milestone % len(examples)]  # a digest shows several: go round
     return DueItem(
         obligation_id=n,
-        kind=f"asye.{rule.kind}",
-        milestone=rule.key,
-        title=rule.title,
+        kind=example.kind,
+        milestone=example.key,
+        title=example.title,
         due_date=due,
-        reminder_policy=organisation.asye.policy_for(rule.key),
-        responsible_role=rule.responsible,
+        reminder_policy=example.policy,
+        responsible_role=example.responsible,
         rule="(the rule that produced the date)",
         subject=subject,
         manager=MORGAN,

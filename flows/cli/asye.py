@@ -7,6 +7,7 @@ from datetime import date
 
 import typer
 
+from definitions.asye import require_asye
 from definitions.meetings import MeetingTimeError, local_meeting_time
 from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
 from tasks.asye.decisions import record_outcome
@@ -25,6 +26,7 @@ def asye_enrol(
 ) -> None:
     """Enrol eligible NQSWs in ASYE (the daily flow also does this)."""
     rt = runtime()
+    require_asye(rt.organisation.asye)
     with rt.transaction() as session:
         ids = worker_ids(session, workers) if workers else None
         enrolled = enrol_eligible(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from definitions.asye import AsyeMilestoneRule
+from definitions.asye import AsyeMilestoneRule, require_asye
 from definitions.errors import NotFound, Refused
 from definitions.organisation import Organisation
 from definitions.people import DECIDERS
@@ -24,7 +24,7 @@ def milestone_source(enrolment_id: int, milestone: str) -> str:
 
 def not_enrolled(organisation: Organisation, subject: Worker) -> str:
     """Why a worker has no ASYE enrolment, and what to do about it."""
-    eligible = organisation.asye.eligible_roles
+    eligible = require_asye(organisation.asye).eligible_roles
     if subject.role not in eligible:
         return (
             f"{subject.external_id} is not on ASYE: their role is {subject.role}, and ASYE is "
@@ -52,7 +52,7 @@ def enrolled_milestone(
     which is missing."""
     subject, enrolment = enrolled(session, organisation, worker)
     try:
-        return subject, enrolment, organisation.asye.milestone(milestone)
+        return subject, enrolment, require_asye(organisation.asye).milestone(milestone)
     except KeyError as exc:
         raise NotFound(str(exc.args[0])) from None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from definitions.asye import Leave, Milestone, asye_milestones
+from definitions.asye import Leave, Milestone, asye_milestones, require_asye
 from definitions.organisation import Organisation
 from storage.enrolments import add_enrolments, follow_roster, leave_of, unenrolled
 from storage.history import record_events
@@ -43,9 +43,12 @@ def enrol_eligible(
 ) -> list[str]:
     """Enrol every eligible worker not yet on ASYE; their milestones become obligations.
 
-    Returns the external ids enrolled. Idempotent: enrolled workers are skipped.
+    Returns the external ids enrolled. Idempotent: enrolled workers are skipped. An
+    organisation with no ASYE year enrols no one.
     """
     programme = organisation.asye
+    if programme is None:
+        return []
     candidates = unenrolled(
         session, programme=PROGRAMME, roles=programme.eligible_roles, worker_ids=worker_ids
     )
@@ -86,7 +89,10 @@ def redate_open_milestones(
     leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
     calendar = organisation.working_calendar()
     dated = {
-        m.key: m for m in asye_milestones(enrolment.start_date, organisation.asye, calendar, leave)
+        m.key: m
+        for m in asye_milestones(
+            enrolment.start_date, require_asye(organisation.asye), calendar, leave
+        )
     }
     moved, changes = [], []
     for o in obligations_of(session, subject_id=enrolment.worker_id):

@@ -1,0 +1,87 @@
+"""An organisation runs only the lifecycles it has files for. A home-care provider with no
+newly qualified social workers and no progression panels writes organisation.yaml,
+ladder.yaml, reminders.yaml and training.yaml, and nothing else: it loads, imports its
+people and training, runs its days and previews its mail, and the ASYE leaves no trace."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from definitions.loader import load_organisation
+from notifications.sink import SmtpSink
+from storage.models import Enrolment, Obligation, OutboxMessage
+
+pytestmark = pytest.mark.integration
+SAMPLE = Path(__file__).resolve().parents[2] / "definitions" / "sample"
+
+
+@pytest.fixture
+def no_asye(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ladder_env) -> Path:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "care-provider"
+    folder.mkdir()
+    for name in ("organisation.yaml", "ladder.yaml", "training.yaml"):
+        shutil.copy(SAMPLE / name, folder / name)
+    reminders = (SAMPLE / "reminders.yaml").read_text()
+    start = reminders.index("    asye.report:")
+    end = reminders.index("\n", reminders.index("assessor: direct", start))
+    (folder / "reminders.yaml").write_text(reminders[:start] + reminders[end + 1 :])
+    monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
+    return folder
+
+
+def test_an_organisation_without_asye_or_panels_loads_with_neither(no_asye: Path) -> None:
+    organisation = load_organisation(no_asye)
+    assert organisation.asye is None and organisation.panels is None
+    assert organisation.training is not None
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_it_imports_runs_and_previews_with_no_asye_trace(
+    no_asye: Path,
+    engine,
+    smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
+) -> None:
+    from flows.cli import app
+    from flows.daily import daily
+
+    cli = CliRunner()
+    imported = cli.invoke(app, ["import", "workers", str(SAMPLE / "roster.csv")])
+    assert imported.exit_code == 0, imported.output
+    assert "0 enrolled" in imported.output
+    done = cli.invoke(app, ["import", "completions", str(SAMPLE / "completions.csv")])
+    assert done.exit_code == 0, done.output
+
+    for day in (date(2026, 3, 2), date(2026, 6, 1)):
+        state = asyncio.run(daily(as_of=day, return_state=True))
+        assert state.is_completed(), state.message
+        summary = state.result()
+        # No ASYE or panel step ran: nothing of theirs in the run's summary.
+        assert summary["enrolled"] == 0 and not any(k.startswith("panel") for k in summary)
+        assert "refresher_renewal_items" in summary
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Enrolment)) == 0
+        kinds = set(session.scalars(select(Obligation.kind).distinct()))
+        mails = set(session.scalars(select(OutboxMessage.kind).distinct()))
+    assert kinds and all(not k.startswith("asye") for k in kinds), kinds
+    assert all(not k.startswith("asye") for k in mails), mails
+    assert all("ASYE" not in str(r.message["Subject"]) for r in smtp_sink.received)
+
+    for kind in ("reminder", "digest"):
+        shown = cli.invoke(app, ["mail", "preview", kind, "--step", "before_30"])
+        if shown.exit_code != 0:  # the refresher policy's first step, whatever it is called
+            shown = cli.invoke(app, ["mail", "preview", kind])
+        assert shown.exit_code == 0, shown.output
+        assert "renewal" in shown.output and "ASYE" not in shown.output
+
+    refused = cli.invoke(app, ["asye", "enrol", "W0011"])
+    assert refused.exit_code == 1
+    assert "runs no ASYE year (its folder has no asye.yaml)" in refused.output
+    assert "Traceback" not in refused.output
