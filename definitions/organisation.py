@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
@@ -33,7 +41,9 @@ class _Strict(BaseModel):
 class CalendarConfig(_Strict):
     timezone: str = "Europe/London"
     country: str = "GB"
-    subdivision: str | None = "ENG"
+    # A part of the country with bank holidays of its own (GB: ENG, NIR, SCT, WLS); left
+    # out, the country-wide ones apply.
+    subdivision: str | None = None
     extra_closures: tuple[date, ...] = ()
 
     @field_validator("timezone")
@@ -42,21 +52,59 @@ class CalendarConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
+            close = _close_matches(value, _zones())
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ValueError(
-                f"unknown time zone '{value}'; use an IANA name such as Europe/London"
+                f"unknown time zone '{value}'; {hint}use an IANA name such as Europe/London "
+                "or Africa/Kinshasa"
             ) from None
         return value
 
-    @model_validator(mode="after")
-    def _known_region(self) -> CalendarConfig:
-        try:
-            holidays.country_holidays(self.country, subdiv=self.subdivision)
-        except NotImplementedError as exc:
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        countries = holidays.list_supported_countries()
+        if value not in countries:
+            close = _close_matches(value, tuple(countries))
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ValueError(
-                f"no bank holidays known for country '{self.country}', subdivision "
-                f"'{self.subdivision}' ({exc}); for England use country GB, subdivision ENG"
+                f"no bank holidays known for country '{value}'; {hint}use a two-letter "
+                "ISO 3166 code, e.g. GB, FR or CD"
+            )
+        return value
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is None or country is None:  # no subdivision, or the country was refused
+            return value
+        known = tuple(holidays.list_supported_countries()[country])
+        if not known:
+            raise ValueError(
+                f"country {country} has no subdivisions with their own bank holidays; "
+                "remove `subdivision:`"
+            )
+        try:
+            holidays.country_holidays(country, subdiv=value)
+        except NotImplementedError:
+            raise ValueError(
+                f"country {country} has no subdivision '{value}'; use one of "
+                f"{', '.join(known)}, or remove `subdivision:` for the country-wide holidays"
             ) from None
-        return self
+        return value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def _close_matches(given: str, choices: tuple[str, ...]) -> list[str]:
+    """Up to two choices close to `given`, ignoring case."""
+    by_lower = {c.lower(): c for c in choices}
+    found = difflib.get_close_matches(given.lower(), list(by_lower), n=2, cutoff=0.6)
+    return [by_lower[f] for f in found]
 
 
 class Service(_Strict):

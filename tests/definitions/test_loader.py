@@ -462,3 +462,54 @@ def test_long_bad_value_is_echoed_in_at_most_80_characters(folder: Path) -> None
     assert len(got) == 80
     assert got.startswith("['x', 'x',")
     assert got.endswith("...")
+
+
+# --- the calendar: any country ---------------------------------------------------------------
+
+
+def test_a_country_without_subdivisions_loads_with_none_written(folder: Path) -> None:
+    edit(folder, "organisation.yaml", "timezone: Europe/London", "timezone: Africa/Kinshasa")
+    edit(folder, "organisation.yaml", "country: GB", "country: CD")
+    lines = (folder / "organisation.yaml").read_text().splitlines()
+    kept = [line for line in lines if not line.strip().startswith("subdivision:")]
+    (folder / "organisation.yaml").write_text("\n".join(kept) + "\n")
+    calendar = load_organisation(folder).working_calendar()
+    assert (calendar.country, calendar.subdivision) == ("CD", None)
+    assert calendar.holiday_name(date(2026, 6, 30)) is not None  # Independence Day
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        (
+            "subdivision: ENG",
+            "subdivision: XX",
+            "calendar.subdivision",
+            "country GB has no subdivision 'XX'; use one of ENG, NIR, SCT, WLS",
+        ),
+        (
+            "country: GB",
+            "country: GX",
+            "calendar.country",
+            "no bank holidays known for country 'GX'",
+        ),
+        (
+            "timezone: Europe/London",
+            "timezone: Europe/Londn",
+            "calendar.timezone",
+            "did you mean Europe/London",
+        ),
+    ],
+)
+def test_a_calendar_error_points_at_its_own_line(
+    folder: Path, old: str, new: str, field: str, words: str
+) -> None:
+    edit(folder, "organisation.yaml", old, new)
+    line = next(
+        n
+        for n, text in enumerate((folder / "organisation.yaml").read_text().splitlines(), 1)
+        if new in text
+    )
+    error = load_error(folder)
+    assert (error.field, error.line) == (field, line)
+    assert words in str(error)
