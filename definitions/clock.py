@@ -35,6 +35,14 @@ class DateWindow:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
+def skipped_by_cap(last_swept: date | None, window: DateWindow) -> DateWindow:
+    """The days a capped catch-up leaves out: after the last sweep, before the window. Their
+    reminders are never sent, so the run must say so."""
+    if last_swept is None or window.is_empty:
+        return DateWindow(window.start, window.start - timedelta(days=1))
+    return DateWindow(last_swept + timedelta(days=1), window.start - timedelta(days=1))
+
+
 def sweep_window(last_swept: date | None, as_of: date, *, max_catch_up_days: int) -> DateWindow:
     """The dates a sweep on `as_of` must cover.
 

@@ -47,7 +47,7 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     enrolled = enrol_nqsws(as_of) if organisation.asye else 0
     training = refresh_training(as_of) if organisation.training else {}
     panels = run_panel_steps(as_of) if organisation.panels else {}
-    start, end, chunks = plan_sweep(as_of)
+    start, end, chunks, skipped = plan_sweep(as_of)
     noticed = 0
     if chunks:
         futures = queue_reminders.map(chunks, unmapped(start), unmapped(end), unmapped(as_of))
@@ -64,7 +64,8 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     delivery, delivered = deliver_for_this_run()
     counts = {
         "as_of": as_of.isoformat(),
-        "enrolled": enrolled,
+        **({"catch_up_skipped": skipped} if skipped else {}),
+        **({"enrolled": enrolled} if organisation.asye else {}),
         "noticed": noticed,
         "queued": queued,
         "digests": composed["digests"],

@@ -9,7 +9,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
-from definitions.clock import DateWindow
+from definitions.clock import DateWindow, skipped_by_cap
 from storage.notices import pending_recipient_chunks
 from tasks.reminders.compose import compose_recipients
 from tasks.reminders.notices import decide_notices
@@ -18,18 +18,30 @@ from tasks.runtime import current_runtime
 
 
 @task(name="plan-sweep", cache_policy=NO_CACHE)
-def plan_sweep(as_of: date) -> tuple[date, date, list[tuple[int, int]]]:
-    """The dates this sweep covers (since the last successful sweep, up to as_of) and the id
-    chunks of obligations whose reminder steps may fall in them."""
+def plan_sweep(as_of: date) -> tuple[date, date, list[tuple[int, int]], str | None]:
+    """The dates this sweep covers (since the last successful sweep, up to as_of), the id
+    chunks of obligations whose reminder steps may fall in them, and the days a capped
+    catch-up leaves out ("FIRST..LAST (N days)"), or None."""
     runtime = current_runtime()
     with Session(runtime.engine) as session:
         window, last, chunks = plan_window(
             session, runtime.organisation, as_of=as_of, chunk_size=runtime.settings.chunk_size
         )
-    get_run_logger().info(
+    logger = get_run_logger()
+    logger.info(
         "sweep window: %s (last swept: %s); %d chunk(s)", window, last or "never", len(chunks)
     )
-    return window.start, window.end, chunks
+    skipped = skipped_by_cap(last, window)
+    if skipped.is_empty:
+        return window.start, window.end, chunks, None
+    left_out = f"{skipped} ({skipped.days()} day(s))"
+    logger.warning(
+        "catch-up capped at %d day(s) (max_catch_up_days in organisation.yaml): reminders due "
+        "on %s were not sent; `ladder explain WORKER` still shows those items",
+        runtime.organisation.profile.max_catch_up_days,
+        left_out,
+    )
+    return window.start, window.end, chunks, left_out
 
 
 @task(

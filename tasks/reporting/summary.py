@@ -76,22 +76,39 @@ def daily_summary(
     ]
     start, end = window
     swept = "nothing new" if start > end else f"{start} to {end}"
-    markdown = (
-        f"# Daily sweep {as_of}\n\n"
-        f"- dates swept: {swept}\n"
-        f"- NQSWs enrolled: {counts.get('enrolled', 0)}\n"
+    # A line per lifecycle the run had: an organisation without one reads nothing of it.
+    skipped = counts.get("catch_up_skipped")
+    lines = [f"- dates swept: {swept}\n"]
+    if skipped:
+        lines.append(
+            f"- **dates skipped: {skipped}**: the catch-up reaches back at most "
+            "`max_catch_up_days` (organisation.yaml), so reminders due then were not sent\n"
+        )
+    if "enrolled" in counts:
+        lines.append(f"- NQSWs enrolled: {counts['enrolled']}\n")
+    lines.append(
         f"- notices decided: {counts.get('noticed', 0)}; mails queued: "
         f"{counts.get('queued', 0)}, of them {counts.get('digests', 0)} digest(s), "
         f"holding {counts.get('folded', 0)} item(s) over the daily cap\n"
-        f"- refresher places booked: {counts.get('refresher_booked', 0)}, waitlisted: "
-        f"{counts.get('refresher_waitlisted', 0)}, no session before expiry: "
-        f"{counts.get('refresher_no_session', 0)}\n"
-        f"- panels: {counts.get('panels_locked', 0)} locked at their deadline, "
-        f"{counts.get('packs_submitted', 0)} pack(s) submitted, "
-        f"{counts.get('packs_rolled_over', 0)} moved to the next panel, "
-        f"{counts.get('pack_mails', 0)} panel pack mail(s), "
-        f"{counts.get('slotted', 0)} slotted into a post\n"
-        f"- mail sent: {counts.get('sent', 0)}, failed: {counts.get('failed', 0)}, "
+    )
+    if "refresher_booked" in counts:
+        lines.append(
+            f"- refresher places booked: {counts['refresher_booked']}, waitlisted: "
+            f"{counts.get('refresher_waitlisted', 0)}, no session before expiry: "
+            f"{counts.get('refresher_no_session', 0)}\n"
+        )
+    if "panels_locked" in counts:
+        lines.append(
+            f"- panels: {counts['panels_locked']} locked at their deadline, "
+            f"{counts.get('packs_submitted', 0)} pack(s) submitted, "
+            f"{counts.get('packs_rolled_over', 0)} moved to the next panel, "
+            f"{counts.get('pack_mails', 0)} panel pack mail(s), "
+            f"{counts.get('slotted', 0)} slotted into a post\n"
+        )
+    markdown = (
+        f"# Daily sweep {as_of}\n\n"
+        + "".join(lines)
+        + f"- mail sent: {counts.get('sent', 0)}, failed: {counts.get('failed', 0)}, "
         f"still queued: {outbox.get('queued', 0)}; failed for good so far: "
         f"{outbox.get('failed', 0)} (`ladder mail status` lists them)\n"
         f"- overdue items: {sum(overdue.values())}\n"

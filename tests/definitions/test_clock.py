@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -100,3 +100,26 @@ def test_window_holds_its_first_and_last_day(window: DateWindow, d: object, insi
 )
 def test_window_reads_as_dates(window: DateWindow, text: str) -> None:
     assert str(window) == text
+
+
+@pytest.mark.parametrize(
+    ("last_swept", "as_of", "left_out"),
+    [
+        (None, date(2026, 4, 16), 0),  # the first sweep: nothing was ever due
+        (date(2026, 4, 15), date(2026, 4, 16), 0),
+        (date(2026, 3, 16), date(2026, 4, 16), 0),  # 31 days: all caught up
+        (date(2026, 3, 15), date(2026, 4, 16), 1),  # 32 days: 16 March left out
+        (date(2024, 1, 31), date(2024, 3, 31), 29),  # over a leap February
+    ],
+)
+def test_the_days_a_capped_catch_up_leaves_out(
+    last_swept: date | None, as_of: date, left_out: int
+) -> None:
+    from definitions.clock import skipped_by_cap
+
+    window = sweep_window(last_swept, as_of, max_catch_up_days=31)
+    skipped = skipped_by_cap(last_swept, window)
+    assert skipped.days() == left_out
+    if left_out:
+        assert skipped.start == last_swept + timedelta(days=1)
+        assert skipped.end + timedelta(days=1) == window.start

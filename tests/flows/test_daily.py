@@ -264,3 +264,25 @@ def test_the_summary_counts_what_the_server_took_when_the_connection_dropped_mid
     assert (summary["sent"], summary["failed"], summary["deferred"]) == (2, 0, 0)
     assert [to for to, _ in recipients(smtp_sink)] == ["assessor@example.org", "nqsw@example.org"]
     assert {m.status for m in outbox(engine)} == {"sent"}
+
+
+@pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
+def test_a_capped_catch_up_names_the_days_it_left_out(engine, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    assert run_day(date(2026, 3, 1)).is_completed()
+    # Ladder was off for 10 weeks; the catch-up reaches back 31 days (the sample's cap), so
+    # 2 March to 14 April are left out, and the run says so.
+    state = run_day(date(2026, 5, 15))
+    assert state.is_completed(), state.message
+    assert state.result()["catch_up_skipped"] == "2026-03-02..2026-04-14 (44 day(s))"
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["daily-summary"]))
+        )
+    newest = max(found, key=lambda a: a.created)
+    assert "dates skipped: 2026-03-02..2026-04-14 (44 day(s))" in str(newest.data)
+    assert "reminders due then were not sent" in str(newest.data)
+    # The next day's run has nothing left out, and says nothing of it.
+    assert "catch_up_skipped" not in run_day(date(2026, 5, 16)).result()

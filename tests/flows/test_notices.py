@@ -287,7 +287,7 @@ def test_notices_left_by_a_crash_before_composing_go_out_next_run_once(
 
     run_day(date(2026, 4, 15))
     with disable_run_logger():  # the sweep decided its notices, then the run died
-        start, end, chunks = plan_sweep.fn(date(2026, 4, 16))
+        start, end, chunks, _ = plan_sweep.fn(date(2026, 4, 16))
         assert sum(queue_reminders.fn(c, start, end, date(2026, 4, 16)) for c in chunks) == 2
     assert smtp_sink.received == []
     run_day(date(2026, 4, 16))  # the rerun: the same window, nothing decided twice
@@ -350,7 +350,7 @@ def test_a_worker_who_left_before_composing_is_told_nothing(engine, smtp_sink: S
 
     run_day(date(2026, 4, 15))
     with disable_run_logger():
-        start, end, chunks = plan_sweep.fn(date(2026, 4, 16))
+        start, end, chunks, _ = plan_sweep.fn(date(2026, 4, 16))
         for c in chunks:
             queue_reminders.fn(c, start, end, date(2026, 4, 16))
     with Session(engine) as session, session.begin():

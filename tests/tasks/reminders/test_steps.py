@@ -52,7 +52,7 @@ def sweep_statements(engine, as_of: date) -> tuple[int, int, int]:  # type: igno
     runtime_engine = current_runtime().engine
     with counting_statements(runtime_engine) as statements:
         enrol_nqsws.fn(as_of)
-        start, end, chunks = plan_sweep.fn(as_of)
+        start, end, chunks, _ = plan_sweep.fn(as_of)
         noticed = sum(queue_reminders.fn(chunk, start, end, as_of) for chunk in chunks)
         mailed = sum(compose_messages.fn(part, as_of)["queued"] for part in plan_compose.fn(as_of))
         close_window.fn(as_of, start, end, {"noticed": noticed})
