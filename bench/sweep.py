@@ -38,7 +38,7 @@ from notifications.message import message_id_for  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Obligation, OutboxMessage, Worker  # noqa: E402
 from storage.notices import pending_recipient_chunks  # noqa: E402
-from storage.obligations import open_id_chunks, people_with_role  # noqa: E402
+from storage.obligations import open_id_chunks, people_with_roles  # noqa: E402
 from tasks.reminders.compose import compose_recipients  # noqa: E402
 from tasks.reminders.notices import decide_notices, notice_rows  # noqa: E402
 from tasks.reminders.sweep import due_range  # noqa: E402
@@ -140,7 +140,7 @@ def per_row_sweep(engine, organisation) -> tuple[int, int]:  # type: ignore[no-u
                 Obligation.status == "open", Obligation.due_date.between(due_from, due_to)
             )
         ).all()
-        leads = people_with_role(session, role="workforce_lead")
+        leads = people_with_roles(session, roles=organisation.reminded_roles)
         for obligation_id in ids:
             o = session.get(Obligation, obligation_id)
             subject = session.get(Worker, o.subject_id)

@@ -21,7 +21,8 @@ from pydantic import (
 from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
 from definitions.panels import PanelProgramme
-from definitions.reminders import Delivery, ReminderPolicy
+from definitions.people import DECIDERS
+from definitions.reminders import RELATIONS, RESPONSIBLE, Delivery, ReminderPolicy
 from definitions.training import TrainingProgramme
 
 
@@ -131,12 +132,22 @@ class LatticeMove(_Strict):
     keeps_credit: bool = True
 
 
+class DecisionRights(_Strict):
+    """Roles that may record for anyone in the organisation, beyond the people a worker is
+    linked to (their assessor and manager for the ASYE; the worker and their manager for
+    panel evidence, nominations and actions)."""
+
+    asye: tuple[str, ...] = Field(default=DECIDERS, min_length=1)
+    panels: tuple[str, ...] = Field(default=DECIDERS, min_length=1)
+
+
 class CareerLadder(_Strict):
     levels: tuple[Level, ...] = Field(min_length=1)
     lattice: tuple[LatticeMove, ...] = ()
     other_roles: tuple[str, ...] = Field(
         default=(), description="roster roles outside the ladder (workforce lead, HR, ...)"
     )
+    decided_by: DecisionRights = DecisionRights()
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -204,6 +215,23 @@ def unresolved_references(
                 )
     roles = tuple(sorted(ladder.roles))
     defined = tuple(sorted(reminder_policies))
+    for lifecycle, deciders in (
+        ("asye", ladder.decided_by.asye),
+        ("panels", ladder.decided_by.panels),
+    ):
+        for index, role in enumerate(deciders):
+            if role not in roles:
+                found.append(
+                    UnresolvedReference(
+                        "ladder.yaml",
+                        ("decided_by", lifecycle, index),
+                        f"decided_by.{lifecycle} names '{role}', not a role in ladder.yaml (the "
+                        f"default is {', '.join(DECIDERS)}); name the roles that may record "
+                        "for anyone",
+                        roles,
+                    )
+                )
+    found += _recipient_references(reminder_policies, delivery, roles)
     if asye is not None:
         found += _asye_references(asye, roles, reminder_policies)
     if training is not None:
@@ -222,6 +250,41 @@ def unresolved_references(
                     kinds,
                 )
             )
+    return found
+
+
+def _recipient_references(
+    reminder_policies: dict[str, ReminderPolicy], delivery: Delivery | None, roles: tuple[str, ...]
+) -> list[UnresolvedReference]:
+    """Every person a reminder step or routing names: a relation to the worker (worker,
+    assessor, supervisor, manager), `responsible`, or a role of ladder.yaml."""
+    found: list[UnresolvedReference] = []
+    known = (*RELATIONS, RESPONSIBLE, *roles)
+    for name, policy in reminder_policies.items():
+        for i, step in enumerate(policy.steps):
+            for j, role in enumerate(step.to):
+                if role not in known:
+                    found.append(
+                        UnresolvedReference(
+                            "reminders.yaml",
+                            ("policies", name, "steps", i, "to", j),
+                            f"step {step.key} goes to '{role}', which is neither someone the "
+                            "worker is linked to nor a role in ladder.yaml",
+                            known,
+                        )
+                    )
+    for kind, table in (delivery.routing if delivery else {}).items():
+        for role in table:
+            if role not in (*RELATIONS, *roles):
+                found.append(
+                    UnresolvedReference(
+                        "reminders.yaml",
+                        ("delivery", "routing", kind, role),
+                        f"routing names '{role}', which is neither someone the worker is "
+                        "linked to nor a role in ladder.yaml",
+                        (*RELATIONS, *roles),
+                    )
+                )
     return found
 
 
@@ -368,6 +431,12 @@ class Organisation(_Strict):
     def working_calendar(self) -> WorkingCalendar:
         cal = self.profile.calendar
         return _calendar(cal.timezone, cal.country, cal.subdivision, cal.extra_closures)
+
+    @property
+    def reminded_roles(self) -> tuple[str, ...]:
+        """The roles of ladder.yaml that reminder steps go to (everyone holding one hears)."""
+        named = {r for p in self.reminder_policies.values() for s in p.steps for r in s.to}
+        return tuple(sorted(named & set(self.ladder.roles)))
 
     def policy(self, key: str) -> ReminderPolicy:
         return self.reminder_policies[key]

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from definitions.calendar import WorkingCalendar
 from definitions.clock import DateWindow
 
-RecipientRole = Literal["worker", "assessor", "supervisor", "manager", "workforce_lead"]
-RECIPIENT_ROLES: tuple[RecipientRole, ...] = (
-    "worker",
-    "assessor",
-    "supervisor",
-    "manager",
-    "workforce_lead",
-)
+# The people a step reaches through the item: the worker it is about, and the assessor,
+# supervisor and manager the roster links to them. Routing must say how each hears.
+RELATIONS: tuple[str, ...] = ("worker", "assessor", "supervisor", "manager")
 # A step may also go to `responsible`: whoever the item names as responsible for it (the
-# worker for their own evidence, the team manager for theirs, an action's owner).
-StepRole = Literal["worker", "assessor", "supervisor", "manager", "workforce_lead", "responsible"]
+# worker for their own evidence, the team manager for theirs, an action's owner), or to a
+# role of ladder.yaml (everyone holding it, e.g. workforce_lead or training_lead).
+RESPONSIBLE = "responsible"
+RoleKey = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=32)]
 Mode = Literal["direct", "digest"]
 
 
@@ -32,7 +29,7 @@ class ReminderStep(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     offset_days: int = Field(ge=-365, le=365)
-    to: tuple[StepRole, ...] = Field(min_length=1)
+    to: tuple[RoleKey, ...] = Field(min_length=1)
     escalation: bool = False
 
 
@@ -66,7 +63,7 @@ class ScheduledStep:
 
     step: ReminderStep
     send_on: date
-    roles: tuple[StepRole, ...]
+    roles: tuple[str, ...]
 
 
 def send_date(due: date, step: ReminderStep, calendar: WorkingCalendar | None) -> date:
@@ -119,9 +116,9 @@ def steps_due(
     return list(reversed(chosen))
 
 
-def _everyone_direct() -> dict[str, dict[RecipientRole, Mode]]:
+def _everyone_direct() -> dict[str, dict[str, Mode]]:
     direct: Mode = "direct"
-    return {"default": dict.fromkeys(RECIPIENT_ROLES, direct)}
+    return {"default": dict.fromkeys(RELATIONS, direct)}
 
 
 class Delivery(BaseModel):
@@ -132,30 +129,32 @@ class Delivery(BaseModel):
 
     daily_cap: int = Field(default=3, ge=0, le=100)
     digest_lookahead_days: int = Field(default=14, ge=0, le=365)
-    routing: dict[str, dict[RecipientRole, Mode]] = Field(default_factory=_everyone_direct)
+    routing: dict[str, dict[RoleKey, Mode]] = Field(default_factory=_everyone_direct)
 
     @field_validator("routing")
     @classmethod
-    def _has_default(cls, routing: dict[str, dict[RecipientRole, Mode]]) -> dict[str, Any]:
+    def _has_default(cls, routing: dict[str, dict[str, Mode]]) -> dict[str, Any]:
         default = routing.get("default")
         if default is None:
             raise ValueError(
                 "routing needs a `default:` entry naming direct or digest for each role"
             )
-        missing = [r for r in RECIPIENT_ROLES if r not in default]
+        missing = [r for r in RELATIONS if r not in default]
         if missing:
             raise ValueError(
-                f"routing.default must name every role; add {', '.join(missing)} (direct or digest)"
+                f"routing.default must name {', '.join(RELATIONS)}; add {', '.join(missing)} "
+                "(direct or digest)"
             )
         return routing
 
     def mode(self, kind: str, role: str) -> Mode:
-        """Direct or digest for a role hearing about an obligation of `kind` (e.g. asye.report)."""
+        """Direct or digest for a role hearing about an obligation of `kind` (e.g. asye.report).
+        A role of ladder.yaml that routing does not name gets the day's digest."""
         for table in (self.routing.get(kind, {}), self.routing["default"]):
             for named, mode in table.items():
                 if named == role:
                     return mode
-        raise KeyError(f"no routing for role '{role}'")
+        return "digest"
 
 
 @dataclass(frozen=True)

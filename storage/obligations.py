@@ -100,9 +100,17 @@ def _person(w: Worker | None) -> Person | None:
     return None if w is None else Person(w.id, w.external_id, w.name, w.email)
 
 
-def people_with_role(session: Session, *, role: str) -> list[Person]:
-    stmt = select(Worker).where(Worker.role == role, Worker.status != "left").order_by(Worker.id)
-    return [p for w in session.scalars(stmt) if (p := _person(w)) is not None]
+def people_with_roles(session: Session, *, roles: tuple[str, ...]) -> dict[str, list[Person]]:
+    """{role: the people holding it who have not left}, for the few roles the organisation's
+    reminder policies name (from its YAML, not from any input)."""
+    found: dict[str, list[Person]] = {role: [] for role in roles}
+    if not roles:
+        return found
+    stmt = select(Worker).where(Worker.role.in_(roles), Worker.status != "left").order_by(Worker.id)
+    for w in session.scalars(stmt):
+        if (p := _person(w)) is not None:
+            found[w.role].append(p)
+    return found
 
 
 def close_obligation(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from definitions.errors import NotFound, Refused
-from definitions.people import DECIDERS, may_act_for
+from definitions.people import may_act_for
 from storage.dialect import in_batches
 from storage.models import Worker
 from storage.roster import worker_by_external_id
@@ -45,8 +45,9 @@ def require_may_act_for(
     *,
     allowed: Iterable[int | None],
     refusal: str,
-    deciders: Iterable[str] = DECIDERS,
+    deciders: Iterable[str],
 ) -> None:
-    """Refuse with `refusal` unless the actor is one of `allowed` or holds a deciding role."""
+    """Refuse with `refusal` unless the actor is one of `allowed` or holds one of the
+    `deciders` roles (the organisation's, from ladder.yaml or training.yaml)."""
     if not may_act_for(actor.id, actor.role, allowed=allowed, deciders=deciders):
         raise Refused(refusal)

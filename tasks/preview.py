@@ -132,7 +132,8 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
         if chosen is None:
             raise PreviewError(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
         sent_on = send_date(due, chosen, calendar)
-        rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, [LEE])
+        holders = {role: [LEE] for role in organisation.reminded_roles}
+        rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, holders)
         rows = [r for r in rows if r["step"] == step]
         row = next((r for r in rows if r["recipient_role"] == role), None)
         if row is None:
@@ -157,7 +158,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             message_id_for(row["dedup_key"], sender),
         )
     if kind == "digest":
-        readers = {**BY_ROLE, "workforce_lead": LEE}
+        readers = {**BY_ROLE, **dict.fromkeys(organisation.reminded_roles, LEE)}
         if role not in readers:
             raise PreviewError(f"no role '{role}'; roles: {', '.join(readers)}")
         reader, as_role = readers[role], role

@@ -55,7 +55,9 @@ def mail_preview(
         "before_14", help="for a reminder: a step of its policy; for a booking: waitlisted"
     ),
     role: str = typer.Option(
-        "worker", help="worker, assessor, supervisor, manager or workforce_lead"
+        "worker",
+        help="worker, assessor, supervisor, manager, or a role of ladder.yaml that reminders "
+        "go to (e.g. workforce_lead)",
     ),
     html: Path = typer.Option(None, help="also write the HTML part to this file"),
     eml: Path = typer.Option(None, help="also write the whole message (.eml) to this file"),

@@ -50,7 +50,7 @@ def record_outcome(
             f"'{outcome}' is not an outcome of the {rule.title}; use one of "
             f"{', '.join(rule.outcomes)}"
         )
-    require_recorder(session, actor, subject, enrolment)
+    require_recorder(session, organisation, actor, subject, enrolment)
     if occurred_on > today:
         raise BadInput(f"the date {occurred_on} is in the future; record it on the day it happened")
     if occurred_on < enrolment.start_date:

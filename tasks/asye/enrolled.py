@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from definitions.asye import AsyeMilestoneRule, require_asye
 from definitions.errors import NotFound, Refused
 from definitions.organisation import Organisation
-from definitions.people import DECIDERS
 from storage.enrolments import enrolment_of
 from storage.models import Enrolment, Worker
 from tasks.people import require_may_act_for
@@ -57,14 +56,23 @@ def enrolled_milestone(
         raise NotFound(str(exc.args[0])) from None
 
 
-def require_recorder(session: Session, actor: str, subject: Worker, enrolment: Enrolment) -> None:
-    """Refuse unless the actor is the worker's assessor or manager, or a decider."""
+def require_recorder(
+    session: Session,
+    organisation: Organisation,
+    actor: str,
+    subject: Worker,
+    enrolment: Enrolment,
+) -> None:
+    """Refuse unless the actor is the worker's assessor or manager, or holds a role
+    ladder.yaml lets record ASYE decisions for anyone (`decided_by.asye`)."""
     recorder = find_worker(session, actor, "recorder")
+    deciders = organisation.ladder.decided_by.asye
     require_may_act_for(
         recorder,
         allowed=[enrolment.assessor_id, subject.manager_id],
+        deciders=deciders,
         refusal=(
             f"{actor} is neither {subject.external_id}'s assessor nor their manager, nor a "
-            f"{' or '.join(DECIDERS)}; ask one of them to record it"
+            f"{' or '.join(deciders)}; ask one of them to record it"
         ),
     )

@@ -31,7 +31,7 @@ def record_leave(
     Returns (milestone, old due date, new due date) for each obligation that moved.
     """
     subject, enrolment = enrolled(session, organisation, worker)
-    require_recorder(session, actor, subject, enrolment)
+    require_recorder(session, organisation, actor, subject, enrolment)
     try:
         period = Leave(start, end)
     except ValueError as exc:

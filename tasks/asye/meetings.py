@@ -55,7 +55,7 @@ def book_meeting(
     Booking the same time and place again changes nothing and sends nothing; a change keeps
     the meeting's UID and raises its SEQUENCE, so calendars update the one event."""
     subject, enrolment, rule = enrolled_milestone(session, organisation, worker, milestone)
-    require_recorder(session, actor, subject, enrolment)
+    require_recorder(session, organisation, actor, subject, enrolment)
     obligation = obligation_by_source(session, milestone_source(enrolment.id, milestone))
     if obligation is None or obligation.status != "open":
         raise Refused(

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from definitions.errors import Misconfigured
 from definitions.organisation import Organisation
 from definitions.panels import ACTIVE, PanelProgramme
-from definitions.people import DECIDERS
 from notifications.render import render
 from storage.history import record_event
 from storage.models import Candidacy, Obligation, Panel, Worker
@@ -97,11 +96,11 @@ def active_candidacy(session: Session, worker_id: int) -> tuple[Candidacy, Panel
     return None
 
 
-def refusal_to_act(actor: Worker, subject: Worker, what: str) -> str:
+def refusal_to_act(organisation: Organisation, actor: Worker, subject: Worker, what: str) -> str:
     """Why `actor` may not `what` for `subject`: neither them, their manager nor a decider."""
     return (
         f"{actor.external_id} is neither {subject.external_id} nor their team manager, nor a "
-        f"{' or '.join(DECIDERS)}; only they may {what}"
+        f"{' or '.join(organisation.ladder.decided_by.panels)}; only they may {what}"
     )
 
 

@@ -182,7 +182,8 @@ def record_evidence(
     people.require_may_act_for(
         recorder,
         allowed=[subject.id, subject.manager_id],
-        refusal=refusal_to_act(recorder, subject, "record evidence"),
+        deciders=organisation.ladder.decided_by.panels,
+        refusal=refusal_to_act(organisation, recorder, subject, "record evidence"),
     )
     try:
         rule = programme.item(item)
@@ -289,7 +290,8 @@ def record_preparation(
     people.require_may_act_for(
         recorder,
         allowed=[subject.id, subject.manager_id],
-        refusal=refusal_to_act(recorder, subject, "record it"),
+        deciders=organisation.ladder.decided_by.panels,
+        refusal=refusal_to_act(organisation, recorder, subject, "record it"),
     )
     active = active_candidacy(session, subject.id)
     if active is None:

@@ -93,7 +93,8 @@ def complete_action(
     people.require_may_act_for(
         recorder,
         allowed=[subject.id, subject.manager_id],
-        refusal=refusal_to_act(recorder, subject, "record it"),
+        deciders=organisation.ladder.decided_by.panels,
+        refusal=refusal_to_act(organisation, recorder, subject, "record it"),
     )
     if on > today:
         raise BadInput(f"{on} is in the future")

@@ -15,7 +15,6 @@ from definitions.panels import (
     nomination_refusal,
     resubmission_refusal,
 )
-from definitions.people import DECIDERS
 from storage.history import record_event
 from storage.models import Candidacy, Obligation
 from storage.obligations import insert_obligations
@@ -49,10 +48,12 @@ def nominate(
     programme = programme_of(organisation)
     subject = people.worker(session, worker)
     nominator = people.worker(session, actor, "nominator")
+    deciders = organisation.ladder.decided_by.panels
     people.require_may_act_for(
         nominator,
         allowed=[subject.manager_id],
-        refusal=f"{actor} is not {worker}'s team manager (nor a {' or '.join(DECIDERS)}); "
+        deciders=deciders,
+        refusal=f"{actor} is not {worker}'s team manager (nor a {' or '.join(deciders)}); "
         "the team manager nominates",
     )
     refusal = nomination_refusal(

@@ -13,20 +13,21 @@ from definitions.items import DueItem, Person
 from definitions.organisation import Organisation
 from definitions.reminders import ScheduledStep, steps_due
 from storage.notices import insert_notices
-from storage.obligations import open_due_items, people_with_role
+from storage.obligations import open_due_items, people_with_roles
 from tasks.reminders.sweep import due_range
 
 
 def _recipients(
-    scheduled: ScheduledStep, item: DueItem, leads: list[Person]
+    scheduled: ScheduledStep, item: DueItem, holders: dict[str, list[Person]]
 ) -> list[tuple[str, Person]]:
-    """People for the step's roles, each person once (an assessor who is also the manager)."""
+    """People for the step's roles, each person once (an assessor who is also the manager):
+    the worker's own relations, and everyone holding a role of ladder.yaml it names."""
     by_role: dict[str, list[Person]] = {
+        **holders,
         "worker": [item.subject],
         "assessor": [item.assessor] if item.assessor else [],
         "supervisor": [item.supervisor] if item.supervisor else [],
         "manager": [item.manager] if item.manager else [],
-        "workforce_lead": leads,
     }
     seen: set[int] = set()
     chosen = []
@@ -50,7 +51,7 @@ def notice_rows(
     organisation: Organisation,
     window: DateWindow,
     as_of: date,
-    leads: list[Person],
+    holders: dict[str, list[Person]],
 ) -> list[dict[str, Any]]:
     """Who is to be told what today: one row per (item, step, person), routed direct or to
     the person's digest by the organisation's delivery policy. Nothing is rendered here."""
@@ -60,7 +61,7 @@ def notice_rows(
     for item in items:
         policy = organisation.policy(item.reminder_policy)
         for scheduled in steps_due(item.due_date, policy, window, calendar):
-            for role, person in _recipients(scheduled, item, leads):
+            for role, person in _recipients(scheduled, item, holders):
                 rows.append(
                     dict(
                         dedup_key=notice_key(item, scheduled.step.key, person.id),
@@ -88,6 +89,6 @@ def decide_notices(
     """One chunk's notices, in the caller's transaction: (due items read, notices added)."""
     due_from, due_to = due_range(organisation, window)
     items = open_due_items(session, due_from=due_from, due_to=due_to, id_range=chunk)
-    leads = people_with_role(session, role="workforce_lead")
-    rows = notice_rows(items, organisation, window, as_of, leads)
+    holders = people_with_roles(session, roles=organisation.reminded_roles)
+    rows = notice_rows(items, organisation, window, as_of, holders)
     return len(items), insert_notices(session, rows=rows)

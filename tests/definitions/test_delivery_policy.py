@@ -93,11 +93,19 @@ def test_without_a_policy_everyone_is_told_directly() -> None:
     assert Delivery().mode("asye.review", "manager") == "direct"
 
 
+def test_a_role_of_the_ladder_that_routing_leaves_out_gets_the_digest() -> None:
+    # Everyone holding a role such as training_lead hears once a day, not once an item.
+    assert Delivery().mode("training.renewal", "training_lead") == "digest"
+
+
 @pytest.mark.parametrize(
     ("routing", "message"),
     [
         ({"asye.report": {"assessor": "direct"}}, "routing needs a `default:` entry"),
-        ({"default": {"worker": "direct"}}, "routing.default must name every role; add assessor"),
+        (
+            {"default": {"worker": "direct"}},
+            "routing.default must name worker, assessor, supervisor, manager; add assessor",
+        ),
         (
             {"default": {"worker": "sms"}},
             "Input should be 'direct' or 'digest'",

@@ -222,7 +222,7 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "to: [workforce_leed]",
             "policies.asye_milestone.steps[4].to[0]",
             45,
-            ["got 'workforce_leed'"],
+            ["goes to 'workforce_leed'", "did you mean `workforce_lead`?"],
             id="unknown recipient role",
         ),
         pytest.param(
@@ -513,3 +513,20 @@ def test_a_calendar_error_points_at_its_own_line(
     error = load_error(folder)
     assert (error.field, error.line) == (field, line)
     assert words in str(error)
+
+
+def test_an_organisation_without_the_default_deciders_must_name_its_own(folder: Path) -> None:
+    text = (folder / "ladder.yaml").read_text()
+    start = text.index("decided_by:")
+    (folder / "ladder.yaml").write_text(
+        text[:start].replace("workforce_lead, head_of_service, ", "")
+    )
+    error = load_error(folder)
+    assert error.path == folder / "ladder.yaml"
+    assert error.field == "decided_by.asye[0]"
+    assert "decided_by.asye names 'workforce_lead', not a role in ladder.yaml" in str(error)
+
+
+def test_deciders_may_be_any_role_of_the_ladder(folder: Path) -> None:
+    edit(folder, "ladder.yaml", "  asye: [workforce_lead, head_of_service]", "  asye: [hr_advisor]")
+    assert load_organisation(folder).ladder.decided_by.asye == ("hr_advisor",)

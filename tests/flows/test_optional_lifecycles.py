@@ -21,18 +21,33 @@ from storage.models import Enrolment, Obligation, OutboxMessage
 
 pytestmark = pytest.mark.integration
 SAMPLE = Path(__file__).resolve().parents[2] / "definitions" / "sample"
+TARA = "tara.trainer@sample-borough.example"
 
 
 @pytest.fixture
 def no_asye(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ladder_env) -> Path:  # type: ignore[no-untyped-def]
     folder = tmp_path / "care-provider"
     folder.mkdir()
-    for name in ("organisation.yaml", "ladder.yaml", "training.yaml"):
+    for name in ("organisation.yaml", "training.yaml"):
         shutil.copy(SAMPLE / name, folder / name)
+    # Its own role: a training lead, whom a lapsed refresher escalates to.
+    ladder = (SAMPLE / "ladder.yaml").read_text()
+    (folder / "ladder.yaml").write_text(
+        ladder.replace("other_roles: [", "other_roles: [training_lead, ")
+    )
     reminders = (SAMPLE / "reminders.yaml").read_text()
     start = reminders.index("    asye.report:")
     end = reminders.index("\n", reminders.index("assessor: direct", start))
-    (folder / "reminders.yaml").write_text(reminders[:start] + reminders[end + 1 :])
+    reminders = reminders[:start] + reminders[end + 1 :]
+    expires = "- key: expires\n        offset_days: 0\n        to: [manager]"
+    assert reminders.count(expires) == 1
+    reminders = reminders.replace(expires, expires.replace("[manager]", "[manager, training_lead]"))
+    (folder / "reminders.yaml").write_text(reminders)
+    roster = (SAMPLE / "roster.csv").read_text()
+    (folder / "roster.csv").write_text(
+        roster + "W0099,Tara Trainer,tara.trainer@sample-borough.example,training_lead,adults,"
+        "workforce-development,W0001,2019-01-07,Central,active,,\n"
+    )
     monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
     return folder
 
@@ -53,7 +68,7 @@ def test_it_imports_runs_and_previews_with_no_asye_trace(
     from flows.daily import daily
 
     cli = CliRunner()
-    imported = cli.invoke(app, ["import", "workers", str(SAMPLE / "roster.csv")])
+    imported = cli.invoke(app, ["import", "workers", str(no_asye / "roster.csv")])
     assert imported.exit_code == 0, imported.output
     assert "0 enrolled" in imported.output
     done = cli.invoke(app, ["import", "completions", str(SAMPLE / "completions.csv")])
@@ -73,6 +88,11 @@ def test_it_imports_runs_and_previews_with_no_asye_trace(
     assert kinds and all(not k.startswith("asye") for k in kinds), kinds
     assert all(not k.startswith("asye") for k in mails), mails
     assert all("ASYE" not in str(r.message["Subject"]) for r in smtp_sink.received)
+    # The refreshers that lapsed in May reached the training lead, in her digest.
+    to_tara = [r.message for r in smtp_sink.received if r.recipients == [TARA]]
+    assert to_tara, "the training lead was told nothing"
+    body = to_tara[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Tara Trainer" in body and "renewal" in body
 
     for kind in ("reminder", "digest"):
         shown = cli.invoke(app, ["mail", "preview", kind, "--step", "before_30"])

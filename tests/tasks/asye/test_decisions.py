@@ -165,6 +165,23 @@ def test_the_workforce_lead_may_record_for_anyone(
     assert [e.actor for e in events(roster, "asye.review_recorded")] == ["W0001"] * 3
 
 
+def test_who_may_record_for_anyone_is_the_organisations_choice(
+    roster: Engine, organisation: Organisation
+) -> None:
+    from definitions.organisation import DecisionRights
+
+    # An organisation whose service managers, not its workforce lead, decide for anyone.
+    ladder = organisation.ladder.model_copy(
+        update={"decided_by": DecisionRights(asye=("service_manager",))}
+    )
+    own = organisation.model_copy(update={"ladder": ladder})
+    record(roster, own, worker="W0011", actor="W0040", occurred_on=TODAY)
+    assert [e.actor for e in events(roster, "asye.review_recorded")] == ["W0040"]
+    with pytest.raises(Refused) as refused:
+        record(roster, own, worker="W0014", actor="W0001", occurred_on=TODAY)
+    assert "nor a service_manager; ask one of them" in str(refused.value)
+
+
 def test_the_final_recommendation_sets_the_enrolment_outcome(
     roster: Engine, organisation: Organisation
 ) -> None:
