@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -183,9 +185,24 @@ def _unconstructable(path: Path, text: str, exc: Exception) -> ProgrammeFileErro
         f"'{node.value}' is not a real {'calendar date' if is_date else 'value'} ({exc})",
         field=_dotted(loc),
         line=node.start_mark.line + 1,
-        fix="write a real calendar date as YYYY-MM-DD"
+        fix=_real_date_fix(node.value)
         if is_date
         else "check the value at that line, or quote it to keep it as text",
+    )
+
+
+def _real_date_fix(text: str) -> str:
+    """How to correct a date that does not exist: the month's real last day."""
+    found = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    if not found:
+        return "write a date that exists, as YYYY-MM-DD, e.g. 2026-03-31"
+    year, month = int(found[1]), int(found[2])
+    if not 1 <= month <= 12:
+        return f"there is no month {month}; months run 01 to 12"
+    last = calendar.monthrange(year, month)[1]
+    return (
+        f"{calendar.month_name[month]} {year} has {last} days; use a day that exists, "
+        f"e.g. {year}-{month:02d}-{last:02d}"
     )
 
 
@@ -281,6 +298,8 @@ def _problem(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] in ("missing", "extra_forbidden"):
         return msg.lower()
+    if err["type"] == "with_fix":  # the message names the value itself
+        return msg
     got = repr(err.get("input"))
     if len(got) > GOT_LIMIT:
         got = got[: GOT_LIMIT - 3] + "..."
@@ -290,6 +309,8 @@ def _problem(err: Any) -> str:
 def _fix(err: Any, model: type[BaseModel]) -> str:
     kind = err["type"]
     field = err["loc"][-1] if err["loc"] else ""
+    if kind == "with_fix":
+        return str(err["ctx"]["fix"])
     if kind == "missing":
         return f"add `{field}:` with a value"
     if kind == "extra_forbidden" and err.get("did_you_mean"):

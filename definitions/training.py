@@ -8,12 +8,21 @@ expiries on bank holidays), so each date comes with the rule text that produced 
 from __future__ import annotations
 
 import calendar as _calendar
+import difflib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from definitions.calendar import WorkingCalendar, add_months
 from definitions.errors import Misconfigured
@@ -47,16 +56,37 @@ class Validity(_Strict):
     renewal_window_days: int = Field(default=90, ge=0, le=366)
     grace_days: int = Field(default=0, ge=0, le=366)
 
+    @field_validator("fixed_on")
+    @classmethod
+    def _a_day_of_the_year(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        month, day = (int(x) for x in value.split("-"))
+        if not 1 <= month <= 12:
+            raise PydanticCustomError(
+                "with_fix",
+                "fixed_on {value} names month {month}, and months run 01 to 12",
+                {"value": value, "month": month, "fix": "write the day as MM-DD, e.g. 03-31"},
+            )
+        last = _calendar.monthrange(2028, month)[1]  # a leap year: 02-29 is a day
+        if not 1 <= day <= last:
+            raise PydanticCustomError(
+                "with_fix",
+                "fixed_on {value} is not a day of the year",
+                {
+                    "value": value,
+                    "fix": f"{_calendar.month_name[month]} has at most {last} days; "
+                    f"use {month:02d}-{last:02d} for its last day",
+                },
+            )
+        return value
+
     @model_validator(mode="after")
     def _complete(self) -> Validity:
         if self.mode in ("from_completion", "from_previous_expiry") and self.months is None:
             raise ValueError(f"validity mode {self.mode} needs `months` (how long it lasts)")
-        if self.mode == "fixed_date":
-            if self.fixed_on is None:
-                raise ValueError("validity mode fixed_date needs `fixed_on` as MM-DD, e.g. 03-31")
-            month, day = (int(x) for x in self.fixed_on.split("-"))
-            if not (1 <= month <= 12 and 1 <= day <= _calendar.monthrange(2028, month)[1]):
-                raise ValueError(f"fixed_on {self.fixed_on} is not a day of the year")
+        if self.mode == "fixed_date" and self.fixed_on is None:
+            raise ValueError("validity mode fixed_date needs `fixed_on` as MM-DD, e.g. 03-31")
         return self
 
 
@@ -116,6 +146,14 @@ class District(_Strict):
     y_km: float
 
 
+def _error_at(loc: tuple[str | int, ...], message: str, value: str, fix: str) -> ValidationError:
+    """A validation error at `loc` inside the model, with the fix the loader shows."""
+    error = PydanticCustomError("with_fix", "{message}", {"message": message, "fix": fix})
+    return ValidationError.from_exception_data(
+        "TrainingProgramme", [InitErrorDetails(type=error, loc=loc, input=value)]
+    )
+
+
 class TrainingProgramme(_Strict):
     """training.yaml: the curriculum, pathways, mandatory refreshers and where training is."""
 
@@ -137,24 +175,36 @@ class TrainingProgramme(_Strict):
 
     @model_validator(mode="after")
     def _known_modules(self) -> TrainingProgramme:
-        known = {m.key for m in self.modules}
-        for pathway in self.pathways:
-            for name in pathway.modules:
-                if name not in known:
-                    raise ValueError(
-                        f"pathway {pathway.key} names module '{name}', which is not defined; "
-                        f"known: {', '.join(sorted(known))}"
-                    )
-        for refresher in self.refreshers:
-            module = self.module(refresher.module) if refresher.module in known else None
-            if module is None:
-                raise ValueError(
-                    f"refresher names module '{refresher.module}', which is not defined"
+        """Every module a pathway or refresher names is defined here (reported at the name,
+        with the modules that would do), and a refresher's module expires."""
+        known = sorted(m.key for m in self.modules)
+        named = [
+            (("pathways", i, "sets", j, "modules", k), name, f"pathway {p.key}")
+            for i, p in enumerate(self.pathways)
+            for j, s in enumerate(p.sets)
+            for k, name in enumerate(s.modules)
+        ] + [
+            (("refreshers", i, "module"), r.module, "a refresher")
+            for i, r in enumerate(self.refreshers)
+        ]
+        for loc, name, who in named:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean `{close[0]}`? " if close else ""
+                raise _error_at(
+                    loc,
+                    f"{who} names module '{name}', which training.yaml does not define",
+                    name,
+                    f"{hint}use one of: {', '.join(known)}",
                 )
-            if module.validity is None:
-                raise ValueError(
-                    f"refresher module '{module.key}' has no validity, so it never needs "
-                    "renewing; give it a `validity:`"
+        for i, refresher in enumerate(self.refreshers):
+            if self.module(refresher.module).validity is None:
+                raise _error_at(
+                    ("refreshers", i, "module"),
+                    f"refresher module '{refresher.module}' has no validity, so it never "
+                    "needs renewing",
+                    refresher.module,
+                    f"give module {refresher.module} a `validity:`, or remove this refresher",
                 )
         return self
 

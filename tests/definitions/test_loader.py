@@ -424,7 +424,7 @@ def test_impossible_closure_date_is_reported_against_its_file(folder: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "field", "line", "said"),
+    ("old", "new", "field", "line", "said", "fix"),
     [
         pytest.param(
             "extra_closures: []",
@@ -432,6 +432,7 @@ def test_impossible_closure_date_is_reported_against_its_file(folder: Path) -> N
             "calendar.extra_closures[1]",
             10,
             "'2026-02-30' is not a real calendar date (day is out of range for month)",
+            "February 2026 has 28 days; use a day that exists, e.g. 2026-02-28",
             id="30 February",
         ),
         pytest.param(
@@ -440,19 +441,20 @@ def test_impossible_closure_date_is_reported_against_its_file(folder: Path) -> N
             "max_catch_up_days",
             17,
             "'2026-13-01' is not a real calendar date (month must be in 1..12)",
+            "there is no month 13; months run 01 to 12",
             id="month 13 where a number belongs",
         ),
     ],
 )
 def test_impossible_date_names_its_field_line_and_fix(
-    folder: Path, old: str, new: str, field: str, line: int, said: str
+    folder: Path, old: str, new: str, field: str, line: int, said: str, fix: str
 ) -> None:
     edit(folder, "organisation.yaml", old, new)
     error = load_error(folder)
     assert error.path == folder / "organisation.yaml"
     assert (error.field, error.line) == (field, line)
     assert said in str(error)
-    assert error.fix == "write a real calendar date as YYYY-MM-DD"
+    assert error.fix == fix
 
 
 def test_long_bad_value_is_echoed_in_at_most_80_characters(folder: Path) -> None:
@@ -530,3 +532,29 @@ def test_an_organisation_without_the_default_deciders_must_name_its_own(folder: 
 def test_deciders_may_be_any_role_of_the_ladder(folder: Path) -> None:
     edit(folder, "ladder.yaml", "  asye: [workforce_lead, head_of_service]", "  asye: [hr_advisor]")
     assert load_organisation(folder).ladder.decided_by.asye == ("hr_advisor",)
+
+
+def _line_holding(folder: Path, name: str, text: str) -> int:
+    lines = (folder / name).read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_pathway_naming_an_unknown_module_is_reported_at_the_name(folder: Path) -> None:
+    edit(
+        folder,
+        "training.yaml",
+        "modules: [psw_foundations, psw_child_development, psw_child_protection]",
+        "modules: [psw_foundations, psw_child_developmnt, psw_child_protection]",
+    )
+    error = load_error(folder)
+    assert error.field == "pathways[0].sets[0].modules[1]"
+    assert error.line == _line_holding(folder, "training.yaml", "psw_child_developmnt")
+    assert error.fix.startswith("did you mean `psw_child_development`?")
+
+
+def test_a_fixed_date_that_is_no_day_is_reported_at_its_line(folder: Path) -> None:
+    edit(folder, "training.yaml", 'fixed_on: "03-31"', 'fixed_on: "02-30"')
+    error = load_error(folder)
+    assert error.field.endswith("validity.fixed_on")
+    assert error.line == _line_holding(folder, "training.yaml", '"02-30"')
+    assert error.fix == "February has at most 29 days; use 02-29 for its last day"

@@ -103,7 +103,7 @@ def test_a_fixed_29_february_falls_on_28_february_in_other_years() -> None:
         ({"mode": "from_completion"}, "needs `months`"),
         ({"mode": "fixed_date"}, "needs `fixed_on`"),
         ({"mode": "fixed_date", "fixed_on": "02-30"}, "is not a day of the year"),
-        ({"mode": "fixed_date", "fixed_on": "13-01"}, "is not a day of the year"),
+        ({"mode": "fixed_date", "fixed_on": "13-01"}, "names month 13, and months run 01 to 12"),
         ({"mode": "yearly", "months": 12}, "Input should be"),
     ],
 )
