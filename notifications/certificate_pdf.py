@@ -42,14 +42,17 @@ class CertificateFace:
 
 @lru_cache(maxsize=1)
 def _fonts() -> tuple[str, str]:
-    """Bitstream Vera, shipped inside reportlab: registered once per process (loading a TTF
-    per document is what makes some PDF libraries slow)."""
-    import reportlab
+    """Roboto (the font-roboto package, a dependency: Apache 2.0), which covers Latin with
+    its extensions (Łucja, Ọkọ, Þórsdóttir, Nguyễn), Greek and Cyrillic: a name on a
+    certificate keeps every letter. Registered once per process (loading a TTF per document
+    is what makes some PDF libraries slow); embedded as a subset of the glyphs used."""
+    import font_roboto
 
-    folder = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont("LadderSans", str(folder / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont("LadderSans-Bold", str(folder / "VeraBd.ttf")))
+    folder = Path(font_roboto.__file__).parent / "files"
+    pdfmetrics.registerFont(TTFont("LadderSans", str(folder / "Roboto-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont("LadderSans-Bold", str(folder / "Roboto-Bold.ttf")))
     return "LadderSans", "LadderSans-Bold"
+
 
 
 def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:

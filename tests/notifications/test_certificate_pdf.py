@@ -61,3 +61,22 @@ def test_the_qr_code_reads_back_as_the_verification_address(tmp_path: Path) -> N
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert scanned.stdout.strip() == FACE.verify_url
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Łucja Wiśniewska",
+        "Chiamaka Ọkọ",
+        "Zoë Þórsdóttir",
+        "Nguyễn Thị Ánh",
+        "Ελένη Παπαδοπούλου",
+        "Наталья Иванова",
+    ],
+)
+def test_a_name_beyond_latin_1_keeps_every_letter(name: str) -> None:
+    """Read back from the PDF: a letter the font lacks comes back as nothing (the bundled
+    Vera font dropped ś, Ọ, ọ and all of Greek and Cyrillic)."""
+    face = CertificateFace(**{**FACE.__dict__, "name": name})
+    text = PdfReader(io.BytesIO(render_certificate(face))).pages[0].extract_text()
+    assert name in text
