@@ -61,6 +61,7 @@ class AsyeProgramme(BaseModel):
     length_months: int = Field(default=12, ge=1, le=36)
     reminder_policy: str
     milestones: tuple[AsyeMilestoneRule, ...] = Field(min_length=1)
+    certificate: bool = True  # a certificate when the year is passed
 
     @field_validator("milestones")
     @classmethod

@@ -27,6 +27,32 @@ KIND_LABELS = {
 }
 
 
+def award_status(organisation: Organisation, kind: str, key: str) -> str:
+    """How an award starts: "waiting" for the next certificate batch, or "uncertified" when
+    the organisation's YAML says this achievement earns no certificate (it is still
+    recorded, and counts for pathways and panels)."""
+    return "waiting" if certifies(organisation, kind, key) else "uncertified"
+
+
+def certifies(organisation: Organisation, kind: str, key: str) -> bool:
+    """Whether an achievement of `kind` (module, pathway, asye, progression) earns a
+    certificate: training.yaml `certificates` and each module's or pathway's own
+    `certificate`, asye.yaml and panels.yaml `certificate`."""
+    training = organisation.training
+    if kind == "module" and training:
+        own = training.module(key).certificate
+        return training.certificates.modules if own is None else own
+    if kind == "pathway" and training:
+        pathway = next((p for p in training.pathways if p.key == key), None)
+        own = pathway.certificate if pathway else None
+        return training.certificates.pathways if own is None else own
+    if kind == "asye":
+        return organisation.asye.certificate if organisation.asye else False
+    if kind == "progression":
+        return organisation.panels.certificate if organisation.panels else False
+    return True
+
+
 def award_title(organisation: Organisation, kind: str, key: str) -> tuple[str, str]:
     """(title, description) of what an award certifies."""
     training = organisation.training

@@ -174,6 +174,7 @@ class PanelProgramme(_Strict):
     members: tuple[PanelMember, ...] = Field(min_length=1)
     capabilities: tuple[Capability, ...] = Field(min_length=1)
     evidence_pack: tuple[EvidenceItem, ...] = Field(min_length=1)
+    certificate: bool = True  # a certificate for the progression the panel decides
     evidence_files: EvidenceFiles = EvidenceFiles()
     meetings: tuple[PanelMeeting, ...] = ()
     reminder_policies: PanelPolicies = PanelPolicies()

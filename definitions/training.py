@@ -96,6 +96,7 @@ class Module(_Strict):
     outcomes: tuple[str, ...] = Field(min_length=1, description="core learning outcomes")
     credit: int = Field(default=0, ge=0, le=120, description="credit points")
     validity: Validity | None = None  # None: once done, done for good
+    certificate: bool | None = None  # None: as `certificates.modules` says
 
 
 SetRule = Literal["all_in_order", "any_order", "at_least"]
@@ -127,6 +128,7 @@ class Pathway(_Strict):
     level: str
     service: str | None = None  # None: every service
     sets: tuple[ModuleSet, ...] = Field(min_length=1)
+    certificate: bool | None = None  # None: as `certificates.pathways` says
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -154,6 +156,14 @@ def _error_at(loc: tuple[str | int, ...], message: str, value: str, fix: str) ->
     )
 
 
+class Certifies(_Strict):
+    """Which completions earn a certificate, unless a module or pathway says otherwise with
+    its own `certificate: true|false`."""
+
+    modules: bool = True
+    pathways: bool = True
+
+
 class TrainingProgramme(_Strict):
     """training.yaml: the curriculum, pathways, mandatory refreshers and where training is."""
 
@@ -163,6 +173,7 @@ class TrainingProgramme(_Strict):
     districts: tuple[District, ...] = ()
     reminder_policy: str = "refresher"
     credit_approvers: tuple[str, ...] = ("workforce_lead",)
+    certificates: Certifies = Certifies()
 
     @field_validator("modules")
     @classmethod

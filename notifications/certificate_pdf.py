@@ -54,7 +54,6 @@ def _fonts() -> tuple[str, str]:
     return "LadderSans", "LadderSans-Bold"
 
 
-
 def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:
     while size > 8 and c.stringWidth(text, font, size) > width:
         size -= 0.5

@@ -302,7 +302,8 @@ class Award(Base):
     key: Mapped[str] = mapped_column(String(64))
     achieved_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, issued
+    # waiting (for the certificate batch), issued, or uncertified (the YAML gives no certificate)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from definitions.certificates import award_status
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
 from storage.history import record_event
@@ -100,7 +101,7 @@ def record_outcome(
                         key="asye",
                         achieved_on=occurred_on,
                         expires_on=None,
-                        status="waiting",
+                        status=award_status(organisation, "asye", "asye"),
                     )
                 ],
             )

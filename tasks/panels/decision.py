@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.certificates import award_status
 from definitions.errors import BadInput, Refused
 from definitions.organisation import Organisation
 from definitions.panels import (
@@ -261,7 +262,7 @@ def _progress(
                 key=programme.to_level,
                 achieved_on=decision.day,
                 expires_on=None,
-                status="waiting",
+                status=award_status(organisation, "progression", programme.to_level),
             )
         ],
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.certificates import award_status
 from definitions.completions import parse_completions
 from definitions.organisation import Organisation
 from definitions.training import TrainingProgramme, expiry_for, pathway_progress, require_programme
@@ -120,7 +121,7 @@ def record_completions(
                 key=module_key,
                 achieved_on=completed_on,
                 expires_on=expires,
-                status="waiting",
+                status=award_status(organisation, "module", module_key),
             )
         )
     inserted = add_credentials(session, rows=planned)
@@ -135,8 +136,10 @@ def record_completions(
     renewed = [old["id"] for old, _ in supersedes if old.get("completion_id") not in late_records]
     update_.renewed = len(renewed)
     close_renewals(session, credential_ids=renewed, closed_on=today)
-    awards += _pathway_awards(session, training, workers)
-    update_.awards = add_awards(session, rows=awards)
+    awards += _pathway_awards(session, organisation, training, workers)
+    # Counted: those waiting for a certificate (the rest are recorded, with no certificate).
+    update_.awards = add_awards(session, rows=[a for a in awards if a["status"] == "waiting"])
+    add_awards(session, rows=[a for a in awards if a["status"] != "waiting"])
     names = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
     update_.pathways = [(names[a["worker_id"]], a["key"]) for a in awards if a["kind"] == "pathway"]
     record_events(
@@ -157,7 +160,7 @@ def record_completions(
                 actor="system",
                 occurred_on=a["achieved_on"],
                 subject_id=a["worker_id"],
-                payload={"pathway": a["key"], "award": "waiting"},
+                payload={"pathway": a["key"], "award": a["status"]},
             )
             for a in awards
             if a["kind"] == "pathway"
@@ -168,7 +171,7 @@ def record_completions(
 
 
 def _pathway_awards(
-    session: Session, training: TrainingProgramme, workers: set[int]
+    session: Session, organisation: Organisation, training: TrainingProgramme, workers: set[int]
 ) -> list[dict[str, Any]]:
     """Awards for pathways these workers have now completed (and were not awarded yet)."""
     done = achievements(session, worker_ids=workers)
@@ -197,9 +200,9 @@ def _pathway_awards(
                         worker_id=worker_id,
                         kind="pathway",
                         key=pathway.key,
+                        status=award_status(organisation, "pathway", pathway.key),
                         achieved_on=progress.completed_on,
                         expires_on=None,
-                        status="waiting",
                     )
                 )
     return rows

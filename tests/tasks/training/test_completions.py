@@ -93,6 +93,50 @@ def test_completions_become_credentials_and_awards_once(
 
 
 @pytest.mark.usefixtures("staffed")
+def test_only_what_the_organisation_certifies_waits_for_a_certificate(
+    tmp_path: Path, engine, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    from definitions.training import Certifies
+
+    # Modules earn no certificate, except first aid, which says so; the pathway does.
+    training = organisation.training
+    modules = tuple(
+        m.model_copy(update={"certificate": True}) if m.key == "first_aid" else m
+        for m in training.modules
+    )
+    own = organisation.model_copy(
+        update={
+            "training": training.model_copy(
+                update={"modules": modules, "certificates": Certifies(modules=False)}
+            )
+        }
+    )
+    path = completions(
+        tmp_path / "lms.csv",
+        [
+            ("W0031", "psw_foundations", "2025-01-10"),
+            ("W0031", "psw_child_development", "2025-02-10"),
+            ("W0031", "psw_child_protection", "2025-03-10"),
+            ("W0031", "psw_case_management", "2025-05-02"),
+            ("W0031", "psw_psychosocial_support", "2025-04-01"),
+            ("W0031", "psw_families_communities", "2025-06-20"),
+            ("W0035", "first_aid", "2023-05-02"),
+        ],
+    )
+    _, result = run_import(engine, own, path)
+    assert result.awards == 2  # the pathway and first aid wait for their certificates
+    assert result.pathways == [("W0031", "para_social_worker_curriculum")]
+    with Session(engine) as session:
+        statuses = sorted(session.execute(select(Award.key, Award.status)).tuples().all())
+    assert ("first_aid", "waiting") in statuses
+    assert ("para_social_worker_curriculum", "waiting") in statuses
+    assert [k for k, s in statuses if s == "uncertified"] == sorted(
+        ["psw_foundations", "psw_child_development", "psw_child_protection"]
+        + ["psw_case_management", "psw_psychosocial_support", "psw_families_communities"]
+    )
+
+
+@pytest.mark.usefixtures("staffed")
 def test_a_renewal_supersedes_the_credential_keeps_the_anniversary_and_closes_the_item(
     tmp_path: Path,
     engine,
