@@ -100,6 +100,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             delivery=policies.delivery,
             training=training,
             panels=panels,
+            templates=folder / "templates" if (folder / "templates").is_dir() else None,
         )
     except ValidationError as exc:
         # A defensive net: Organisation's own checks, should they ever go beyond the above.

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
@@ -174,9 +175,22 @@ class OrganisationProfile(_Strict):
     name: str
     sender_name: str = "Ladder"
     sender_address: str
+    # Who writes to people, as mail says it: "You are receiving this from {team_name} of
+    # {name}", "send your certificate to {team_name}".
+    team_name: str = Field(default="the workforce development team", min_length=1, max_length=80)
     calendar: CalendarConfig = CalendarConfig()
     services: tuple[Service, ...] = Field(min_length=1)
     max_catch_up_days: int = Field(default=31, ge=1, le=366)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the organisation speaks in what Ladder writes for it: its name, the team that
+    writes, and its own templates folder (files there override Ladder's by name)."""
+
+    org_name: str
+    team_name: str
+    templates: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -402,6 +416,11 @@ class Organisation(_Strict):
     delivery: Delivery = Delivery()
     training: TrainingProgramme | None = None
     panels: PanelProgramme | None = None
+    templates: Path | None = None  # the folder's templates/, when it has one
+
+    @property
+    def voice(self) -> Voice:
+        return Voice(self.profile.name, self.profile.team_name, self.templates)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:

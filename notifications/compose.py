@@ -13,12 +13,13 @@ from typing import Any
 from definitions.calendar import human_date
 from definitions.items import DueItem, Person
 from definitions.meetings import MeetingView
+from definitions.organisation import Voice
 from notifications.render import RenderedMessage, days_phrase, render
 
 KINDS = ("reminder", "digest", "invite", "cancellation", "booking")
 
 
-def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
+def next_steps(role: str, item: DueItem, as_of: date, team: str) -> list[str]:
     """What the reader should do about the item, by the role they hear about it in."""
     overdue = item.due_date < as_of
     if item.kind == "training.renewal":
@@ -26,17 +27,17 @@ def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
             return [
                 "go to the refresher session you are booked on (the booking mail has the "
                 "calendar invite), or renew elsewhere and send the certificate",
-                "the workforce team records the completion; this reminder then stops",
+                f"{team} records the completion; this reminder then stops",
             ]
         return [
             f"make sure {item.subject.name} can go to their refresher before it runs out",
             "without it they may not be able to practise in that area",
         ]
     if item.kind.startswith("panel."):
-        return _panel_steps(role, item)
+        return _panel_steps(role, item, team)
     assessor = item.assessor.name if item.assessor else "your manager"
     record = (
-        f"record it in Ladder (workforce team: `ladder asye review {item.subject.external_id}"
+        f"record it in Ladder ({team}: `ladder asye review {item.subject.external_id}"
         f" --milestone {item.milestone} --outcome ... --by YOUR-ID`)"
     )
     if role == "worker":
@@ -62,7 +63,7 @@ def next_steps(role: str, item: DueItem, as_of: date) -> list[str]:
     ]
 
 
-def _panel_steps(role: str, item: DueItem) -> list[str]:
+def _panel_steps(role: str, item: DueItem, team: str) -> list[str]:
     """What to do about a progression item: evidence, the preparation day, an action, a
     signature."""
     who = "you" if role == "worker" else item.subject.name
@@ -71,10 +72,10 @@ def _panel_steps(role: str, item: DueItem) -> list[str]:
         if item.milestone == "training_pathway":
             return [
                 f"{who} must complete the service's training pathway before the deadline",
-                "completions are imported by the workforce team; the item then ticks itself off",
+                f"completions are imported by {team}; the item then ticks itself off",
             ]
         return [
-            f"send the {item.title.lower()} to the workforce team before the deadline",
+            f"send the {item.title.lower()} to {team} before the deadline",
             f"it is recorded with `ladder panel evidence {wid} --item {item.milestone} "
             "--file PATH --author ID --dated YYYY-MM-DD --by YOUR-ID`",
             "a pack that is not complete at the deadline moves to the next panel",
@@ -103,14 +104,13 @@ def reminder(
     person: Person,
     escalation: bool,
     as_of: date,
-    org_name: str,
+    voice: Voice,
     meeting: MeetingView | None = None,
 ) -> RenderedMessage:
     overdue = item.due_date < as_of
     return render(
         "reminder",
         {
-            "org_name": org_name,
             "recipient_name": person.name,
             "recipient_role": role,
             "subject_name": item.subject.name,
@@ -120,10 +120,11 @@ def reminder(
             "when": days_phrase(item.due_date, as_of),
             "overdue": overdue,
             "escalation": escalation,
-            "next_steps": next_steps(role, item, as_of),
+            "next_steps": next_steps(role, item, as_of, voice.team_name),
             "rule": item.rule,
             "meeting": meeting,
         },
+        voice,
     )
 
 
@@ -137,7 +138,7 @@ class DigestLine:
     meeting: MeetingView | None = None
 
 
-def _line(line: DigestLine, as_of: date) -> dict[str, Any]:
+def _line(line: DigestLine, as_of: date, team: str) -> dict[str, Any]:
     item = line.item
     overdue = item.due_date < as_of
     if overdue:
@@ -158,7 +159,7 @@ def _line(line: DigestLine, as_of: date) -> dict[str, Any]:
         "when": days_phrase(item.due_date, as_of),
         "state": "overdue" if overdue else ("today" if item.due_date == as_of else "soon"),
         "escalation": line.escalation,
-        "action": next_steps(line.role, item, as_of)[0],
+        "action": next_steps(line.role, item, as_of, team)[0],
         "meeting": line.meeting,
     }
 
@@ -169,7 +170,7 @@ def digest(
     new: list[DigestLine],
     earlier: list[DigestLine],
     as_of: date,
-    org_name: str,
+    voice: Voice,
     folded: int,
     cap: int,
 ) -> RenderedMessage:
@@ -180,14 +181,13 @@ def digest(
         keyed = sorted(
             lines, key=lambda ln: (ln.item.due_date, ln.item.subject.name, ln.item.obligation_id)
         )
-        return [_line(ln, as_of) for ln in keyed]
+        return [_line(ln, as_of, voice.team_name) for ln in keyed]
 
     new_lines, earlier_lines = ordered(new), ordered(earlier)
     every = new_lines + earlier_lines
     return render(
         "digest",
         {
-            "org_name": org_name,
             "recipient_name": person.name,
             "today": as_of,
             "new": new_lines,
@@ -199,6 +199,7 @@ def digest(
             "folded": folded,
             "cap": cap,
         },
+        voice,
     )
 
 
@@ -210,12 +211,11 @@ def invite(
     meeting: MeetingView,
     cancelled: bool,
     rescheduled: bool,
-    org_name: str,
+    voice: Voice,
 ) -> RenderedMessage:
     return render(
         "cancellation" if cancelled else "invite",
         {
-            "org_name": org_name,
             "recipient_name": person.name,
             "own": role == "worker",
             "subject_name": item.subject.name,
@@ -225,6 +225,7 @@ def invite(
             "meeting": meeting,
             "rescheduled": rescheduled,
         },
+        voice,
     )
 
 
@@ -235,17 +236,17 @@ def booking(
     meeting: MeetingView,
     waitlisted: bool,
     expires: date,
-    org_name: str,
+    voice: Voice,
 ) -> RenderedMessage:
     """A place on a refresher session (with an invite), or a place on its waiting list."""
     return render(
         "booking",
         {
-            "org_name": org_name,
             "recipient_name": person_name,
             "title": title,
             "meeting": meeting,
             "waitlisted": waitlisted,
             "expires": expires,
         },
+        voice,
     )

@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 
 from definitions.calendar import human_date
+from definitions.organisation import Voice
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# One environment for the package: HTML autoescaped, undefined names are errors.
-ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    # Templates ship with the code: compile each once, instead of a stat() per render.
-    auto_reload=False,
-)
-ENV.filters["human_date"] = human_date
+
+@lru_cache(maxsize=16)
+def environment(templates: Path | None = None) -> Environment:
+    """The templates an organisation's mail and pages are made from: its own `templates/`
+    folder first (a file there replaces Ladder's of the same name), then Ladder's. HTML is
+    autoescaped and an undefined name is an error. One per folder, built once: each
+    template compiles once, instead of a stat() per render."""
+    folders = [templates, TEMPLATES] if templates else [TEMPLATES]
+    env = Environment(
+        loader=FileSystemLoader(folders),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["human_date"] = human_date
+    env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
+    return env
+
+
+ENV = environment()  # Ladder's own templates, for a page no organisation words
 
 
 @dataclass(frozen=True)
@@ -40,14 +60,42 @@ def one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
 
 
-def render(kind: str, context: dict[str, Any]) -> RenderedMessage:
-    """Render `<kind>_subject.txt`, `<kind>.txt` and `<kind>.html` with the same context."""
-    subject = ENV.get_template(f"{kind}_subject.txt").render(context)
+def render(kind: str, context: dict[str, Any], voice: Voice) -> RenderedMessage:
+    """Render `<kind>_subject.txt`, `<kind>.txt` and `<kind>.html` with the same context, in
+    the organisation's voice: its templates, and `org_name` and `team_name` for them."""
+    env = environment(voice.templates)
+    context = {"org_name": voice.org_name, "team_name": voice.team_name, **context}
+    subject = env.get_template(f"{kind}_subject.txt").render(context)
     return RenderedMessage(
         subject=one_line(subject)[:250],
-        text=ENV.get_template(f"{kind}.txt").render(context),
-        html=ENV.get_template(f"{kind}.html").render(context),
+        text=env.get_template(f"{kind}.txt").render(context),
+        html=env.get_template(f"{kind}.html").render(context),
     )
+
+
+def template_problems(templates: Path) -> list[str]:
+    """What is wrong with an organisation's templates/ folder, one line each: a file that
+    overrides none of Ladder's templates (a misspelt name would otherwise be ignored), or one
+    that does not compile (with its line)."""
+    ours = sorted(p.name for p in TEMPLATES.iterdir() if p.is_file())
+    env = environment(templates)
+    problems = []
+    for path in sorted(p for p in templates.iterdir() if p.is_file()):
+        if path.name not in ours:
+            close = difflib.get_close_matches(path.name, ours, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(
+                f"{path}: overrides no template of Ladder's; {hint}the names are: "
+                + ", ".join(ours)
+            )
+            continue
+        try:
+            env.parse(path.read_text(encoding="utf-8"), name=path.name)
+        except TemplateSyntaxError as exc:
+            problems.append(f"{path}, line {exc.lineno}: {exc.message}")
+        except UnicodeDecodeError:
+            problems.append(f"{path}: not UTF-8 text; save it as UTF-8")
+    return problems
 
 
 def days_phrase(due: date, today: date) -> str:

@@ -146,7 +146,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             person=person,
             escalation=row["escalation"],
             as_of=sent_on,
-            org_name=organisation.name,
+            voice=organisation.voice,
         )
         return Preview(
             message.subject,
@@ -188,7 +188,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             new=new,
             earlier=earlier,
             as_of=today,
-            org_name=organisation.name,
+            voice=organisation.voice,
             folded=2 if as_role == "worker" else 0,
             cap=organisation.delivery.daily_cap,
         )
@@ -215,7 +215,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             meeting=view,
             waitlisted=step == "waitlisted",
             expires=due,
-            org_name=organisation.name,
+            voice=organisation.voice,
         )
         return Preview(
             message.subject,

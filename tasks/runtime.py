@@ -17,6 +17,7 @@ from definitions.calendar import WorkingCalendar
 from definitions.errors import Misconfigured
 from definitions.organisation import Organisation
 from definitions.settings import Settings, load_configured_organisation
+from notifications.render import template_problems
 from notifications.transport import SmtpConfig
 from storage.db import check_schema, make_engine
 
@@ -83,6 +84,22 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, str, str | None], Runtime] = {}
 
 
+class TemplateError(Misconfigured):
+    """An organisation's templates/ folder holds a file Ladder cannot use."""
+
+
+def checked_organisation(settings: Settings) -> Organisation:
+    """The configured organisation, its YAML and its own templates checked: a template
+    that overrides nothing (a misspelt name) or does not compile is refused here, before
+    anything is sent, rather than ignored or found out at the first mail."""
+    organisation = load_configured_organisation(settings)
+    if organisation.templates is not None:
+        problems = template_problems(organisation.templates)
+        if problems:
+            raise TemplateError("; ".join(problems))
+    return organisation
+
+
 def open_runtime(settings: Settings) -> Runtime:
     """A runtime for `settings`: the organisation loaded and the schema checked (a bad
     programme file raises ProgrammeFileError, an unmigrated database SchemaOutOfDate)."""
@@ -90,7 +107,7 @@ def open_runtime(settings: Settings) -> Runtime:
     with _lock:
         runtime = _cache.get(key)
         if runtime is None or runtime.settings != settings:
-            organisation = load_configured_organisation(settings)
+            organisation = checked_organisation(settings)
             engine = runtime.engine if runtime else make_engine(settings.database_url)
             check_schema(engine)
             runtime = Runtime(settings, organisation, organisation.working_calendar(), engine)

@@ -11,13 +11,13 @@ import typer
 from sqlalchemy.orm import Session
 
 from definitions.errors import Unavailable
-from definitions.settings import load_configured_organisation
 from flows.cli.common import command_group, fail, out, runtime, settings
 from notifications.sink import SmtpSink
 from storage.outbox import channel_counts, leases_held, status_counts, undelivered
 from tasks.delivery.send import deliver_queued
 from tasks.holders import gone_here
 from tasks.preview import preview
+from tasks.runtime import checked_organisation
 
 app = command_group("Mail: the local SMTP sink and the outbox.")
 
@@ -63,7 +63,7 @@ def mail_preview(
     eml: Path = typer.Option(None, help="also write the whole message (.eml) to this file"),
 ) -> None:
     """Render a message with sample people, exactly as Ladder would queue it."""
-    organisation = load_configured_organisation(settings())
+    organisation = checked_organisation(settings())
     shown = preview(
         organisation, kind, step=step, role=role, today=organisation.working_calendar().today()
     )

@@ -24,14 +24,16 @@ from typing import Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.render import ENV
+from definitions.settings import Settings
+from notifications.render import ENV, environment
 from notifications.signing import load_key
 from storage.models import Certificate
 from tasks.certificates.verification import verify_serial
-from tasks.runtime import current_runtime
+from tasks.runtime import checked_organisation, current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 
@@ -58,11 +60,11 @@ class PublicKeySet:
             return self._jwks
 
 
-def security_headers() -> dict[str, str]:
+def security_headers(env: Environment = ENV) -> dict[str, str]:
     """Headers for every response: the page's inline style is allowed by its hash, nothing
     else loads, no site may frame the page, and no other site learns which serial was
     checked."""
-    source = ENV.loader.get_source(ENV, "verify.html")[0] if ENV.loader else ""
+    source = env.loader.get_source(env, "verify.html")[0] if env.loader else ""
     styles = re.findall(r"<style>(.*?)</style>", source, flags=re.DOTALL)
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
@@ -87,7 +89,9 @@ def create_app(today: Any = None) -> FastAPI:
         title="Ladder certificate verification", docs_url=None, redoc_url=None, openapi_url=None
     )
     keys = PublicKeySet()
-    headers = security_headers()
+    # The organisation's own verify.html, if its templates/ folder has one.
+    env = environment(checked_organisation(Settings()).templates)
+    headers = security_headers(env)
 
     @app.middleware("http")
     async def secure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Any:
@@ -109,7 +113,7 @@ def create_app(today: Any = None) -> FastAPI:
     def form(serial: str | None = Query(default=None, max_length=64)) -> Any:
         if serial:
             return RedirectResponse(f"/verify/{serial.strip()}", status_code=303)
-        page = ENV.get_template("verify.html").render(result=None, serial="", asked=False)
+        page = env.get_template("verify.html").render(result=None, serial="", asked=False)
         return HTMLResponse(page)
 
     @app.get("/verify/{serial}", response_class=HTMLResponse)
@@ -117,7 +121,7 @@ def create_app(today: Any = None) -> FastAPI:
         runtime = current_runtime()
         with Session(runtime.engine) as session:
             result = verify_serial(session, serial[:64], jwks(), on())
-        page = ENV.get_template("verify.html").render(result=result, serial=serial[:64], asked=True)
+        page = env.get_template("verify.html").render(result=result, serial=serial[:64], asked=True)
         return HTMLResponse(page, status_code=200 if result.genuine else 404)
 
     @app.get("/credentials/{serial}", response_class=PlainTextResponse)

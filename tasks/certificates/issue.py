@@ -136,7 +136,6 @@ def _mail(
     message = render(
         "certificate",
         {
-            "org_name": organisation.name,
             "recipient_name": worker.name,
             "title": row["title"],
             "serial": row["serial"],
@@ -145,6 +144,7 @@ def _mail(
             "verify_link": f"{verify_url.rstrip('/')}/verify/{row['serial']}",
             "corrected": row["version"] > 1,
         },
+        organisation.voice,
     )
     return outbox_row(
         f"certificate:{row['serial']}",

@@ -126,7 +126,8 @@ def panel_mail(
     """An outbox row for one of a panel's own mails (packs, roll-overs, outcome reports)."""
     message = render(
         kind,
-        {"org_name": organisation.name, "recipient_name": person.name, "role": role, **context},
+        {"recipient_name": person.name, "role": role, **context},
+        organisation.voice,
     )
     return outbox_row(
         key,

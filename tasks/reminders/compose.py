@@ -125,7 +125,7 @@ def compose_day(
                 person=person,
                 escalation=notice.escalation,
                 as_of=as_of,
-                org_name=organisation.name,
+                voice=organisation.voice,
                 meeting=meetings.get(item.obligation_id),
             )
             out.messages.append(
@@ -167,7 +167,7 @@ def compose_day(
             new=list(new.values()),
             earlier=still,
             as_of=as_of,
-            org_name=organisation.name,
+            voice=organisation.voice,
             folded=sum(1 for n in folded if n.mode == "direct"),
             cap=cap,
         )
@@ -285,7 +285,7 @@ def invite_rows(
             meeting=meeting,
             cancelled=cancelled,
             rescheduled=rescheduled,
-            org_name=organisation.name,
+            voice=organisation.voice,
         )
         rows.append(
             outbox_row(

@@ -144,7 +144,7 @@ def book_refreshers(
             meeting=view,
             waitlisted=status == "waitlisted",
             expires=obligation.due_date,
-            org_name=organisation.name,
+            voice=organisation.voice,
         )
         ics = None
         if status == "booked":

@@ -7,6 +7,7 @@ import email.policy
 from datetime import date, timedelta
 
 from definitions.items import DueItem, Person
+from definitions.organisation import Voice
 from notifications import compose
 from notifications.compose import DigestLine
 from notifications.message import build_email
@@ -40,7 +41,7 @@ def render(new: list[DigestLine], earlier: list[DigestLine] = [], folded: int = 
         new=new,
         earlier=earlier,
         as_of=TODAY,
-        org_name="Sample Borough",
+        voice=Voice("Sample Borough", "the workforce development team"),
         folded=folded,
         cap=3,
     )
@@ -136,7 +137,7 @@ def test_an_invite_for_a_hostile_name_is_escaped_and_one_line() -> None:
             meeting=meeting,
             cancelled=cancelled,
             rescheduled=False,
-            org_name="Sample Borough",
+            voice=Voice("Sample Borough", "the workforce development team"),
         )
         assert "\r" not in message.subject and "\n" not in message.subject
         assert "<script>" not in message.html

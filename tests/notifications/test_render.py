@@ -15,14 +15,24 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
+from definitions.organisation import Voice
 from notifications.message import build_email, message_id_for
-from notifications.render import days_phrase, one_line, render
+from notifications.render import RenderedMessage, days_phrase, one_line
+from notifications.render import render as render_in
 
 DUE = date(2026, 4, 30)
 HUMAN_DUE = "Thursday 30 April 2026"
 HOSTILE = "<script>alert(1)</script>\r\nBcc: evil@x"
 RULE = "start 2026-01-31 + 3 calendar months = 2026-04-30 (no day 31 in April: month end)"
 SENDER = "workforce@sample-borough.example"
+VOICE = Voice(
+    "Sample Borough Council, Adults and Children's Services", "the workforce development team"
+)
+
+
+def render(kind: str, context: dict[str, Any]) -> RenderedMessage:
+    """As compose renders it, in the sample's voice."""
+    return render_in(kind, context, VOICE)
 
 
 def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> dict[str, Any]:
@@ -35,7 +45,6 @@ def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> 
         "workforce_lead": "Amara Okafor",
     }[role]
     return {
-        "org_name": "Sample Borough Council, Adults and Children's Services",
         "recipient_name": recipient,
         "recipient_role": role,
         "subject_name": "Nadia Nowak",
@@ -281,3 +290,28 @@ def test_message_id_is_stable_for_a_key_and_differs_across_keys() -> None:
 
 def test_message_id_without_a_sender_domain_uses_an_invalid_domain() -> None:
     assert message_id_for("k", "").endswith("@ladder.invalid>")
+
+
+# --- the organisation's own words and templates ------------------------------------------------
+
+
+def test_the_organisation_speaks_through_its_team_and_its_own_templates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "reminder_subject.txt").write_text("Reminder from the Hub: {{ title }}\n")
+    voice = Voice("Harbour Home Care", "the Training Hub", tmp_path)
+    message = render_in("reminder", context("worker"), voice)
+    assert message.subject == "Reminder from the Hub: 3-month ASYE review"  # its own file
+    assert "from the Training Hub of Harbour Home Care" in message.text  # Ladder's, its words
+    assert "workforce development team" not in message.text + message.html
+
+
+def test_a_template_that_overrides_nothing_or_does_not_compile_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from notifications.render import template_problems
+
+    (tmp_path / "remindr.txt").write_text("Dear {{ recipient_name }}\n")
+    (tmp_path / "digest.txt").write_text("Hello\n{% if overdue %}\nno end\n")
+    problems = template_problems(tmp_path)
+    assert len(problems) == 2
+    digest, typo = problems
+    assert digest.startswith(f"{tmp_path / 'digest.txt'}, line ") and "endif" in digest
+    assert typo.startswith(f"{tmp_path / 'remindr.txt'}: overrides no template")
+    assert "did you mean reminder.txt?" in typo

@@ -93,3 +93,43 @@ def test_preview_of_a_refresher_booking_and_its_waiting_list(cli: CliRunner) -> 
     waiting = cli.invoke(app, ["mail", "preview", "booking", "--step", "waitlisted"])
     assert "Subject: Waiting list: Safeguarding refresher," in waiting.output
     assert "every refresher session before then is full" in waiting.output
+
+
+def _own_organisation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import shutil
+
+    from definitions.loader import SAMPLE_ORGANISATION
+
+    folder = tmp_path / "organisation"
+    shutil.copytree(SAMPLE_ORGANISATION, folder)
+    profile = folder / "organisation.yaml"
+    text = profile.read_text()
+    profile.write_text(
+        text.replace("\nservices:", "\nteam_name: the Learning and Development Hub\nservices:", 1)
+    )
+    (folder / "templates").mkdir()
+    monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
+    return folder
+
+
+def test_an_organisations_own_template_and_team_name_show_in_the_preview(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _own_organisation(tmp_path, monkeypatch)
+    (folder / "templates" / "reminder_subject.txt").write_text("Action needed: {{ title }}\n")
+    result = cli.invoke(app, ["mail", "preview"])
+    assert result.exit_code == 0, result.output
+    assert "Subject: Action needed: 3-month ASYE review" in result.output
+    assert "from the Learning and Development Hub of" in result.output
+
+
+def test_a_misspelt_template_is_refused_before_anything_is_sent(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _own_organisation(tmp_path, monkeypatch)
+    (folder / "templates" / "reminder_subjet.txt").write_text("Action needed: {{ title }}\n")
+    result = cli.invoke(app, ["mail", "preview"])
+    assert result.exit_code == 1
+    assert "reminder_subjet.txt: overrides no template of Ladder's" in result.output
+    assert "did you mean reminder_subject.txt?" in result.output
+    assert "Traceback" not in result.output
