@@ -9,6 +9,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import holidays as _holidays
+from babel.dates import format_date
 
 
 def add_months(start: date, months: int) -> date:
@@ -29,9 +30,13 @@ def is_month_end_clamped(start: date, months: int) -> bool:
     return add_months(start, months).day != start.day
 
 
-def human_date(d: date) -> str:
-    """The format people read in emails and on screen: 'Thursday 30 April 2026'."""
-    return f"{d:%A} {d.day} {d:%B %Y}"
+def human_date(d: date, locale: str = "en-GB") -> str:
+    """A date as people read it in mail, PDFs and pages, in the organisation's language:
+    'Thursday 30 April 2026' in English (the GOV.UK style, no comma), CLDR's full date in
+    any other language ('jeudi 30 avril 2026')."""
+    if locale.lower().startswith("en"):
+        return f"{d:%A} {d.day} {d:%B %Y}"
+    return format_date(d, "full", locale=locale.replace("-", "_"))
 
 
 @dataclass(frozen=True)

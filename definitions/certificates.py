@@ -6,6 +6,7 @@ VC-JWT: the JSON below becomes the `vc` claim, with iss, jti, sub, nbf and exp b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
@@ -53,25 +54,38 @@ def certifies(organisation: Organisation, kind: str, key: str) -> bool:
     return True
 
 
-def award_title(organisation: Organisation, kind: str, key: str) -> tuple[str, str]:
-    """(title, description) of what an award certifies."""
+def _same(text: str) -> str:
+    return text
+
+
+def award_title(
+    organisation: Organisation, kind: str, key: str, _: Callable[[str], str] = _same
+) -> tuple[str, str]:
+    """(title, description) of what an award certifies. Titles come from the YAML, in the
+    organisation's own words; `_` puts Ladder's phrases into its language."""
     training = organisation.training
     if kind == "module" and training:
         module = training.module(key)
-        return module.title, "Learning outcomes: " + "; ".join(module.outcomes)
+        return module.title, _("Learning outcomes: {outcomes}").format(
+            outcomes="; ".join(module.outcomes)
+        )
     if kind == "pathway" and training:
         pathway = next(p for p in training.pathways if p.key == key)
-        return pathway.title, f"Completed every module set of the {pathway.title}."
+        return pathway.title, _("Completed every module set of the {title}.").format(
+            title=pathway.title
+        )
     if kind == "asye" and organisation.asye:
         return (
             organisation.asye.title,
-            "Passed the ASYE, assessed against the Professional Capabilities Framework.",
+            _("Passed the ASYE, assessed against the Professional Capabilities Framework."),
         )
     if kind == "progression":
         level = next((lv for lv in organisation.ladder.levels if lv.key == key), None)
         title = level.title if level else key.replace("_", " ").capitalize()
-        route = organisation.panels.title if organisation.panels else "progression panel"
-        return title, f"Progressed to {title} by decision of the panel ({route})."
+        route = organisation.panels.title if organisation.panels else _("progression panel")
+        return title, _("Progressed to {title} by decision of the panel ({route}).").format(
+            title=title, route=route
+        )
     return key.replace("_", " ").capitalize(), key
 
 

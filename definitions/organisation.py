@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
+from babel import Locale, UnknownLocaleError, localedata
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -98,6 +99,11 @@ class CalendarConfig(_Strict):
 
 
 @lru_cache(maxsize=1)
+def _locales() -> tuple[str, ...]:
+    return tuple(sorted(i.replace("_", "-") for i in localedata.locale_identifiers()))
+
+
+@lru_cache(maxsize=1)
 def _zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
@@ -178,6 +184,24 @@ class OrganisationProfile(_Strict):
     # Who writes to people, as mail says it: "You are receiving this from {team_name} of
     # {name}", "send your certificate to {team_name}".
     team_name: str = Field(default="the workforce development team", min_length=1, max_length=80)
+    # The language of everything Ladder writes for the organisation (BCP 47: en-GB, fr,
+    # fr-CD, cy): dates from CLDR, and Ladder's own phrases from its catalogues (English and
+    # French ship; any other language gets its dates, and English phrases).
+    locale: str = "en-GB"
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value, sep="-")
+        except (ValueError, UnknownLocaleError):
+            close = _close_matches(value.replace("_", "-"), _locales())
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise ValueError(
+                f"unknown locale '{value}'; {hint}use a BCP 47 tag such as en-GB, fr or fr-CD"
+            ) from None
+        return value
+
     calendar: CalendarConfig = CalendarConfig()
     services: tuple[Service, ...] = Field(min_length=1)
     max_catch_up_days: int = Field(default=31, ge=1, le=366)
@@ -191,6 +215,7 @@ class Voice:
     org_name: str
     team_name: str
     templates: Path | None = None
+    locale: str = "en-GB"
 
 
 @dataclass(frozen=True)
@@ -420,7 +445,7 @@ class Organisation(_Strict):
 
     @property
     def voice(self) -> Voice:
-        return Voice(self.profile.name, self.profile.team_name, self.templates)
+        return Voice(self.profile.name, self.profile.team_name, self.templates, self.profile.locale)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:

@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from definitions.calendar import human_date
+from notifications.i18n import gettext_for
 from notifications.render import one_line
 
 SERIAL_KEYWORD = "ladder-serial:"
@@ -38,6 +39,7 @@ class CertificateFace:
     expires_on: date | None
     issuer: str
     verify_url: str
+    locale: str = "en-GB"  # the organisation's: its phrases and dates
 
 
 @lru_cache(maxsize=1)
@@ -87,12 +89,17 @@ def _draw_qr(c: canvas.Canvas, data: str, x: float, y: float, side: float) -> No
 
 def render_certificate(face: CertificateFace) -> bytes:
     regular, bold = _fonts()
+    _ = gettext_for(face.locale)
+
+    def on(d: date) -> str:
+        return human_date(d, face.locale)
+
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     width, height = A4
     c.setTitle(f"{face.title}: {one_line(face.name)}")
     c.setAuthor(face.issuer)
-    c.setSubject(f"Certificate {face.serial}")
+    c.setSubject(_("Certificate {serial}").format(serial=face.serial))
     c.setKeywords(f"{SERIAL_KEYWORD}{face.serial}")
     c.setCreator("Ladder")
 
@@ -108,10 +115,10 @@ def render_certificate(face: CertificateFace) -> bytes:
     c.drawCentredString(width / 2, height - 45 * mm, face.issuer)
     c.setFillColor(accent)
     c.setFont(bold, 30)
-    c.drawCentredString(width / 2, height - 70 * mm, "Certificate")
+    c.drawCentredString(width / 2, height - 70 * mm, _("Certificate"))
     c.setFillColor(muted)
     c.setFont(regular, 13)
-    c.drawCentredString(width / 2, height - 88 * mm, "This certifies that")
+    c.drawCentredString(width / 2, height - 88 * mm, _("This certifies that"))
     name = one_line(face.name)
     size = _fit(c, name, bold, 26, width - 50 * mm)
     c.setFillColor(ink)
@@ -119,7 +126,8 @@ def render_certificate(face: CertificateFace) -> bytes:
     c.drawCentredString(width / 2, height - 105 * mm, name)
     c.setFillColor(muted)
     c.setFont(regular, 13)
-    c.drawCentredString(width / 2, height - 122 * mm, f"has achieved the {face.kind_label.lower()}")
+    achieved = _("has achieved the {kind}").format(kind=face.kind_label.lower())
+    c.drawCentredString(width / 2, height - 122 * mm, achieved)
     title = one_line(face.title)
     size = _fit(c, title, bold, 20, width - 50 * mm)
     c.setFillColor(ink)
@@ -129,10 +137,12 @@ def render_certificate(face: CertificateFace) -> bytes:
     c.setFont(regular, 11.5)
     c.setFillColor(ink)
     lines = [
-        f"Achieved: {human_date(face.achieved_on)}",
-        f"Issued: {human_date(face.issued_on)}",
-        f"Valid until: {human_date(face.expires_on)}" if face.expires_on else "Does not expire",
-        f"Serial: {face.serial}",
+        _("Achieved: {date}").format(date=on(face.achieved_on)),
+        _("Issued: {date}").format(date=on(face.issued_on)),
+        _("Valid until: {date}").format(date=on(face.expires_on))
+        if face.expires_on
+        else _("Does not expire"),
+        _("Serial: {serial}").format(serial=face.serial),
     ]
     y = height - 165 * mm
     for line in lines:
@@ -143,8 +153,12 @@ def render_certificate(face: CertificateFace) -> bytes:
     _draw_qr(c, face.verify_url, width - 30 * mm - side, height - 198 * mm, side)
     c.setFont(regular, 8.5)
     c.setFillColor(muted)
-    c.drawRightString(width - 30 * mm, height - 203 * mm, "Scan to check it is genuine and current")
-    c.drawCentredString(width / 2, 24 * mm, f"Check this certificate at {face.verify_url}")
+    c.drawRightString(
+        width - 30 * mm, height - 203 * mm, _("Scan to check it is genuine and current")
+    )
+    c.drawCentredString(
+        width / 2, 24 * mm, _("Check this certificate at {url}").format(url=face.verify_url)
+    )
     c.showPage()
     c.save()
     return buffer.getvalue()

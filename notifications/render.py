@@ -19,17 +19,20 @@ from jinja2 import (
 )
 
 from definitions.calendar import human_date
+from definitions.meetings import MeetingView
 from definitions.organisation import Voice
+from notifications.i18n import gettext_for, html_lang, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 @lru_cache(maxsize=16)
-def environment(templates: Path | None = None) -> Environment:
+def environment(templates: Path | None = None, locale: str = "en-GB") -> Environment:
     """The templates an organisation's mail and pages are made from: its own `templates/`
-    folder first (a file there replaces Ladder's of the same name), then Ladder's. HTML is
-    autoescaped and an undefined name is an error. One per folder, built once: each
-    template compiles once, instead of a stat() per render."""
+    folder first (a file there replaces Ladder's of the same name), then Ladder's, in its
+    language (dates, `{% trans %}` phrases, `lang`). HTML is autoescaped and an undefined
+    name is an error. One per (folder, locale), built once: each template compiles once,
+    instead of a stat() per render."""
     folders = [templates, TEMPLATES] if templates else [TEMPLATES]
     env = Environment(
         loader=FileSystemLoader(folders),
@@ -39,10 +42,26 @@ def environment(templates: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["human_date"] = human_date
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["human_date"] = lambda d: human_date(d, locale)
+    env.filters["meeting_label"] = lambda meeting: meeting_label(meeting, locale)
     env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
+    env.globals["lang"] = html_lang(locale)
     return env
+
+
+def meeting_label(meeting: MeetingView, locale: str) -> str:
+    """'Monday 30 March 2026 at 10:00 (BST)', in the organisation's language."""
+    if locale.lower().startswith("en"):
+        return meeting.label
+    _ = gettext_for(locale)
+    return _("{date} at {time} ({zone})").format(
+        date=human_date(meeting.starts.date(), locale),
+        time=f"{meeting.starts:%H:%M}",
+        zone=meeting.zone,
+    )
 
 
 ENV = environment()  # Ladder's own templates, for a page no organisation words
@@ -63,7 +82,7 @@ def one_line(text: str) -> str:
 def render(kind: str, context: dict[str, Any], voice: Voice) -> RenderedMessage:
     """Render `<kind>_subject.txt`, `<kind>.txt` and `<kind>.html` with the same context, in
     the organisation's voice: its templates, and `org_name` and `team_name` for them."""
-    env = environment(voice.templates)
+    env = environment(voice.templates, voice.locale)
     context = {"org_name": voice.org_name, "team_name": voice.team_name, **context}
     subject = env.get_template(f"{kind}_subject.txt").render(context)
     return RenderedMessage(

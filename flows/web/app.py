@@ -89,8 +89,9 @@ def create_app(today: Any = None) -> FastAPI:
         title="Ladder certificate verification", docs_url=None, redoc_url=None, openapi_url=None
     )
     keys = PublicKeySet()
-    # The organisation's own verify.html, if its templates/ folder has one.
-    env = environment(checked_organisation(Settings()).templates)
+    # The organisation's own verify.html, if its templates/ folder has one, in its language.
+    organisation = checked_organisation(Settings())
+    env = environment(organisation.templates, organisation.profile.locale)
     headers = security_headers(env)
 
     @app.middleware("http")

@@ -30,6 +30,7 @@ from definitions.certificates import (
 )
 from definitions.organisation import Organisation
 from notifications.certificate_pdf import CertificateFace, render_certificate
+from notifications.i18n import gettext_for
 from notifications.render import render
 from notifications.signing import SigningKey
 from storage.dialect import id_ranges, insert_new_rows
@@ -81,7 +82,9 @@ def prepare_certificate(
         version,
         key.check_code(f"certificate:{award.id}:{version}"),
     )
-    title, description = award_title(organisation, award.kind, award.key)
+    locale = organisation.profile.locale
+    _ = gettext_for(locale)
+    title, description = award_title(organisation, award.kind, award.key, _)
     issuer = organisation.name
     facts = CredentialFacts(
         serial=serial,
@@ -101,12 +104,13 @@ def prepare_certificate(
             serial=serial,
             name=worker.name,
             title=title,
-            kind_label=KIND_LABELS.get(award.kind, "Award"),
+            kind_label=_(KIND_LABELS.get(award.kind, "Award")),
             achieved_on=award.achieved_on,
             issued_on=issued_on,
             expires_on=award.expires_on,
             issuer=issuer,
             verify_url=f"{verify_url.rstrip('/')}/verify/{serial}",
+            locale=locale,
         )
     )
     path = folder / f"{serial}.pdf"

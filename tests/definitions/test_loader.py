@@ -558,3 +558,13 @@ def test_a_fixed_date_that_is_no_day_is_reported_at_its_line(folder: Path) -> No
     assert error.field.endswith("validity.fixed_on")
     assert error.line == _line_holding(folder, "training.yaml", '"02-30"')
     assert error.fix == "February has at most 29 days; use 02-29 for its last day"
+
+
+def test_a_locale_is_a_bcp_47_tag_babel_knows(folder: Path) -> None:
+    edit(folder, "organisation.yaml", "\nservices:", "\nlocale: fr-CD\nservices:")
+    assert load_organisation(folder).voice.locale == "fr-CD"
+    edit(folder, "organisation.yaml", "locale: fr-CD", "locale: frnch")
+    error = load_error(folder)
+    assert error.field == "locale"
+    assert error.line == _line_holding(folder, "organisation.yaml", "locale: frnch")
+    assert "unknown locale 'frnch'" in str(error) and "did you mean" in str(error)

@@ -1,0 +1,138 @@
+"""Ladder writes in the organisation's language: dates from CLDR (Babel) and its own phrases
+from gettext catalogues (English and French ship). Read back from what people see: the
+certificate PDF, the verification page, the credential's text, a meeting's time."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from definitions.calendar import human_date
+from definitions.certificates import award_title
+from definitions.meetings import MeetingView
+from definitions.organisation import Organisation
+from notifications.certificate_pdf import CertificateFace, render_certificate
+from notifications.i18n import gettext_for
+from notifications.render import environment, meeting_label
+from tasks.certificates.verification import Verification
+
+FACE = CertificateFace(
+    serial="LDR-000042-1",
+    name="Chiamaka Ọkọ",
+    title="Curriculum des para-travailleurs sociaux",
+    kind_label="Parcours de formation",
+    achieved_on=date(2022, 5, 30),
+    issued_on=date(2026, 11, 23),
+    expires_on=None,
+    issuer="Programme des para-travailleurs sociaux, Kinshasa",
+    verify_url="https://verifier.example.cd/verify/LDR-000042-1",
+    locale="fr-CD",
+)
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en-GB", "Monday 30 May 2022"),
+        ("fr", "lundi 30 mai 2022"),
+        ("fr-CD", "lundi 30 mai 2022"),
+        ("cy", "Dydd Llun, 30 Mai 2022"),  # no Welsh catalogue: the dates are still Welsh
+    ],
+)
+def test_dates_are_in_the_organisations_language(locale: str, expected: str) -> None:
+    assert human_date(date(2022, 5, 30), locale) == expected
+
+
+def test_the_certificate_reads_in_french() -> None:
+    text = PdfReader(io.BytesIO(render_certificate(FACE))).pages[0].extract_text()
+    for phrase in (
+        "Certificat",
+        "Il est certifié que",
+        "Chiamaka Ọkọ",
+        "a obtenu : parcours de formation",
+        "Obtenu le : lundi 30 mai 2022",
+        "Délivré le : lundi 23 novembre 2026",
+        "Sans date d’expiration",
+        "Numéro : LDR-000042-1",
+        "Vérifiez ce certificat sur https://verifier.example.cd/verify/LDR-000042-1",
+    ):
+        assert phrase in text, phrase
+    assert "Certificate" not in text and "Monday" not in text
+
+
+def test_the_same_face_in_english_is_unchanged() -> None:
+    text = (
+        PdfReader(io.BytesIO(render_certificate(replace(FACE, locale="en-GB"))))
+        .pages[0]
+        .extract_text()
+    )
+    assert "This certifies that" in text and "Achieved: Monday 30 May 2022" in text
+
+
+def test_the_verification_page_reads_in_french() -> None:
+    result = Verification(
+        True,
+        "current",
+        "LDR-000042-1",
+        name="Chiamaka Ọkọ",
+        title="Curriculum des para-travailleurs sociaux",
+        issued_on=date(2026, 11, 23),
+        issuer="Programme des para-travailleurs sociaux",
+    )
+    page = environment(None, "fr-CD").get_template("verify.html")
+    html = page.render(result=result, serial="LDR-000042-1", asked=True)
+    assert '<html lang="fr-CD">' in html
+    for phrase in (
+        "Vérifier un certificat",
+        "Authentique et valable.",
+        "Décerné à",
+        "le lundi 23 novembre 2026 par Programme des para-travailleurs sociaux",
+        "sans date d’expiration",
+    ):
+        assert phrase in html, phrase
+    assert "Genuine" not in html
+
+
+def test_the_credentials_text_follows_the_locale(organisation: Organisation) -> None:
+    _, description = award_title(
+        organisation, "pathway", "para_social_worker_curriculum", gettext_for("fr")
+    )
+    assert (
+        description
+        == "A suivi tous les ensembles de modules du parcours Para social worker curriculum."
+    )
+    _, english = award_title(organisation, "pathway", "para_social_worker_curriculum")
+    assert english == "Completed every module set of the Para social worker curriculum."
+
+
+def test_a_meeting_time_reads_in_french() -> None:
+    from zoneinfo import ZoneInfo
+
+    starts = datetime(2026, 3, 30, 8, 0, tzinfo=UTC).astimezone(ZoneInfo("Africa/Kinshasa"))
+    meeting = MeetingView(starts, 60, "Salle 2")
+    assert meeting_label(meeting, "fr-CD") == "lundi 30 mars 2026 à 09:00 (WAT)"
+    assert meeting_label(meeting, "en-GB") == meeting.label
+
+
+def test_the_verification_site_speaks_the_organisations_language(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from definitions.loader import SAMPLE_ORGANISATION
+    from flows.web.app import create_app
+
+    folder = tmp_path / "organisation"
+    shutil.copytree(SAMPLE_ORGANISATION, folder)
+    profile = folder / "organisation.yaml"
+    profile.write_text(profile.read_text().replace("\nservices:", "\nlocale: fr\nservices:", 1))
+    monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
+    page = TestClient(create_app()).get("/verify")
+    assert page.status_code == 200
+    assert '<html lang="fr">' in page.text and "Vérifier un certificat" in page.text
