@@ -136,3 +136,48 @@ def test_the_verification_site_speaks_the_organisations_language(
     page = TestClient(create_app()).get("/verify")
     assert page.status_code == 200
     assert '<html lang="fr">' in page.text and "Vérifier un certificat" in page.text
+
+
+def test_booking_and_certificate_mail_read_in_french() -> None:
+    from zoneinfo import ZoneInfo
+
+    from definitions.organisation import Voice
+    from notifications import compose
+    from notifications.render import render
+
+    voice = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr-CD")
+    starts = datetime(2026, 3, 30, 9, 30, tzinfo=ZoneInfo("Africa/Kinshasa"))
+    booking = compose.booking(
+        person_name="Chiamaka Ọkọ",
+        title="Premiers secours",
+        meeting=MeetingView(starts, 210, "Centre de Gombe"),
+        waitlisted=False,
+        expires=date(2026, 4, 30),
+        voice=voice,
+    )
+    assert booking.subject == "Inscription : Premiers secours, lundi 30 mars 2026 à 09:30 (WAT)"
+    for phrase in (
+        "Bonjour Chiamaka Ọkọ,",
+        "Votre certification « Premiers secours » expire le jeudi 30 avril 2026",
+        "Où : Centre de Gombe",
+        "Ce message vous est envoyé par l’équipe de formation de Programme PTS Kinshasa.",
+    ):
+        assert phrase in booking.text, phrase
+    assert '<html lang="fr-CD">' in booking.html and "Dear" not in booking.text + booking.html
+
+    certificate = render(
+        "certificate",
+        {
+            "recipient_name": "Chiamaka Ọkọ",
+            "title": "Premiers secours",
+            "serial": "LDR-000042-1",
+            "issued": date(2026, 11, 23),
+            "expires": None,
+            "verify_link": "https://verifier.example.cd/verify/LDR-000042-1",
+            "corrected": False,
+        },
+        voice,
+    )
+    assert certificate.subject == "Votre certificat : Premiers secours"
+    assert "Félicitations : voici votre certificat pour Premiers secours" in certificate.text
+    assert "Délivré le : lundi 23 novembre 2026" in certificate.text
