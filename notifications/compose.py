@@ -14,24 +14,31 @@ from definitions.calendar import human_date
 from definitions.items import DueItem, Person
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
+from notifications.i18n import gettext_for
 from notifications.render import RenderedMessage, days_phrase, render
 
 KINDS = ("reminder", "digest", "invite", "cancellation", "booking")
 
 
-def next_steps(role: str, item: DueItem, as_of: date, team: str) -> list[str]:
+def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]:
     """What the reader should do about the item, by the role they hear about it in."""
     overdue = item.due_date < as_of
+    team = voice.team_name
+    _ = gettext_for(voice.locale)
     if item.kind == "training.renewal":
         if role == "worker":
             return [
-                "go to the refresher session you are booked on (the booking mail has the "
-                "calendar invite), or renew elsewhere and send the certificate",
-                f"{team} records the completion; this reminder then stops",
+                _(
+                    "go to the refresher session you are booked on (the booking mail has the "
+                    "calendar invite), or renew elsewhere and send the certificate"
+                ),
+                _("{team} records the completion; this reminder then stops").format(team=team),
             ]
         return [
-            f"make sure {item.subject.name} can go to their refresher before it runs out",
-            "without it they may not be able to practise in that area",
+            _("make sure {name} can go to their refresher before it runs out").format(
+                name=item.subject.name
+            ),
+            _("without it they may not be able to practise in that area"),
         ]
     if item.kind.startswith("panel."):
         return _panel_steps(role, item, team)
@@ -117,10 +124,11 @@ def reminder(
             "subject_id": item.subject.external_id,
             "title": item.title,
             "due": item.due_date,
-            "when": days_phrase(item.due_date, as_of),
+            "when": days_phrase(item.due_date, as_of, voice.locale),
+            "due_today": item.due_date == as_of,
             "overdue": overdue,
             "escalation": escalation,
-            "next_steps": next_steps(role, item, as_of, voice.team_name),
+            "next_steps": next_steps(role, item, as_of, voice),
             "rule": item.rule,
             "meeting": meeting,
         },
@@ -138,7 +146,7 @@ class DigestLine:
     meeting: MeetingView | None = None
 
 
-def _line(line: DigestLine, as_of: date, team: str) -> dict[str, Any]:
+def _line(line: DigestLine, as_of: date, voice: Voice) -> dict[str, Any]:
     item = line.item
     overdue = item.due_date < as_of
     if overdue:
@@ -159,7 +167,7 @@ def _line(line: DigestLine, as_of: date, team: str) -> dict[str, Any]:
         "when": days_phrase(item.due_date, as_of),
         "state": "overdue" if overdue else ("today" if item.due_date == as_of else "soon"),
         "escalation": line.escalation,
-        "action": next_steps(line.role, item, as_of, team)[0],
+        "action": next_steps(line.role, item, as_of, voice)[0],
         "meeting": line.meeting,
     }
 
@@ -181,7 +189,7 @@ def digest(
         keyed = sorted(
             lines, key=lambda ln: (ln.item.due_date, ln.item.subject.name, ln.item.obligation_id)
         )
-        return [_line(ln, as_of, voice.team_name) for ln in keyed]
+        return [_line(ln, as_of, voice) for ln in keyed]
 
     new_lines, earlier_lines = ordered(new), ordered(earlier)
     every = new_lines + earlier_lines

@@ -117,13 +117,14 @@ def template_problems(templates: Path) -> list[str]:
     return problems
 
 
-def days_phrase(due: date, today: date) -> str:
-    """'in 14 days', 'tomorrow', 'today', '1 day ago', '3 days ago'."""
+def days_phrase(due: date, today: date, locale: str = "en-GB") -> str:
+    """'in 14 days', 'tomorrow', 'today', '1 day ago', '3 days ago', in the language."""
+    tr = translations(locale)
     days = (due - today).days
     if days == 0:
-        return "today"
+        return tr.gettext("today")
     if days == 1:
-        return "tomorrow"
+        return tr.gettext("tomorrow")
     if days > 1:
-        return f"in {days} days"
-    return f"{-days} day{'s' if days != -1 else ''} ago"
+        return tr.ngettext("in %(n)s day", "in %(n)s days", days) % {"n": days}
+    return tr.ngettext("%(n)s day ago", "%(n)s days ago", -days) % {"n": -days}

@@ -181,3 +181,42 @@ def test_booking_and_certificate_mail_read_in_french() -> None:
     assert certificate.subject == "Votre certificat : Premiers secours"
     assert "Félicitations : voici votre certificat pour Premiers secours" in certificate.text
     assert "Délivré le : lundi 23 novembre 2026" in certificate.text
+
+
+def test_a_renewal_reminder_reads_in_french() -> None:
+    from definitions.items import DueItem, Person
+    from definitions.organisation import Voice
+    from notifications import compose
+
+    voice = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr")
+    worker = Person(1, "W0031", "Chiamaka Ọkọ", "chiamaka@example.cd")
+    item = DueItem(
+        obligation_id=1,
+        kind="training.renewal",
+        milestone="first_aid",
+        title="Renouvellement des premiers secours",
+        due_date=date(2026, 5, 1),
+        reminder_policy="refresher",
+        responsible_role="worker",
+        rule="(la règle)",
+        subject=worker,
+        manager=None,
+        assessor=None,
+    )
+    message = compose.reminder(
+        item, role="worker", person=worker, escalation=False, as_of=date(2026, 4, 1), voice=voice
+    )
+    assert message.subject == (
+        "Votre échéance « Renouvellement des premiers secours » : à faire d’ici le "
+        "vendredi 1 mai 2026"
+    )
+    for phrase in (
+        "Bonjour Chiamaka Ọkọ,",
+        "est fixée au vendredi 1 mai 2026 (dans 30 jours).",
+        "Ce qu’il faut faire :",
+        "- allez à la session de recyclage où vous êtes inscrit(e)",
+        "- l’équipe de formation enregistre la formation suivie",
+        "Ce rappel vous est envoyé par l’équipe de formation de Programme PTS Kinshasa.",
+    ):
+        assert phrase in message.text, phrase
+    assert "Dear" not in message.text and "What to do" not in message.html

@@ -52,6 +52,7 @@ def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> 
         "title": "3-month ASYE review",
         "due": DUE,
         "when": days_phrase(DUE, as_of),
+        "due_today": as_of == DUE,
         "overdue": overdue,
         "escalation": overdue,
         "next_steps": [
