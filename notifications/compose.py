@@ -149,14 +149,15 @@ class DigestLine:
 def _line(line: DigestLine, as_of: date, voice: Voice) -> dict[str, Any]:
     item = line.item
     overdue = item.due_date < as_of
+    _ = gettext_for(voice.locale)
+    due = human_date(item.due_date, voice.locale)
+    when = days_phrase(item.due_date, as_of, voice.locale)
     if overdue:
-        status = (
-            f"OVERDUE: was due {human_date(item.due_date)} ({days_phrase(item.due_date, as_of)})"
-        )
+        status = _("OVERDUE: was due {date} ({when})").format(date=due, when=when)
     elif item.due_date == as_of:
-        status = f"Due today, {human_date(item.due_date)}"
+        status = _("Due today, {date}").format(date=due)
     else:
-        status = f"Due by {human_date(item.due_date)} ({days_phrase(item.due_date, as_of)})"
+        status = _("Due by {date} ({when})").format(date=due, when=when)
     return {
         "own": line.role == "worker",
         "status": status,
@@ -164,7 +165,7 @@ def _line(line: DigestLine, as_of: date, voice: Voice) -> dict[str, Any]:
         "subject_id": item.subject.external_id,
         "title": item.title,
         "due": item.due_date,
-        "when": days_phrase(item.due_date, as_of),
+        "when": when,
         "state": "overdue" if overdue else ("today" if item.due_date == as_of else "soon"),
         "escalation": line.escalation,
         "action": next_steps(line.role, item, as_of, voice)[0],

@@ -220,3 +220,49 @@ def test_a_renewal_reminder_reads_in_french() -> None:
     ):
         assert phrase in message.text, phrase
     assert "Dear" not in message.text and "What to do" not in message.html
+
+
+def test_a_managers_digest_reads_in_french() -> None:
+    from definitions.items import DueItem, Person
+    from definitions.organisation import Voice
+    from notifications import compose
+    from notifications.compose import DigestLine
+
+    voice = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr")
+    manager = Person(2, "W0002", "Jean Mbala", "jean@example.cd")
+    worker = Person(1, "W0031", "Chiamaka Ọkọ", "chiamaka@example.cd")
+    item = DueItem(
+        obligation_id=1,
+        kind="training.renewal",
+        milestone="first_aid",
+        title="Renouvellement des premiers secours",
+        due_date=date(2026, 3, 30),
+        reminder_policy="refresher",
+        responsible_role="worker",
+        rule="(la règle)",
+        subject=worker,
+        manager=manager,
+        assessor=None,
+    )
+    message = compose.digest(
+        person=manager,
+        new=[DigestLine(item, "manager", escalation=True)],
+        earlier=[],
+        as_of=date(2026, 4, 1),
+        voice=voice,
+        folded=0,
+        cap=3,
+    )
+    assert (
+        message.subject
+        == "Votre récapitulatif du mercredi 1 avril 2026 : 1 en retard pour 1 personne"
+    )
+    for phrase in (
+        "Bonjour Jean Mbala,",
+        "Nouveau aujourd’hui (1) :",
+        "EN RETARD : échéance le lundi 30 mars 2026 (il y a 2 jours), transmis à vous",
+        "À faire : veillez à ce que Chiamaka Ọkọ puisse suivre son recyclage",
+        "Ce récapitulatif quotidien vous est envoyé par l’équipe de formation",
+    ):
+        assert phrase in message.text, phrase
+    assert ">Qui</th>" in message.html and "Who" not in message.html
