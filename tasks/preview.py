@@ -204,14 +204,22 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
     if kind == "booking":
         if role != "worker":
             raise PreviewError(f"bookings go to the worker, not to {role}")
+        training = organisation.training
+        if training is None or not training.refreshers:
+            raise PreviewError(
+                "this organisation has no refreshers (training.yaml), so Ladder books no "
+                "refresher sessions"
+            )
+        # Made up from the organisation's own YAML: its first refresher, its first district.
+        module = training.module(training.refreshers[0].module)
+        district = training.districts[0].key if training.districts else None
+        venue = f"Training room ({district})" if district else "Training room"
         zone = ZoneInfo(organisation.profile.calendar.timezone)
         held = calendar.previous_working_day(due - timedelta(days=7))
-        view = MeetingView(
-            datetime.combine(held, time(9, 30), tzinfo=zone), 210, "North Hub, Mill Lane (North)"
-        )
+        view = MeetingView(datetime.combine(held, time(9, 30), tzinfo=zone), 210, venue)
         message = compose.booking(
             person_name=SAM.name,
-            title="Safeguarding refresher",
+            title=module.title,
             meeting=view,
             waitlisted=step == "waitlisted",
             expires=due,
@@ -229,9 +237,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
     # invite or cancellation: a 10:00 meeting a week before the review is due
     zone = ZoneInfo(organisation.profile.calendar.timezone)
     day = calendar.previous_working_day(due - timedelta(days=7))
-    meeting = MeetingView(
-        datetime.combine(day, time(10, 0), tzinfo=zone), 60, "Room 2, Civic Centre"
-    )
+    meeting = MeetingView(datetime.combine(day, time(10, 0), tzinfo=zone), 60, "Meeting room")
     rows = invite_rows(
         _item(organisation, due),
         meeting_id=0,
