@@ -254,11 +254,13 @@ def unresolved_references(
                 )
     roles = tuple(sorted(ladder.roles))
     defined = tuple(sorted(reminder_policies))
-    for lifecycle, deciders in (
-        ("asye", ladder.decided_by.asye),
-        ("panels", ladder.decided_by.panels),
+    # Checked only for the lifecycles the organisation runs: without an ASYE or panels, no
+    # one records for them, and the defaults need not be roles here.
+    for lifecycle, deciders, runs in (
+        ("asye", ladder.decided_by.asye, asye is not None),
+        ("panels", ladder.decided_by.panels, panels is not None),
     ):
-        for index, role in enumerate(deciders):
+        for index, role in enumerate(deciders if runs else ()):
             if role not in roles:
                 found.append(
                     UnresolvedReference(

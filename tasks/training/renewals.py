@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
 from definitions.training import renewal_due, require_programme
+from notifications.i18n import gettext_for
 from storage.models import Credential, Worker
 from storage.obligations import insert_obligations
 from storage.training import renewal_sources
@@ -23,6 +24,7 @@ def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
     training = require_programme(organisation.training)
     calendar = organisation.working_calendar()
     mandatory = {(r.module, role) for r in training.refreshers for role in r.roles}
+    tr = gettext_for(organisation.profile.locale)  # the item's title, in its language
     rows = session.execute(
         select(Credential, Worker.role)
         .join(Worker, Worker.id == Credential.worker_id)
@@ -44,7 +46,7 @@ def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
                 enrolment_id=None,
                 kind=RENEWAL,
                 milestone=credential.module,
-                title=f"{module.title} renewal",
+                title=tr("{title} renewal").format(title=module.title),
                 due_date=due,
                 responsible_role="worker",
                 reminder_policy=training.reminder_policy,
