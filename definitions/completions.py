@@ -3,7 +3,6 @@ at once, every problem reported by row and column, nothing imported unless all a
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from datetime import date, datetime, time
 
 from definitions.meetings import clock_change_problem
 from definitions.roster import RosterError, RosterProblem
+from definitions.spelling import closest
 from definitions.training import TrainingProgramme
 
 COMPLETION_COLUMNS = ("external_id", "module", "completed_on")
@@ -55,8 +55,8 @@ def _module_problem(module: str, training: TrainingProgramme) -> str | None:
     known = [m.key for m in training.modules]
     if module in known:
         return None
-    close = difflib.get_close_matches(module, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    close = closest(module, known)
+    hint = f"did you mean '{close}'? " if close else ""
     return f"'{module}' is not a module of this organisation; {hint}modules: {', '.join(known)}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import difflib
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from definitions.organisation import (
 )
 from definitions.panels import PanelProgramme
 from definitions.reminders import Delivery, ReminderPolicy
+from definitions.spelling import closest
 from definitions.training import TrainingProgramme
 
 SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
@@ -249,7 +249,7 @@ def _first_error(errors: list[Any]) -> Any:
     ]
     if not extras:
         return first
-    scored = [(_closest(str(e["loc"][-1]), missing), e) for e in extras]
+    scored = [(closest(str(e["loc"][-1]), missing), e) for e in extras]
     close, extra = next(((c, e) for c, e in scored if c), scored[0])
     needs = ", ".join(f"`{m}`" for m in missing)
     verb = "is" if len(missing) == 1 else "are"
@@ -261,13 +261,8 @@ def _first_error(errors: list[Any]) -> Any:
     }
 
 
-def _closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
 def _choose_from(given: str, choices: tuple[str, ...]) -> str:
-    close = _closest(given, choices)
+    close = closest(given, choices)
     hint = f"did you mean `{close}`? " if close else ""
     return f"{hint}use one of: {', '.join(choices)}"
 
@@ -318,7 +313,7 @@ def _fix(err: Any, model: type[BaseModel]) -> str:
         meant = err["did_you_mean"]
         return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
     if kind == "extra_forbidden" and not err.get("missing"):
-        meant = _closest(str(field), sorted(_fields_at(model, tuple(err["loc"][:-1]))))
+        meant = closest(str(field), sorted(_fields_at(model, tuple(err["loc"][:-1]))))
         if meant:
             return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
     if kind == "extra_forbidden" and err.get("missing"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -25,6 +24,7 @@ from definitions.calendar import WorkingCalendar
 from definitions.panels import PanelProgramme
 from definitions.people import DECIDERS
 from definitions.reminders import RELATIONS, RESPONSIBLE, Delivery, ReminderPolicy
+from definitions.spelling import close_matches
 from definitions.training import TrainingProgramme
 
 
@@ -55,7 +55,7 @@ class CalendarConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            close = _close_matches(value, _zones())
+            close = close_matches(value, _zones())
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ValueError(
                 f"unknown time zone '{value}'; {hint}use an IANA name such as Europe/London "
@@ -68,7 +68,7 @@ class CalendarConfig(_Strict):
     def _known_country(cls, value: str) -> str:
         countries = holidays.list_supported_countries()
         if value not in countries:
-            close = _close_matches(value, tuple(countries))
+            close = close_matches(value, tuple(countries))
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ValueError(
                 f"no bank holidays known for country '{value}'; {hint}use a two-letter "
@@ -106,13 +106,6 @@ def _locales() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
-
-
-def _close_matches(given: str, choices: tuple[str, ...]) -> list[str]:
-    """Up to two choices close to `given`, ignoring case."""
-    by_lower = {c.lower(): c for c in choices}
-    found = difflib.get_close_matches(given.lower(), list(by_lower), n=2, cutoff=0.6)
-    return [by_lower[f] for f in found]
 
 
 class Service(_Strict):
@@ -195,7 +188,7 @@ class OrganisationProfile(_Strict):
         try:
             Locale.parse(value, sep="-")
         except (ValueError, UnknownLocaleError):
-            close = _close_matches(value.replace("_", "-"), _locales())
+            close = close_matches(value.replace("_", "-"), _locales())
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ValueError(
                 f"unknown locale '{value}'; {hint}use a BCP 47 tag such as en-GB, fr or fr-CD"

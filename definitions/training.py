@@ -8,7 +8,6 @@ expiries on bank holidays), so each date comes with the rule text that produced 
 from __future__ import annotations
 
 import calendar as _calendar
-import difflib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from definitions.calendar import WorkingCalendar, add_months
 from definitions.errors import Misconfigured
+from definitions.spelling import closest
 
 ValidityMode = Literal["from_completion", "from_previous_expiry", "fixed_date"]
 CredentialStatus = Literal["current", "due_for_renewal", "in_grace", "expired"]
@@ -200,8 +200,8 @@ class TrainingProgramme(_Strict):
         ]
         for loc, name, who in named:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f"did you mean `{close[0]}`? " if close else ""
+                close = closest(name, known)
+                hint = f"did you mean `{close}`? " if close else ""
                 raise _error_at(
                     loc,
                     f"{who} names module '{name}', which training.yaml does not define",

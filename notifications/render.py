@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from jinja2 import (
 from definitions.calendar import human_date
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
+from definitions.spelling import closest
 from notifications.i18n import gettext_for, html_lang, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -101,8 +101,8 @@ def template_problems(templates: Path) -> list[str]:
     problems = []
     for path in sorted(p for p in templates.iterdir() if p.is_file()):
         if path.name not in ours:
-            close = difflib.get_close_matches(path.name, ours, n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
+            close = closest(path.name, ours)
+            hint = f"did you mean {close}? " if close else ""
             problems.append(
                 f"{path}: overrides no template of Ladder's; {hint}the names are: "
                 + ", ".join(ours)
