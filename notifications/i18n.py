@@ -24,11 +24,6 @@ def language(locale: str) -> str:
     return Locale.parse(locale, sep="-").language
 
 
-def html_lang(locale: str) -> str:
-    """The tag for `<html lang=...>`: the organisation's locale as written (en-GB, fr-CD)."""
-    return locale
-
-
 @lru_cache(maxsize=16)
 def translations(locale: str) -> gettext.NullTranslations:
     """The catalogue for `locale`'s language, or the English source text."""

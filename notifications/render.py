@@ -21,7 +21,7 @@ from definitions.calendar import human_date
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
 from definitions.spelling import closest
-from notifications.i18n import gettext_for, html_lang, translations
+from notifications.i18n import gettext_for, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -48,14 +48,12 @@ def environment(templates: Path | None = None, locale: str = "en-GB") -> Environ
     env.filters["human_date"] = lambda d: human_date(d, locale)
     env.filters["meeting_label"] = lambda meeting: meeting_label(meeting, locale)
     env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
-    env.globals["lang"] = html_lang(locale)
+    env.globals["lang"] = locale  # <html lang>: the organisation's tag as written
     return env
 
 
 def meeting_label(meeting: MeetingView, locale: str) -> str:
     """'Monday 30 March 2026 at 10:00 (BST)', in the organisation's language."""
-    if locale.lower().startswith("en"):
-        return meeting.label
     _ = gettext_for(locale)
     return _("{date} at {time} ({zone})").format(
         date=human_date(meeting.starts.date(), locale),

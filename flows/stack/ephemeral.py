@@ -70,12 +70,14 @@ def reap_orphan(home: Path) -> int | None:
         pid, ticks = int(recorded["pid"]), int(recorded["start_ticks"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    ours = (
-        process_alive(pid)
-        and _start_ticks(pid) == ticks
-        and APP in _command_line(pid)
-        and os.getpgid(pid) == pid
-    )
+    ours = False
+    with contextlib.suppress(ProcessLookupError):  # it may end while we look
+        ours = (
+            process_alive(pid)
+            and _start_ticks(pid) == ticks
+            and APP in _command_line(pid)
+            and os.getpgid(pid) == pid
+        )
     if ours:
         stop_groups([pid], grace=10)
     record.unlink(missing_ok=True)
