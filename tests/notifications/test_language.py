@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from definitions.calendar import human_date
 from definitions.certificates import award_title
+from definitions.items import DueItem, Person
 from definitions.meetings import MeetingView
-from definitions.organisation import Organisation
+from definitions.organisation import Organisation, Voice
 from notifications.certificate_pdf import CertificateFace, render_certificate
 from notifications.i18n import gettext_for
 from notifications.render import environment, meeting_label
@@ -183,28 +184,33 @@ def test_booking_and_certificate_mail_read_in_french() -> None:
     assert "Délivré le : lundi 23 novembre 2026" in certificate.text
 
 
-def test_a_renewal_reminder_reads_in_french() -> None:
-    from definitions.items import DueItem, Person
-    from definitions.organisation import Voice
-    from notifications import compose
+KINSHASA = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr")
 
-    voice = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr")
-    worker = Person(1, "W0031", "Chiamaka Ọkọ", "chiamaka@example.cd")
-    item = DueItem(
+
+def _renewal(due: date, manager: Person | None = None) -> DueItem:
+    """Chiamaka's first-aid renewal, due on `due`, as the daily sweep reads it."""
+    return DueItem(
         obligation_id=1,
         kind="training.renewal",
         milestone="first_aid",
         title="Renouvellement des premiers secours",
-        due_date=date(2026, 5, 1),
+        due_date=due,
         reminder_policy="refresher",
         responsible_role="worker",
         rule="(la règle)",
-        subject=worker,
-        manager=None,
+        subject=Person(1, "W0031", "Chiamaka Ọkọ", "chiamaka@example.cd"),
+        manager=manager,
         assessor=None,
     )
+
+
+def test_a_renewal_reminder_reads_in_french() -> None:
+    from notifications import compose
+
+    item = _renewal(date(2026, 5, 1))
+    worker = item.subject
     message = compose.reminder(
-        item, role="worker", person=worker, escalation=False, as_of=date(2026, 4, 1), voice=voice
+        item, role="worker", person=worker, escalation=False, as_of=date(2026, 4, 1), voice=KINSHASA
     )
     assert message.subject == (
         "Votre échéance « Renouvellement des premiers secours » : à faire d’ici le "
@@ -223,33 +229,17 @@ def test_a_renewal_reminder_reads_in_french() -> None:
 
 
 def test_a_managers_digest_reads_in_french() -> None:
-    from definitions.items import DueItem, Person
-    from definitions.organisation import Voice
     from notifications import compose
     from notifications.compose import DigestLine
 
-    voice = Voice("Programme PTS Kinshasa", "l’équipe de formation", None, "fr")
     manager = Person(2, "W0002", "Jean Mbala", "jean@example.cd")
-    worker = Person(1, "W0031", "Chiamaka Ọkọ", "chiamaka@example.cd")
-    item = DueItem(
-        obligation_id=1,
-        kind="training.renewal",
-        milestone="first_aid",
-        title="Renouvellement des premiers secours",
-        due_date=date(2026, 3, 30),
-        reminder_policy="refresher",
-        responsible_role="worker",
-        rule="(la règle)",
-        subject=worker,
-        manager=manager,
-        assessor=None,
-    )
+    item = _renewal(date(2026, 3, 30), manager=manager)
     message = compose.digest(
         person=manager,
         new=[DigestLine(item, "manager", escalation=True)],
         earlier=[],
         as_of=date(2026, 4, 1),
-        voice=voice,
+        voice=KINSHASA,
         folded=0,
         cap=3,
     )

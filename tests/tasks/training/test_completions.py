@@ -21,6 +21,17 @@ from storage.models import (
 
 pytestmark = pytest.mark.integration
 
+# W0031 completes the para social worker curriculum (its six modules); W0035 first aid.
+CURRICULUM_AND_FIRST_AID = [
+    ("W0031", "psw_foundations", "2025-01-10"),
+    ("W0031", "psw_child_development", "2025-02-10"),
+    ("W0031", "psw_child_protection", "2025-03-10"),
+    ("W0031", "psw_case_management", "2025-05-02"),
+    ("W0031", "psw_psychosocial_support", "2025-04-01"),
+    ("W0031", "psw_families_communities", "2025-06-20"),
+    ("W0035", "first_aid", "2023-05-02"),
+]
+
 
 @pytest.mark.usefixtures("staffed")
 def test_a_file_with_bad_rows_imports_nothing_and_names_every_problem(
@@ -58,15 +69,7 @@ def test_completions_become_credentials_and_awards_once(
 ) -> None:  # type: ignore[no-untyped-def]
     path = completions(
         tmp_path / "lms.csv",
-        [
-            ("W0031", "psw_foundations", "2025-01-10"),
-            ("W0031", "psw_child_development", "2025-02-10"),
-            ("W0031", "psw_child_protection", "2025-03-10"),
-            ("W0031", "psw_case_management", "2025-05-02"),
-            ("W0031", "psw_psychosocial_support", "2025-04-01"),
-            ("W0031", "psw_families_communities", "2025-06-20"),
-            ("W0035", "first_aid", "2023-05-02"),
-        ],
+        CURRICULUM_AND_FIRST_AID,
     )
     rows, result = run_import(engine, organisation, path)
     assert (rows, result.completions, result.credentials) == (7, 7, 1)
@@ -113,15 +116,7 @@ def test_only_what_the_organisation_certifies_waits_for_a_certificate(
     )
     path = completions(
         tmp_path / "lms.csv",
-        [
-            ("W0031", "psw_foundations", "2025-01-10"),
-            ("W0031", "psw_child_development", "2025-02-10"),
-            ("W0031", "psw_child_protection", "2025-03-10"),
-            ("W0031", "psw_case_management", "2025-05-02"),
-            ("W0031", "psw_psychosocial_support", "2025-04-01"),
-            ("W0031", "psw_families_communities", "2025-06-20"),
-            ("W0035", "first_aid", "2023-05-02"),
-        ],
+        CURRICULUM_AND_FIRST_AID,
     )
     _, result = run_import(engine, own, path)
     assert result.awards == 2  # the pathway and first aid wait for their certificates
