@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,6 @@ def translations(locale: str) -> gettext.NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def gettext_for(locale: str):  # type: ignore[no-untyped-def]
+def gettext_for(locale: str) -> Callable[[str], str]:
     """`_` for `locale`: the phrase in the organisation's language."""
     return translations(locale).gettext

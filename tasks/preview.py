@@ -16,10 +16,11 @@ from definitions.organisation import Organisation
 from definitions.reminders import send_date
 from notifications import compose
 from notifications.compose import DigestLine
+from notifications.i18n import gettext_for
 from notifications.message import build_email, message_id_for
 from tasks.reminders.compose import invite_rows
 from tasks.reminders.notices import notice_rows
-from tasks.training.renewals import RENEWAL
+from tasks.training.renewals import RENEWAL, renewal_title
 
 SAM = Person(1, "W0001", "Sam Sample", "sam.sample@example.org")
 MORGAN = Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org")
@@ -84,7 +85,7 @@ def _examples(organisation: Organisation) -> list[_Example]:
             _Example(
                 RENEWAL,
                 r.module,
-                f"{training.module(r.module).title} renewal",
+                renewal_title(organisation, training.module(r.module).title),
                 training.reminder_policy,
                 "worker",
             )
@@ -111,7 +112,7 @@ def _item(
         due_date=due,
         reminder_policy=example.policy,
         responsible_role=example.responsible,
-        rule="(the rule that produced the date)",
+        rule=gettext_for(organisation.profile.locale)("(the rule that produced the date)"),
         subject=subject,
         manager=MORGAN,
         assessor=ALEX,
@@ -213,7 +214,8 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
         # Made up from the organisation's own YAML: its first refresher, its first district.
         module = training.module(training.refreshers[0].module)
         district = training.districts[0].key if training.districts else None
-        venue = f"Training room ({district})" if district else "Training room"
+        room = gettext_for(organisation.profile.locale)("Training room")
+        venue = f"{room} ({district})" if district else room
         zone = ZoneInfo(organisation.profile.calendar.timezone)
         held = calendar.previous_working_day(due - timedelta(days=7))
         view = MeetingView(datetime.combine(held, time(9, 30), tzinfo=zone), 210, venue)

@@ -17,6 +17,11 @@ from storage.training import renewal_sources
 RENEWAL = "training.renewal"
 
 
+def renewal_title(organisation: Organisation, module_title: str) -> str:
+    """A renewal item's title, in the organisation's language: 'First aid renewal'."""
+    return gettext_for(organisation.profile.locale)("{title} renewal").format(title=module_title)
+
+
 def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
     """A renewal item (obligation) for every active credential of a refresher its holder's
     role must keep; due on the expiry, or the working day before when that is a weekend or
@@ -24,7 +29,6 @@ def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
     training = require_programme(organisation.training)
     calendar = organisation.working_calendar()
     mandatory = {(r.module, role) for r in training.refreshers for role in r.roles}
-    tr = gettext_for(organisation.profile.locale)  # the item's title, in its language
     rows = session.execute(
         select(Credential, Worker.role)
         .join(Worker, Worker.id == Credential.worker_id)
@@ -46,7 +50,7 @@ def ensure_renewal_items(session: Session, organisation: Organisation) -> int:
                 enrolment_id=None,
                 kind=RENEWAL,
                 milestone=credential.module,
-                title=tr("{title} renewal").format(title=module.title),
+                title=renewal_title(organisation, module.title),
                 due_date=due,
                 responsible_role="worker",
                 reminder_policy=training.reminder_policy,
