@@ -110,6 +110,15 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         raise ProgrammeFileError(path, problem or message) from None
 
 
+LIFECYCLES = ("asye", "training", "panels")
+
+
+def lifecycles_in(folder: Path | str) -> frozenset[str]:
+    """The optional lifecycles an organisation's folder runs, from which of their files it
+    holds: read without parsing, so `ladder --help` works even while a file has an error."""
+    return frozenset(name for name in LIFECYCLES if (Path(folder) / f"{name}.yaml").is_file())
+
+
 def _load_optional(path: Path, model: type[M]) -> tuple[M | None, yaml.Node | None]:
     """A lifecycle's file, or (None, None) when the organisation leaves it out."""
     if not path.exists():

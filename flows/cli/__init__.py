@@ -5,8 +5,11 @@ flow, after its environment is prepared."""
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from definitions.loader import SAMPLE_ORGANISATION, lifecycles_in
 from flows.cli import asye, certificates, db, explain, imports, mail, panels, runs, stack, training
 from flows.cli.common import LadderGroup
 
@@ -17,20 +20,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=LadderGroup,
 )
+# The command groups of a lifecycle the organisation does not run are left out of --help
+# (they still answer, saying the organisation runs no such lifecycle).
+lifecycles = lifecycles_in(os.environ.get("LADDER_ORGANISATION") or SAMPLE_ORGANISATION)
 app.add_typer(db.app, name="db")
 app.add_typer(imports.app, name="import")
-app.add_typer(asye.app, name="asye")
+app.add_typer(asye.app, name="asye", hidden="asye" not in lifecycles)
 app.add_typer(mail.app, name="mail")
-app.add_typer(training.credit_app, name="credit")
+app.add_typer(training.credit_app, name="credit", hidden="training" not in lifecycles)
 app.add_typer(certificates.keys_app, name="keys")
 app.add_typer(certificates.app, name="certificates")
-app.add_typer(training.policy_app, name="policy")
-app.command("needs")(training.training_needs)
+app.add_typer(training.policy_app, name="policy", hidden="training" not in lifecycles)
+app.command("needs", hidden="training" not in lifecycles)(training.training_needs)
 app.command("web")(runs.web)
 app.command("daily")(runs.daily)
 app.command("explain")(explain.explain)
 app.command("demo")(runs.demo)
-app.add_typer(panels.app, name="panel")
+app.add_typer(panels.app, name="panel", hidden="panels" not in lifecycles)
 app.add_typer(stack.app, name="stack")
 
 

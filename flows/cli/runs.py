@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -59,9 +60,24 @@ def demo(
     start: str = typer.Option("2026-01-01", help="first simulated day"),
     seed: int = typer.Option(2026, help="random seed for the simulated people"),
     reset: bool = typer.Option(False, help="also reset a database the demo did not make"),
+    organisation: Path = typer.Option(
+        None,
+        "--organisation",
+        help=(
+            "an organisation's folder (e.g. definitions/examples/home-care-induction); "
+            "default LADDER_ORGANISATION, else the sample council"
+        ),
+    ),
 ) -> None:
     """The main job on embedded defaults: a simulated year of daily runs with a local SMTP sink."""
     config = settings()
+    if organisation is not None:
+        if not (organisation / "organisation.yaml").is_file():
+            fail(
+                f"--organisation {organisation}: no organisation.yaml there; name a folder "
+                "like definitions/sample or one under definitions/examples/"
+            )
+        config = config.model_copy(update={"organisation": organisation})
     first_day = required_date(start, "--start")
     # The progress bar is the demo's console; flow and task logs still reach the Prefect API.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")

@@ -18,12 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from definitions.errors import LadderError
 from definitions.organisation import Organisation
 from definitions.panels import PanelDecision
+from storage.models import Worker
 from tasks.panels.decision import decide
 from tasks.panels.evidence import record_evidence, record_preparation
 from tasks.panels.follow_up import complete_action, sign_outcome
@@ -120,6 +121,29 @@ def _document(folder: Path, worker: str, item: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{item.replace('_', ' ')} for {worker} (a demo document)\n")
     return path
+
+
+def people_in_script() -> set[str]:
+    """Everyone the script names: the candidates, their managers, the chair and the lead."""
+    named = {"W0002"}  # the chair who records each decision
+    for steps in script().values():
+        for _, args in steps:
+            named.update(str(args[key]) for key in ("worker", "by") if key in args)
+    return named
+
+
+def script_applies(engine: Engine, organisation: Organisation) -> bool:
+    """The script is written for the sample's people: it runs for an organisation with panels
+    whose roster holds every one of them (the sample, or a copy of it), and is left out for
+    any other, which then runs its panels' dates and reminders alone."""
+    if organisation.panels is None:
+        return False
+    named = people_in_script()
+    with Session(engine) as session:
+        found = set(
+            session.scalars(select(Worker.external_id).where(Worker.external_id.in_(named)))
+        )
+    return found == named
 
 
 def run_script(

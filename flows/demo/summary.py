@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from definitions.loader import SAMPLE_ORGANISATION
+from definitions.organisation import Organisation
 from definitions.settings import Settings
 from flows.demo.people import SimulatedPeople
 from storage.models import (
@@ -22,6 +25,7 @@ from storage.models import (
     Notice,
     Obligation,
     OutboxMessage,
+    Worker,
 )
 
 
@@ -62,6 +66,7 @@ def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-d
 
 def summary(
     engine,
+    organisation: Organisation,
     people: SimulatedPeople,
     last_day: date,
     received: int,  # type: ignore[no-untyped-def]
@@ -97,28 +102,39 @@ def summary(
                 )
             )
         )
+        # The worker with the most items makes the best example for `ladder explain`.
+        example = session.scalar(
+            select(Worker.external_id)
+            .join(Obligation, Obligation.subject_id == Worker.id)
+            .group_by(Worker.id, Worker.external_id)
+            .order_by(func.count().desc(), Worker.external_id)
+            .limit(1)
+        )
     by_step = Counter(step for channel, step in sent if channel == "direct")
     channels = Counter(channel for channel, _ in sent)
-    table = Table(title=f"Simulated year to {last_day}")
+    table = Table(title=f"Simulated days to {last_day}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for step, n in sorted(by_step.items()):
         table.add_row(f"direct reminders sent, step {step}", str(n))
     table.add_row(
-        "daily digests sent (managers, assessors, supervisors, lead)", str(channels["digest"])
+        "daily digests sent (the people each worker's items reach)", str(channels["digest"])
     )
     table.add_row("reminders carried in those digests", str(folded or 0))
-    table.add_row("review meetings booked by simulated assessors", str(people.meetings))
+    if organisation.asye is not None:
+        table.add_row("review meetings booked by simulated assessors", str(people.meetings))
     table.add_row(
         "calendar invites sent (.ics, meetings and refresher bookings)", str(channels["invite"])
     )
-    table.add_row("refresher places booked", str(bookings.get("booked", 0)))
-    table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
-    table.add_row("credentials renewed at a refresher", str(people.refreshed))
+    if organisation.training is not None:
+        table.add_row("refresher places booked", str(bookings.get("booked", 0)))
+        table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
+        table.add_row("credentials renewed at a refresher", str(people.refreshed))
     table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
     table.add_row("awards still waiting for a certificate", str(waiting))
-    for label, n in _panel_counts(engine):
-        table.add_row(label, str(n))
+    if organisation.panels is not None:
+        for label, n in _panel_counts(engine):
+            table.add_row(label, str(n))
     if people.panel_skipped:
         table.add_row(
             "progression steps that did not fit these dates", str(len(people.panel_skipped))
@@ -126,15 +142,21 @@ def summary(
     table.add_row("messages received by the SMTP sink", str(received))
     for key, n in sorted(people.recorded.items()):
         table.add_row(f"recorded {key}", str(n))
-    table.add_row("recorded after the due date", str(people.late))
+    if organisation.asye is not None:
+        table.add_row("recorded after the due date", str(people.late))
     for milestone, n in sorted(overdue.items()):
         table.add_row(f"overdue at the end: {milestone}", str(n))
     table.add_row("messages not delivered", str(undelivered))
     console.print(table)
     console.print(f"mail: {settings.mail_dir.resolve()}/ (one .eml per message)")
+    # Commands on this data need the same organisation the demo ran.
+    ladder = ".venv/bin/ladder"
+    if Path(settings.organisation).resolve() != SAMPLE_ORGANISATION.resolve():
+        ladder = f"LADDER_ORGANISATION={settings.organisation} {ladder}"
     console.print(
         f"data: {make_url(settings.database_url).database}; try "
-        "`.venv/bin/ladder explain W0014` or `.venv/bin/ladder mail status`"
+        f"`{ladder} explain {example or 'WORKER-ID'}` or `{ladder} mail status`",
+        soft_wrap=True,
     )
     key_path = settings.data_dir / "keys" / "demo-signing-key.pem"
     console.print(

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from definitions.loader import SAMPLE_ORGANISATION
+from definitions.organisation import Organisation
 from definitions.settings import Settings, load_configured_organisation
 from flows.demo.people import (
     SimulatedPeople,
@@ -74,6 +74,63 @@ def _reset(settings: Settings, reset: bool, console: Console) -> str | None:
     return None
 
 
+def _missing_files(folder: Path, organisation: Organisation) -> str | None:
+    """The demo simulates the people in the organisation's roster.csv, with completions.csv
+    and sessions.csv when it runs training; say which file is missing and what it holds."""
+    needed = {"roster.csv": "the people to simulate (the columns of `ladder import workers`)"}
+    if organisation.training is not None:
+        needed["completions.csv"] = "past training (the columns of `ladder import completions`)"
+        needed["sessions.csv"] = "refresher sessions (the columns of `ladder import sessions`)"
+    for name, holds in needed.items():
+        if not (folder / name).is_file():
+            return (
+                f"{folder / name}: file not found; the demo reads {holds} from the "
+                "organisation's folder; add it (see docs/organisations.md)"
+            )
+    return None
+
+
+def _imported(  # type: ignore[no-untyped-def]
+    engine, organisation: Organisation, folder: Path, first_day: date, days: int, seed: int
+) -> str:
+    """Import the organisation's people, past training and sessions as of the first day, in
+    one transaction; the line that says what came in."""
+    with Session(engine) as session, session.begin():
+        result = import_roster(
+            session, organisation, folder / "roster.csv", as_of=first_day, actor="workforce-team"
+        )
+        record_event(
+            session,
+            kind=DEMO_MARK,
+            actor="demo",
+            occurred_on=first_day,
+            payload={"days": days, "seed": seed, "organisation": folder.name},
+        )
+        said = [f"imported {organisation.profile.name}'s roster.csv: {result.rows} workers"]
+        if organisation.asye is not None:
+            said.append(f"{len(result.enrolled)} enrolled in the ASYE year")
+        if organisation.training is not None:
+            done = import_completions(
+                session,
+                organisation,
+                folder / "completions.csv",
+                actor="workforce-team",
+                today=first_day,
+            )[1]
+            sessions = import_sessions(
+                session,
+                organisation,
+                folder / "sessions.csv",
+                actor="workforce-team",
+                today=first_day,
+            )[1]
+            said.append(
+                f"{done.completions} past completions ({done.credentials} credentials to keep "
+                f"current), {sessions} refresher sessions"
+            )
+    return "; ".join(said)
+
+
 def run_demo(
     settings: Settings, *, first_day: date, days: int, seed: int, reset: bool, console: Console
 ) -> int:
@@ -82,40 +139,15 @@ def run_demo(
     if problem:
         console.print(f"[red]error:[/red] {problem}")
         return 1
-    upgrade(settings.database_url)
     organisation = load_configured_organisation(settings)
+    folder = Path(settings.organisation)
+    missing = _missing_files(folder, organisation)
+    if missing:
+        console.print(f"[red]error:[/red] {missing}")
+        return 1
+    upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    roster = SAMPLE_ORGANISATION / "roster.csv"
-    with Session(engine) as session, session.begin():
-        result = import_roster(
-            session, organisation, roster, as_of=first_day, actor="workforce-team"
-        )
-        record_event(
-            session,
-            kind=DEMO_MARK,
-            actor="demo",
-            occurred_on=first_day,
-            payload={"days": days, "seed": seed},
-        )
-        done = import_completions(
-            session,
-            organisation,
-            SAMPLE_ORGANISATION / "completions.csv",
-            actor="workforce-team",
-            today=first_day,
-        )[1]
-        sessions = import_sessions(
-            session,
-            organisation,
-            SAMPLE_ORGANISATION / "sessions.csv",
-            actor="workforce-team",
-            today=first_day,
-        )[1]
-    console.print(
-        f"imported {roster.name}: {result.rows} workers, "
-        f"{len(result.enrolled)} NQSWs enrolled in ASYE; {done.completions} past completions "
-        f"({done.credentials} credentials to keep current), {sessions} refresher sessions"
-    )
+    console.print(_imported(engine, organisation, folder, first_day, days, seed))
 
     with SmtpSink(settings.mail_dir) as sink:
         os.environ.update(
@@ -124,6 +156,8 @@ def run_demo(
                 "LADDER_SMTP_PORT": str(sink.port),
                 "LADDER_SMTP_SECURITY": "none",
                 "LADDER_DATABASE_URL": settings.database_url,
+                # The flows read the organisation from the environment, as a deployment does.
+                "LADDER_ORGANISATION": str(folder),
                 # The demo signs its certificates with its own key, kept under var/keys/.
                 "LADDER_SIGNING_KEY": str(_demo_key(settings)),
             }
@@ -139,7 +173,15 @@ def run_demo(
             console.print(f"[red]the simulation stopped:[/red] {exc}")
             return 1
         received = len(sink.received)
-    summary(engine, people, first_day + timedelta(days=days - 1), received, settings, console)
+    summary(
+        engine,
+        organisation,
+        people,
+        first_day + timedelta(days=days - 1),
+        received,
+        settings,
+        console,
+    )
     engine.dispose()
     dispose_runtimes()
     return 0
@@ -155,9 +197,10 @@ async def _simulate(
     settings: Settings,
 ) -> None:
     from flows.daily import daily
-    from flows.demo.panels import run_script
+    from flows.demo.panels import run_script, script_applies
 
     sender = settings.sender_address or organisation.profile.sender_address
+    scripted_panels = script_applies(engine, organisation)
 
     leave_taker = find_leave_taker(engine)
     with Progress(
@@ -187,9 +230,10 @@ async def _simulate(
             attend_refreshers(engine, organisation, people, today)
             book_review_meetings(engine, organisation, people, today)
             record_due_decisions(engine, organisation, people, today)
-            people.panel_skipped += run_script(
-                engine, organisation, today, settings.data_dir, sender
-            )
+            if scripted_panels:
+                people.panel_skipped += run_script(
+                    engine, organisation, today, settings.data_dir, sender
+                )
             await daily(as_of=today)
             if today.day == 1 or offset == days - 1:  # the certificate batch, monthly here
                 await asyncio.to_thread(_issue_certificates, today)

@@ -105,3 +105,27 @@ def test_it_imports_runs_and_previews_with_no_asye_trace(
     assert refused.exit_code == 1
     assert "runs no ASYE year (its folder has no asye.yaml)" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_help_lists_only_the_lifecycles_the_organisation_runs(no_asye: Path) -> None:
+    """`ladder --help` leaves out the asye and panel groups for an organisation with neither
+    (asked by name, they still answer that the organisation runs no ASYE); the sample's
+    help lists them."""
+    import os
+    import subprocess
+    import sys
+
+    def shown(folder: Path) -> set[str]:
+        found = subprocess.run(
+            [sys.executable, "-c", "from flows.cli import main; main()", "--help"],
+            env={**os.environ, "LADDER_ORGANISATION": str(folder), "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return {line.split()[1] for line in found.splitlines() if line.startswith("│ ")}
+
+    assert {"asye", "panel"} <= shown(SAMPLE)
+    here = shown(no_asye)
+    assert "asye" not in here and "panel" not in here
+    assert {"import", "credit", "certificates", "daily", "explain"} <= here

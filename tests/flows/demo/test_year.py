@@ -64,7 +64,7 @@ def test_demo_simulates_days_and_keeps_every_message_in_var_mail(
 ) -> None:
     code, output = _run(demo_settings)
     assert code == 0, output
-    assert "Simulated year to 2026-04-19" in output
+    assert "Simulated days to 2026-04-19" in output
     streams = capfd.readouterr()
     for text in (output, streams.out, streams.err):
         assert "Traceback" not in text
@@ -125,3 +125,45 @@ def test_demo_refuses_to_wipe_a_database_it_did_not_make(demo_settings: Settings
     assert "holds data the demo did not make" in output
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("precious",)]
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "definitions" / "examples"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_demo_runs_another_organisation_from_its_folder(demo_settings: Settings) -> None:
+    """`ladder demo --organisation definitions/examples/para-social-work-cd`: its people,
+    training and sessions, its language in the mail, and no ASYE or panel rows or mail."""
+    settings = demo_settings.model_copy(update={"organisation": EXAMPLES / "para-social-work-cd"})
+    code, output = _run(settings, first_day=date(2026, 3, 10), days=8)
+    assert code == 0, output
+    assert "roster.csv: 5 workers" in output, output
+    assert "ASYE" not in output and "panel" not in output and "review meetings" not in output
+    assert table_row(output, "refresher places booked") >= 1
+    assert f"LADDER_ORGANISATION={EXAMPLES / 'para-social-work-cd'}" in output
+    mails = [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted(settings.mail_dir.glob("*.eml"))
+    ]
+    assert mails
+    assert table_row(output, "messages received by the SMTP sink") == len(mails)
+    for mail in mails:
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        assert "l’équipe de formation" in text, mail["Subject"]
+        assert str(mail["To"]).endswith("@pts-kinshasa.example")
+
+
+def test_the_demo_names_the_file_an_organisation_lacks(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "org"
+    shutil.copytree(EXAMPLES / "home-care-induction", folder)
+    (folder / "sessions.csv").unlink()
+    settings = demo_settings.model_copy(update={"organisation": folder})
+    code, output = _run(settings, days=1)
+    assert code == 1
+    assert f"{folder / 'sessions.csv'}: file not found" in " ".join(output.split())
+    assert "refresher sessions" in output
+    assert not (settings.data_dir / "ladder.sqlite").exists()
