@@ -28,6 +28,7 @@ from reportlab.platypus import (
 
 from definitions.calendar import human_date
 from notifications.certificate_pdf import _fonts
+from notifications.i18n import gettext_for
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PackView:
     deadline: date
     members: tuple[tuple[str, str], ...]  # (title, name)
     candidates: tuple[PackCandidate, ...]
+    locale: str = "en-GB"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class OutcomeView:
     placement: str | None
     actions: tuple[tuple[str, str, date], ...]  # (what, owner role, due)
     sign_by: date | None
+    manager: str = ""  # the team manager's name, who signs beside the worker
+    locale: str = "en-GB"
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -133,13 +137,16 @@ def _document(title: str, author: str) -> tuple[io.BytesIO, SimpleDocTemplate]:
     return buffer, doc
 
 
-def _footer(text: str):  # type: ignore[no-untyped-def]
-    regular, _ = _fonts()
+def _footer(text: str, locale: str):  # type: ignore[no-untyped-def]
+    regular, _bold = _fonts()
+    _ = gettext_for(locale)
 
     def draw(canvas, doc):  # type: ignore[no-untyped-def]
         canvas.saveState()
         canvas.setFont(regular, 7.5)
-        canvas.drawString(18 * mm, 10 * mm, f"{text}  -  page {doc.page}")
+        canvas.drawString(
+            18 * mm, 10 * mm, _("{text}  -  page {page}").format(text=text, page=doc.page)
+        )
         canvas.restoreState()
 
     return draw
@@ -148,54 +155,75 @@ def _footer(text: str):  # type: ignore[no-untyped-def]
 def panel_pack(view: PackView) -> bytes:
     """One PDF for the members: the agenda, then per candidate a summary and evidence index."""
     s = _styles()
-    title = f"{view.title}: panel of {human_date(view.meets_on)}"
+    _ = gettext_for(view.locale)
+
+    def day(d: date) -> str:
+        return human_date(d, view.locale)
+
+    title = _("{title}: panel of {date}").format(title=view.title, date=day(view.meets_on))
     buffer, doc = _document(title, view.organisation)
     story: list[Flowable] = [
         _p(view.organisation, s["small"]),
         _p(title, s["h1"]),
         _p(
-            f"{human_date(view.meets_on)}, {view.starts_at}, {view.venue}. Evidence packs were "
-            f"locked at the submission deadline, {human_date(view.deadline)}.",
+            _(
+                "{date}, {time}, {venue}. Evidence packs were locked at the submission "
+                "deadline, {deadline}."
+            ).format(
+                date=day(view.meets_on),
+                time=view.starts_at,
+                venue=view.venue,
+                deadline=day(view.deadline),
+            ),
             s["body"],
         ),
-        _p("Members", s["h2"]),
-        _table([["Role", "Name"], *[[t, n] for t, n in view.members]], [70 * mm, 100 * mm], s),
-        _p("Agenda", s["h2"]),
+        _p(_("Members"), s["h2"]),
+        _table(
+            [[_("Role"), _("Name")], *[[t, n] for t, n in view.members]], [70 * mm, 100 * mm], s
+        ),
+        _p(_("Agenda"), s["h2"]),
     ]
-    agenda = [["#", "Item"], ["1", "Welcome, apologies and declarations of interest"]]
+    agenda = [["#", _("Item")], ["1", _("Welcome, apologies and declarations of interest")]]
     agenda += [
-        [str(n), f"Candidate: {c.name} ({c.external_id}), {c.role}, {c.team}"]
+        [
+            str(n),
+            _("Candidate: {name} ({id}), {role}, {team}").format(
+                name=c.name, id=c.external_id, role=c.role, team=c.team
+            ),
+        ]
         for n, c in enumerate(view.candidates, start=2)
     ]
-    agenda.append([str(len(view.candidates) + 2), "Decisions and outcome reports"])
+    agenda.append([str(len(view.candidates) + 2), _("Decisions and outcome reports")])
     story.append(_table(agenda, [12 * mm, 158 * mm], s))
     if not view.candidates:
         story.append(Spacer(1, 6))
-        story.append(_p("No candidate's evidence pack was complete at the deadline.", s["body"]))
+        story.append(_p(_("No candidate's evidence pack was complete at the deadline."), s["body"]))
     for n, c in enumerate(view.candidates, start=2):
         story.append(PageBreak())
-        story.append(_p(f"Item {n}: {c.name} ({c.external_id})", s["h1"]))
+        story.append(
+            _p(_("Item {n}: {name} ({id})").format(n=n, name=c.name, id=c.external_id), s["h1"])
+        )
         summary = [
-            ["Current level", c.role],
-            ["Team", c.team],
-            ["Nominated by", c.nominated_by],
-            ["Earlier panels", "; ".join(c.history) or "none"],
+            [_("Current level"), c.role],
+            [_("Team"), c.team],
+            [_("Nominated by"), c.nominated_by],
+            [_("Earlier panels"), "; ".join(c.history) or _("none")],
         ]
-        story.append(_table([["Summary", ""], *summary], [45 * mm, 125 * mm], s))
-        story.append(_p("Evidence index", s["h2"]))
-        index = [["Item", "Author", "Dated", "File and SHA-256 (first 16)", "Note"]]
+        story.append(_table([[_("Summary"), ""], *summary], [45 * mm, 125 * mm], s))
+        story.append(_p(_("Evidence index"), s["h2"]))
+        index = [[_("Item"), _("Author"), _("Dated"), _("File and SHA-256 (first 16)"), _("Note")]]
         index += [
             [
                 i.title,
                 i.author,
-                human_date(i.dated) if i.dated else "",
+                day(i.dated) if i.dated else "",
                 f"{i.file_name}\n{i.sha256[:16]}" if i.file_name else "",
                 i.note,
             ]
             for i in c.items
         ]
         story.append(KeepTogether(_table(index, [45 * mm, 28 * mm, 27 * mm, 40 * mm, 30 * mm], s)))
-    footer = _footer(f"{title} - confidential to panel members")
+    footer = _footer(_("{title} - confidential to panel members").format(title=title), view.locale)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
@@ -203,67 +231,92 @@ def panel_pack(view: PackView) -> bytes:
 def outcome_report(view: OutcomeView) -> bytes:
     """The outcome report: the decision, its reasons, the action plan, and space to sign."""
     s = _styles()
-    title = f"Progression panel outcome: {view.candidate} ({view.external_id})"
+    _ = gettext_for(view.locale)
+
+    def day(d: date) -> str:
+        return human_date(d, view.locale)
+
+    title = _("Progression panel outcome: {name} ({id})").format(
+        name=view.candidate, id=view.external_id
+    )
     buffer, doc = _document(title, view.organisation)
-    outcome = "Progress" if view.outcome == "progress" else "Deferred"
+    outcome = _("Progress") if view.outcome == "progress" else _("Deferred")
     placement = {
-        "slotted": "slotted into a vacant post",
-        "waiting": "on the waiting list for the next vacancy",
+        "slotted": _("slotted into a vacant post"),
+        "waiting": _("on the waiting list for the next vacancy"),
     }.get(view.placement or "", "")
     story: list[Flowable] = [
         _p(view.organisation, s["small"]),
         _p(title, s["h1"]),
         _table(
             [
-                ["Decision", outcome + (f": {placement}" if placement else "")],
-                ["Route", view.title],
-                ["Team", view.team],
-                ["Panel", human_date(view.panel)],
-                ["Decided", f"{human_date(view.decided_on)} (recorded by {view.decided_by})"],
+                [_("Decision"), outcome + (f": {placement}" if placement else "")],
+                [_("Route"), view.title],
+                [_("Team"), view.team],
+                [_("Panel"), day(view.panel)],
+                [
+                    _("Decided"),
+                    _("{date} (recorded by {name})").format(
+                        date=day(view.decided_on), name=view.decided_by
+                    ),
+                ],
             ],
             [40 * mm, 130 * mm],
             s,
         ),
-        _p("The panel's decision is final.", s["body"]),
+        _p(_("The panel's decision is final."), s["body"]),
     ]
     if view.reasons:
-        story += [_p("Reasons", s["h2"]), _p(view.reasons, s["body"])]
+        story += [_p(_("Reasons"), s["h2"]), _p(view.reasons, s["body"])]
     if view.further_work:
-        story += [_p("Further work", s["h2"]), _p(view.further_work, s["body"])]
+        story += [_p(_("Further work"), s["h2"]), _p(view.further_work, s["body"])]
     if view.actions:
-        story.append(_p("Action plan (monitored in supervision)", s["h2"]))
-        rows = [["#", "Action", "Owner", "Due"]]
+        story.append(_p(_("Action plan (monitored in supervision)"), s["h2"]))
+        rows = [["#", _("Action"), _("Owner"), _("Due")]]
         rows += [
-            [str(n), what, "worker" if owner == "worker" else "team manager", human_date(due)]
+            [
+                str(n),
+                what,
+                _("worker") if owner == "worker" else _("team manager"),
+                day(due),
+            ]
             for n, (what, owner, due) in enumerate(view.actions, start=1)
         ]
         story.append(_table(rows, [10 * mm, 100 * mm, 30 * mm, 30 * mm], s))
         story.append(
             _p(
-                "When every action is done, the team manager decides when the worker is "
-                "resubmitted to a later panel.",
+                _(
+                    "When every action is done, the team manager decides when the worker is "
+                    "resubmitted to a later panel."
+                ),
                 s["body"],
             )
         )
+    agree = (
+        _(
+            "Worker and team manager sign to agree this report by {date}; {org} records each "
+            "signature."
+        )
+        if view.sign_by
+        else _("Worker and team manager sign to agree this report; {org} records each signature.")
+    )
     story += [
-        _p("Signatures", s["h2"]),
+        _p(_("Signatures"), s["h2"]),
         _p(
-            "Worker and team manager sign to agree this report"
-            + (f" by {human_date(view.sign_by)}" if view.sign_by else "")
-            + "; Ladder records each signature (`ladder panel sign`).",
+            agree.format(date=day(view.sign_by) if view.sign_by else "", org=view.organisation),
             s["body"],
         ),
         Spacer(1, 10),
         _table(
             [
-                ["", "Name", "Signature", "Date"],
-                ["Worker", view.candidate, "", ""],
-                ["Team manager", "", "", ""],
+                ["", _("Name"), _("Signature"), _("Date")],
+                [_("Worker"), view.candidate, "", ""],
+                [_("Team manager"), view.manager, "", ""],
             ],
             [30 * mm, 55 * mm, 55 * mm, 30 * mm],
             s,
         ),
     ]
-    footer = _footer(title)
+    footer = _footer(title, view.locale)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -114,7 +114,9 @@ def create_app(today: Any = None) -> FastAPI:
     def form(serial: str | None = Query(default=None, max_length=64)) -> Any:
         if serial:
             return RedirectResponse(f"/verify/{serial.strip()}", status_code=303)
-        page = env.get_template("verify.html").render(result=None, serial="", asked=False)
+        page = env.get_template("verify.html").render(
+            result=None, serial="", asked=False, org_name=organisation.profile.name
+        )
         return HTMLResponse(page)
 
     @app.get("/verify/{serial}", response_class=HTMLResponse)
@@ -122,7 +124,9 @@ def create_app(today: Any = None) -> FastAPI:
         runtime = current_runtime()
         with Session(runtime.engine) as session:
             result = verify_serial(session, serial[:64], jwks(), on())
-        page = env.get_template("verify.html").render(result=result, serial=serial[:64], asked=True)
+        page = env.get_template("verify.html").render(
+            result=result, serial=serial[:64], asked=True, org_name=organisation.profile.name
+        )
         return HTMLResponse(page, status_code=200 if result.genuine else 404)
 
     @app.get("/credentials/{serial}", response_class=PlainTextResponse)

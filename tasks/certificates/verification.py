@@ -32,6 +32,9 @@ class Verification:
     revoked_on: date | None = None
     revoked_reason: str | None = None
     problem: str | None = None
+    # Why it is not genuine, for the page to say in the organisation's language: "unknown"
+    # (no certificate under this serial) or "tampered" (its record and signature disagree).
+    reason: str | None = None
 
     @property
     def summary(self) -> str:
@@ -52,10 +55,14 @@ def _verdict(
     try:
         claims = verify_jwt(certificate.credential, jwks)
     except CredentialError as exc:
-        return Verification(False, None, certificate.serial, problem=str(exc))
+        return Verification(False, None, certificate.serial, problem=str(exc), reason="tampered")
     if not claims.get("jti", "").endswith(f"/credentials/{certificate.serial}"):
         return Verification(
-            False, None, certificate.serial, problem="the credential names another certificate"
+            False,
+            None,
+            certificate.serial,
+            problem="the credential names another certificate",
+            reason="tampered",
         )
     worker = session.get(Worker, certificate.worker_id)
     replaced = (
@@ -83,7 +90,9 @@ def _verdict(
 def verify_serial(session: Session, serial: str, jwks: dict[str, Any], today: date) -> Verification:
     certificate = session.scalars(select(Certificate).where(Certificate.serial == serial)).first()
     if certificate is None:
-        return Verification(False, None, serial, problem=f"no certificate {serial} was issued")
+        return Verification(
+            False, None, serial, problem=f"no certificate {serial} was issued", reason="unknown"
+        )
     return _verdict(session, certificate, jwks, today)
 
 

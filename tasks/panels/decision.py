@@ -287,6 +287,10 @@ def _outcome_report(
     assert worker is not None and panel is not None
     teams = dict(session.execute(select(Team.id, Team.key)).tuples().all())
     made = obligations_from(session, prefix=source(candidacy.id, ""))
+    manager = session.get(Worker, worker.manager_id) if worker.manager_id else None
+    decider = session.scalars(
+        select(Worker).where(Worker.external_id == (candidacy.decided_by or ""))
+    ).first()
     view = panel_pdf.OutcomeView(
         organisation=organisation.name,
         title=programme_of(organisation).title,
@@ -296,7 +300,7 @@ def _outcome_report(
         panel=panel.meets_on,
         outcome=candidacy.outcome or "",
         decided_on=candidacy.decided_on or panel.meets_on,
-        decided_by=candidacy.decided_by or "",
+        decided_by=decider.name if decider else (candidacy.decided_by or ""),
         reasons=candidacy.reasons or "",
         further_work=candidacy.further_work or "",
         placement=candidacy.placement,
@@ -304,6 +308,8 @@ def _outcome_report(
             (o.title, o.responsible_role, o.due_date) for o in made if o.kind == "panel.action"
         ),
         sign_by=next((o.due_date for o in made if o.kind == "panel.signature"), None),
+        manager=manager.name if manager else "",
+        locale=organisation.profile.locale,
     )
     path = data_dir / "panels" / "outcomes" / f"outcome-{candidacy.id}.pdf"
     write_atomically(path, panel_pdf.outcome_report(view))

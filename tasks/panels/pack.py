@@ -3,16 +3,20 @@ to every member, once, `pack_days_before` the meeting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.calendar import human_date
 from definitions.organisation import Organisation
 from definitions.panels import CandidacyStatus, PanelProgramme, pack_day
 from notifications import panel_pdf
+from notifications.i18n import gettext_for
 from storage.files import write_atomically
 from storage.history import record_event
 from storage.models import Panel, Team, Worker
@@ -38,13 +42,23 @@ def _members(session: Session, programme: PanelProgramme) -> list[tuple[str, Wor
 
 def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> panel_pdf.PackView:
     programme = programme_of(organisation)
+    locale = organisation.profile.locale
+    _ = gettext_for(locale)
+    what_happened = {
+        CandidacyStatus.NOMINATED: _("nominated"),
+        CandidacyStatus.SUBMITTED: _("submitted"),
+        CandidacyStatus.ROLLED_OVER: _("moved to a later panel (pack not complete)"),
+        CandidacyStatus.PROGRESSED: _("progressed"),
+        CandidacyStatus.DEFERRED: _("deferred"),
+    }
     teams = dict(session.execute(select(Team.id, Team.key)).tuples().all())
     candidates = []
     for candidacy, worker in candidacies_at(
         session, panel_id=panel.id, status=CandidacyStatus.SUBMITTED
     ):
         previous = [
-            f"{p.meets_on}: {c.status.replace('_', ' ')}" + (f" ({c.reasons})" if c.reasons else "")
+            f"{human_date(p.meets_on, locale)}: {what_happened[CandidacyStatus(c.status)]}"
+            + (f" ({c.reasons})" if c.reasons else "")
             for c, p in candidacies_of(session, worker_id=worker.id)
             if c.id != candidacy.id and c.id < candidacy.id
         ]
@@ -55,7 +69,7 @@ def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> pa
                 dated=date.fromisoformat(i["dated"]) if i["dated"] else None,
                 file_name=i["file_name"] or "",
                 sha256=i["sha256"] or "",
-                note=_item_note(i),
+                note=_item_note(i, _, locale),
             )
             for i in (candidacy.pack or {}).get("items", [])
         ]
@@ -79,19 +93,22 @@ def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> pa
         deadline=panel.deadline,
         members=tuple((title, w.name) for title, w in _members(session, programme)),
         candidates=tuple(candidates),
+        locale=organisation.profile.locale,
     )
 
 
-def _item_note(item: dict[str, Any]) -> str:
+def _item_note(item: dict[str, Any], _: Callable[[str], str], locale: str) -> str:
     details = item.get("details") or {}
     if "observations" in details:
-        return f"{len(details['observations'])} direct observations: " + ", ".join(
-            details["observations"]
-        )
+        dates = [
+            format_date(date.fromisoformat(d), "medium", locale=locale.replace("-", "_"))
+            for d in details["observations"]
+        ]
+        return _("{n} direct observations: {dates}").format(n=len(dates), dates=", ".join(dates))
     if "capabilities" in details:
-        return f"covers all {len(details['capabilities'])} PCF capabilities"
+        return _("covers all {n} capabilities").format(n=len(details["capabilities"]))
     if not item.get("file_name"):
-        return "completed (training record)"
+        return _("completed (training record)")
     return ""
 
 

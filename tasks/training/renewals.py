@@ -19,7 +19,8 @@ RENEWAL = "training.renewal"
 
 def renewal_title(organisation: Organisation, module_title: str) -> str:
     """A renewal item's title, in the organisation's language: 'First aid renewal'."""
-    return gettext_for(organisation.profile.locale)("{title} renewal").format(title=module_title)
+    _ = gettext_for(organisation.profile.locale)
+    return _("{title} renewal").format(title=module_title)
 
 
 def ensure_renewal_items(session: Session, organisation: Organisation) -> int:

@@ -98,6 +98,17 @@ def test_the_verification_page_reads_in_french() -> None:
     assert "Genuine" not in html
 
 
+def test_the_verification_page_says_why_not_in_french() -> None:
+    page = environment(None, "fr-CD").get_template("verify.html")
+    unknown = Verification(False, None, "LDR-000999-1", problem="no such", reason="unknown")
+    html = page.render(result=unknown, serial="LDR-000999-1", asked=True, org_name="PTS")
+    assert "Aucun certificat n’a été délivré sous le numéro LDR-000999-1" in html
+    tampered = Verification(False, None, "LDR-000042-1", problem="bad signature", reason="tampered")
+    html = page.render(result=tampered, serial="LDR-000042-1", asked=True, org_name="PTS")
+    assert "Demandez-en une nouvelle copie à PTS." in html
+    assert "bad signature" not in html and "not" not in html.split("<body>")[1].lower().split()
+
+
 def test_the_credentials_text_follows_the_locale(organisation: Organisation) -> None:
     _, description = award_title(
         organisation, "pathway", "para_social_worker_curriculum", gettext_for("fr")
@@ -256,3 +267,86 @@ def test_a_managers_digest_reads_in_french() -> None:
     ):
         assert phrase in message.text, phrase
     assert ">Qui</th>" in message.html and "Who" not in message.html
+
+
+def test_a_meeting_invitation_and_its_cancellation_read_in_french() -> None:
+    from zoneinfo import ZoneInfo
+
+    from notifications import compose
+
+    item = _renewal(date(2026, 5, 1))
+    starts = datetime(2026, 4, 24, 10, 0, tzinfo=ZoneInfo("Africa/Kinshasa"))
+    meeting = MeetingView(starts, 60, "Bureau de Gombe")
+    manager = Person(2, "W0002", "Jean Mbala", "jean@example.cd")
+    options = {"meeting": meeting, "rescheduled": False, "voice": KINSHASA}
+    own = compose.invite(item, person=item.subject, role="worker", cancelled=False, **options)
+    assert own.subject == (
+        "Invitation : votre Renouvellement des premiers secours, "
+        "vendredi 24 avril 2026 à 10:00 (WAT)"
+    )
+    assert "L’échéance est le vendredi 1 mai 2026." in own.text
+    theirs = compose.invite(item, person=manager, role="manager", cancelled=True, **options)
+    assert theirs.subject.startswith(
+        "Annulée : Renouvellement des premiers secours de Chiamaka Ọkọ"
+    )
+    assert "est annulée" in theirs.text and "W0031" not in theirs.text + theirs.subject
+    for message in (own, theirs):
+        assert "Dear" not in message.text + message.html and "meeting" not in message.text
+
+
+def test_a_panel_outcome_mail_and_report_read_in_french() -> None:
+    from notifications import panel_pdf
+    from notifications.render import render
+
+    context = {
+        "recipient_name": "Chiamaka Ọkọ",
+        "role": "worker",
+        "candidate_name": "Chiamaka Ọkọ",
+        "panel": date(2026, 4, 20),
+        "outcome": "defer",
+        "sign_by": date(2026, 5, 4),
+        "placement": None,
+        "post_team": None,
+        "actions": [{"title": "Deux observations", "owner": "worker", "due": date(2026, 7, 1)}],
+        "worker_id": "W0031",
+        "to_title": "Superviseur",
+    }
+    mail = render("panel_outcome", context, KINSHASA)
+    assert mail.subject == (
+        "Décision de votre commission de promotion (lundi 20 avril 2026) : ajournement, à signer "
+        "d’ici le lundi 4 mai 2026"
+    )
+    assert (
+        "Deux observations (la personne concernée, d’ici le mercredi 1 juillet 2026)" in mail.text
+    )
+    assert "ladder" not in mail.text.lower().replace("programme", "")
+    report = panel_pdf.outcome_report(
+        panel_pdf.OutcomeView(
+            organisation="Programme PTS Kinshasa",
+            title="Promotion des para-travailleurs sociaux",
+            candidate="Chiamaka Ọkọ",
+            external_id="W0031",
+            team="gombe",
+            panel=date(2026, 4, 20),
+            outcome="defer",
+            decided_on=date(2026, 4, 20),
+            decided_by="Jean Mbala",
+            reasons="",
+            further_work="",
+            placement=None,
+            actions=(("Deux observations", "worker", date(2026, 7, 1)),),
+            sign_by=date(2026, 5, 4),
+            manager="Jean Mbala",
+            locale="fr-CD",
+        )
+    )
+    text = " ".join(PdfReader(io.BytesIO(report)).pages[0].extract_text().split())
+    for phrase in (
+        "Décision de la commission de promotion : Chiamaka Ọkọ",
+        "Ajournement",
+        "lundi 20 avril 2026 (enregistré par Jean Mbala)",
+        "Responsable d’équipe Jean Mbala",
+        "d’ici le lundi 4 mai 2026",
+    ):
+        assert phrase in text, phrase
+    assert "Decision" not in text and "`" not in text

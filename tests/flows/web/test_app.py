@@ -159,7 +159,10 @@ def test_a_person_checks_certificates_in_a_browser(
 
     # A made-up serial.
     browser.get(f"{base}/verify/LDR-424242-1")
-    assert "Not a genuine certificate." in browser.find_element(By.ID, "verdict").text
+    assert browser.find_element(By.ID, "verdict").text == (
+        "Not a genuine certificate. No certificate with the serial LDR-424242-1 was issued. "
+        "Check the serial on the certificate and type it again."
+    )
 
     # The key set a verifier needs, linked from the page.
     browser.get(f"{base}/.well-known/jwks.json")

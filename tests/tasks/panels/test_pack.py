@@ -76,7 +76,7 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
         "Evidence index",
         "Progression direct observation report",
         "3 direct observations",
-        "covers all 9 PCF capabilities",
+        "covers all 9 capabilities",
         "completed (training record)",
         manifest["pe1_evidence"]["sha256"][:16],
     ):
