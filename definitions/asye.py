@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from babel.dates import format_date
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -17,7 +18,13 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from definitions.calendar import WorkingCalendar, add_months, is_month_end_clamped
+from definitions.calendar import (
+    WorkingCalendar,
+    add_months,
+    is_month_end_clamped,
+    rule_date,
+    rule_day,
+)
 from definitions.errors import Misconfigured
 
 MilestoneKind = Literal["review", "recommendation", "report"]
@@ -169,26 +176,44 @@ def asye_milestones(
     date on a weekend or bank holiday moves to the previous working day.
     """
     periods = [p for p in merge_leave(leave) if p.end >= start]
+    _, locale = calendar._, calendar.locale
     milestones = []
     for rule in sorted(programme.milestones, key=lambda r: r.months):
         nominal = add_months(start, rule.months)
-        reasons = [f"start {start.isoformat()} + {rule.months} calendar months = {nominal}"]
+        reasons = [
+            _("start {start} + {months} calendar months = {date}").format(
+                start=rule_date(start, locale), months=rule.months, date=rule_date(nominal, locale)
+            )
+        ]
         if is_month_end_clamped(start, rule.months):
-            reasons[-1] += f" (no day {start.day} in {nominal:%B}: month end)"
+            month = format_date(nominal, "MMMM", locale=locale.replace("-", "_"))
+            reasons[-1] += _(" (no day {day} in {month}: month end)").format(
+                day=start.day, month=month
+            )
         pushed = nominal
         for period in periods:
             if period.start <= pushed:
                 paused = Leave(max(period.start, start), period.end)
                 pushed += timedelta(days=paused.days)
-                unit = "day" if paused.days == 1 else "days"
+                leave_rule = (
+                    _("+ {n} day of leave {start}..{end} = {date}")
+                    if paused.days == 1
+                    else _("+ {n} days of leave {start}..{end} = {date}")
+                )
                 reasons.append(
-                    f"+ {paused.days} {unit} of leave {paused.start}..{paused.end} = {pushed}"
+                    leave_rule.format(
+                        n=paused.days,
+                        start=rule_date(paused.start, locale),
+                        end=rule_date(paused.end, locale),
+                        date=rule_date(pushed, locale),
+                    )
                 )
         due = calendar.previous_working_day(pushed)
         if due != pushed:
             reasons.append(
-                f"{calendar.why_not_working(pushed)}, so due the previous working day, "
-                f"{due:%A} {due.isoformat()}"
+                _("{why}, so due the previous working day, {day}").format(
+                    why=calendar.why_not_working(pushed), day=rule_day(due, locale)
+                )
             )
         due = _after_leave(due, periods, calendar, reasons)
         milestones.append(
@@ -213,8 +238,14 @@ def _after_leave(
         while not calendar.is_working_day(due):
             due += timedelta(days=1)
         reasons.append(
-            f"{landed:%A} {landed.isoformat()} falls in leave {period.start}..{period.end}, "
-            f"so due the first working day after it, {due:%A} {due.isoformat()}"
+            calendar._(
+                "{day} falls in leave {start}..{end}, so due the first working day after it, {due}"
+            ).format(
+                day=rule_day(landed, calendar.locale),
+                start=rule_date(period.start, calendar.locale),
+                end=rule_date(period.end, calendar.locale),
+                due=rule_day(due, calendar.locale),
+            )
         )
     return due
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as _holidays
 from babel.dates import format_date
+
+from definitions.language import gettext_for
 
 
 def add_months(start: date, months: int) -> date:
@@ -39,6 +42,32 @@ def human_date(d: date, locale: str = "en-GB") -> str:
     return format_date(d, "full", locale=locale.replace("-", "_"))
 
 
+def rule_date(d: date, locale: str = "en-GB") -> str:
+    """A date inside a "why this date" rule: ISO in English (the rules' long-standing form),
+    CLDR's long date in any other language ('1 mars 2026')."""
+    if locale.lower().startswith("en"):
+        return d.isoformat()
+    return format_date(d, "long", locale=locale.replace("-", "_"))
+
+
+def rule_day(d: date, locale: str = "en-GB") -> str:
+    """A date with its weekday inside a rule: 'Friday 2026-02-27', 'vendredi 27 février 2026'."""
+    if locale.lower().startswith("en"):
+        return f"{d:%A} {d.isoformat()}"
+    return human_date(d, locale)
+
+
+def holiday_language(country: str, locale: str) -> str | None:
+    """The language the holidays package names `country`'s holidays in for `locale`: the
+    exact tag, else the same language, else its default (None)."""
+    supported = getattr(_holidays.country_holidays(country), "supported_languages", ()) or ()
+    wanted = locale.replace("-", "_")
+    if wanted in supported:
+        return wanted
+    language = wanted.split("_")[0]
+    return next((s for s in supported if s.split("_")[0] == language), None)
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """An organisation's working days: weekends, public holidays of its region, own closures."""
@@ -47,11 +76,20 @@ class WorkingCalendar:
     country: str = "GB"
     subdivision: str | None = "ENG"
     extra_closures: tuple[date, ...] = field(default_factory=tuple)
+    locale: str = "en-GB"  # the language of holiday names and "why this date" phrases
 
     @cached_property
     def _holidays(self) -> _holidays.HolidayBase:
         # Years are filled lazily by the holidays package as dates are looked up.
-        return _holidays.country_holidays(self.country, subdiv=self.subdivision)
+        return _holidays.country_holidays(
+            self.country,
+            subdiv=self.subdivision,
+            language=holiday_language(self.country, self.locale),
+        )
+
+    @cached_property
+    def _(self) -> Callable[[str], str]:
+        return gettext_for(self.locale)
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -66,7 +104,7 @@ class WorkingCalendar:
 
     def holiday_name(self, d: date) -> str | None:
         if d in self.extra_closures:
-            return "organisation closure day"
+            return self._("organisation closure day")
         name = self._holidays.get(d)
         return str(name) if name else None
 
@@ -92,9 +130,16 @@ class WorkingCalendar:
 
     def why_not_working(self, d: date) -> str | None:
         """Why `d` is not a working day, in words, or None when it is one."""
+        if d in self.extra_closures:
+            return self._("{day} is an organisation closure day").format(
+                day=rule_day(d, self.locale)
+            )
         name = self.holiday_name(d)
         if name:
-            return f"{d:%A} {d.isoformat()} is {name}"
+            return self._("{day} is {holiday}").format(day=rule_day(d, self.locale), holiday=name)
         if d.weekday() >= 5:
-            return f"{d.isoformat()} is a {d:%A}"
+            weekday = format_date(d, "EEEE", locale=self.locale.replace("-", "_"))
+            return self._("{date} is a {weekday}").format(
+                date=rule_date(d, self.locale), weekday=weekday
+            )
         return None

@@ -30,11 +30,15 @@ from definitions.training import TrainingProgramme
 
 @lru_cache(maxsize=32)
 def _calendar(
-    timezone: str, country: str, subdivision: str | None, closures: tuple[date, ...]
+    timezone: str,
+    country: str,
+    subdivision: str | None,
+    closures: tuple[date, ...],
+    locale: str,
 ) -> WorkingCalendar:
     # One instance per calendar, so its bank-holiday table is built once, not on every call
     # (sweeps, queueing and explain all ask for it).
-    return WorkingCalendar(timezone, country, subdivision, closures)
+    return WorkingCalendar(timezone, country, subdivision, closures, locale)
 
 
 class _Strict(BaseModel):
@@ -469,7 +473,9 @@ class Organisation(_Strict):
 
     def working_calendar(self) -> WorkingCalendar:
         cal = self.profile.calendar
-        return _calendar(cal.timezone, cal.country, cal.subdivision, cal.extra_closures)
+        return _calendar(
+            cal.timezone, cal.country, cal.subdivision, cal.extra_closures, self.profile.locale
+        )
 
     @property
     def reminded_roles(self) -> tuple[str, ...]:

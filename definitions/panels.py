@@ -236,8 +236,11 @@ def submission_deadline(meets_on: date, days_before: int, calendar: WorkingCalen
     """The evidence deadline: `days_before` the meeting, or the working day before that when
     it falls on a weekend, bank holiday or closure day (a Monday 20 April 2026 panel: 6 April
     is Easter Monday and 3 April Good Friday, so the deadline is Thursday 2 April)."""
+    _ = calendar._
     nominal = meets_on - timedelta(days=days_before)
-    rule = f"{days_before} days before the panel on {human_date(meets_on)}"
+    rule = _("{days} days before the panel on {date}").format(
+        days=days_before, date=human_date(meets_on, calendar.locale)
+    )
     if calendar.is_working_day(nominal):
         return DatedRule(nominal, rule)
     moved = calendar.previous_working_day(nominal)
@@ -246,7 +249,12 @@ def submission_deadline(meets_on: date, days_before: int, calendar: WorkingCalen
     while day > moved:
         skipped.append(str(calendar.why_not_working(day)))
         day -= timedelta(days=1)
-    return DatedRule(moved, f"{rule}; {'; '.join(skipped)}, so the working day before")
+    return DatedRule(
+        moved,
+        _("{rule}; {skipped}, so the working day before").format(
+            rule=rule, skipped="; ".join(skipped)
+        ),
+    )
 
 
 def pack_day(meets_on: date, days_before: int, calendar: WorkingCalendar) -> date:
@@ -258,8 +266,10 @@ def preparation_day(deadline: date, days_before: int, calendar: WorkingCalendar)
     day = calendar.previous_working_day(deadline - timedelta(days=days_before))
     return DatedRule(
         day,
-        f"the line manager gives one day of preparation time, by {days_before} days before "
-        f"the submission deadline ({human_date(deadline)})",
+        calendar._(
+            "the line manager gives one day of preparation time, by {days} days before the "
+            "submission deadline ({date})"
+        ).format(days=days_before, date=human_date(deadline, calendar.locale)),
     )
 
 

@@ -23,8 +23,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from definitions.calendar import WorkingCalendar, add_months
+from definitions.calendar import WorkingCalendar, add_months, rule_date
 from definitions.errors import Misconfigured
+from definitions.language import gettext_for
 from definitions.spelling import closest
 
 ValidityMode = Literal["from_completion", "from_previous_expiry", "fixed_date"]
@@ -250,9 +251,18 @@ def _on_fixed_day(year: int, fixed_on: str) -> date:
 
 
 def expiry_for(
-    validity: Validity, completed_on: date, previous_expiry: date | None = None
+    validity: Validity,
+    completed_on: date,
+    previous_expiry: date | None = None,
+    locale: str = "en-GB",
 ) -> Expiry:
-    """When a credential from a completion on `completed_on` stops counting, and why."""
+    """When a credential from a completion on `completed_on` stops counting, and why (in the
+    organisation's language)."""
+    _ = gettext_for(locale)
+
+    def on(d: date) -> str:
+        return rule_date(d, locale)
+
     if validity.mode == "fixed_date":
         assert validity.fixed_on is not None
         earliest = add_months(completed_on, validity.min_active_months)
@@ -261,8 +271,15 @@ def expiry_for(
             day = _on_fixed_day(earliest.year + 1, validity.fixed_on)
         return Expiry(
             day,
-            f"completed {completed_on}; expires on the next {validity.fixed_on} at least "
-            f"{validity.min_active_months} months later = {day}",
+            _(
+                "completed {completed}; expires on the next {fixed_on} at least {months} months "
+                "later = {expires}"
+            ).format(
+                completed=on(completed_on),
+                fixed_on=validity.fixed_on,
+                months=validity.min_active_months,
+                expires=on(day),
+            ),
         )
     assert validity.months is not None
     if validity.mode == "from_previous_expiry" and previous_expiry is not None:
@@ -272,15 +289,36 @@ def expiry_for(
             day = add_months(previous_expiry, validity.months)
             return Expiry(
                 day,
-                f"renewed {completed_on}, within {validity.early_renewal_days} days before the "
-                f"previous expiry {previous_expiry}: keeps the anniversary, {previous_expiry} + "
-                f"{validity.months} months = {day}",
+                _(
+                    "renewed {completed}, within {days} days before the previous expiry "
+                    "{previous}: keeps the anniversary, {previous} + {months} months = {expires}"
+                ).format(
+                    completed=on(completed_on),
+                    days=validity.early_renewal_days,
+                    previous=on(previous_expiry),
+                    months=validity.months,
+                    expires=on(day),
+                ),
             )
-        why = "too early to keep the anniversary" if completed_on < opens else "after a lapse"
         day = add_months(completed_on, validity.months)
-        return Expiry(day, f"completed {completed_on} ({why}) + {validity.months} months = {day}")
+        why = (
+            _(
+                "completed {completed} (too early to keep the anniversary) + {months} months = "
+                "{expires}"
+            )
+            if completed_on < opens
+            else _("completed {completed} (after a lapse) + {months} months = {expires}")
+        )
+        return Expiry(
+            day, why.format(completed=on(completed_on), months=validity.months, expires=on(day))
+        )
     day = add_months(completed_on, validity.months)
-    return Expiry(day, f"completed {completed_on} + {validity.months} months = {day}")
+    return Expiry(
+        day,
+        _("completed {completed} + {months} months = {expires}").format(
+            completed=on(completed_on), months=validity.months, expires=on(day)
+        ),
+    )
 
 
 def credential_status(validity: Validity, expires_on: date, on: date) -> CredentialStatus:
@@ -305,9 +343,11 @@ def renewal_due(
     """A renewal item's due date (the expiry, or the working day before it when the expiry
     is a weekend or bank holiday) and the rule text that explains it."""
     due = calendar.previous_working_day(expires_on)
-    rule = f"{title}: {expiry_rule}"
+    rule = calendar._("{title}: {rule}").format(title=title, rule=expiry_rule)
     if due != expires_on:
-        rule += f"; expiry {expires_on} is not a working day, so due {due}"
+        rule += calendar._("; expiry {expires} is not a working day, so due {due}").format(
+            expires=rule_date(expires_on, calendar.locale), due=rule_date(due, calendar.locale)
+        )
     return due, rule
 
 

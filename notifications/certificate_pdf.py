@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from definitions.calendar import human_date
-from notifications.i18n import gettext_for
+from definitions.language import gettext_for
 from notifications.render import one_line
 
 SERIAL_KEYWORD = "ladder-serial:"

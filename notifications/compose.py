@@ -12,9 +12,9 @@ from typing import Any
 
 from definitions.calendar import human_date
 from definitions.items import DueItem, Person
+from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
-from notifications.i18n import gettext_for
 from notifications.render import RenderedMessage, days_phrase, render
 
 KINDS = ("reminder", "digest", "invite", "cancellation", "booking")

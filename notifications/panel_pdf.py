@@ -27,8 +27,8 @@ from reportlab.platypus import (
 )
 
 from definitions.calendar import human_date
+from definitions.language import gettext_for
 from notifications.certificate_pdf import _fonts
-from notifications.i18n import gettext_for
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from jinja2 import (
 )
 
 from definitions.calendar import human_date
+from definitions.language import gettext_for, translations
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
 from definitions.spelling import closest
-from notifications.i18n import gettext_for, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 

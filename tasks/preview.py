@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from definitions.clock import DateWindow
 from definitions.errors import BadInput
 from definitions.items import DueItem, Person
+from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import send_date
 from notifications import compose
 from notifications.compose import DigestLine
-from notifications.i18n import gettext_for
 from notifications.message import build_email, message_id_for
 from tasks.reminders.compose import invite_rows
 from tasks.reminders.notices import notice_rows

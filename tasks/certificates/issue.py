@@ -28,9 +28,9 @@ from definitions.certificates import (
     credential_claims,
     serial_for,
 )
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from notifications.certificate_pdf import CertificateFace, render_certificate
-from notifications.i18n import gettext_for
 from notifications.render import render
 from notifications.signing import SigningKey
 from storage.dialect import id_ranges, insert_new_rows

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from definitions.calendar import human_date
 from definitions.certificates import award_status
 from definitions.errors import BadInput, Refused
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.panels import (
     DECIDED,
@@ -73,7 +74,16 @@ def decide(
     signers = [("worker", subject)] + ([("manager", manager)] if manager is not None else [])
     insert_obligations(
         session,
-        rows=_follow_up_items(programme, decision, subject, candidacy, panel, sign_by, signers),
+        rows=_follow_up_items(
+            programme,
+            decision,
+            subject,
+            candidacy,
+            panel,
+            sign_by,
+            signers,
+            organisation.profile.locale,
+        ),
     )
     placement = post_team = None
     if decision.outcome == "progress":
@@ -205,8 +215,11 @@ def _follow_up_items(
     panel: Panel,
     sign_by: date,
     signers: list[tuple[str, Worker]],
+    locale: str,
 ) -> list[dict[str, Any]]:
-    """The obligation rows a decision makes: each action of the plan, and each signature."""
+    """The obligation rows a decision makes: each action of the plan, and each signature,
+    titled and explained in the organisation's language."""
+    _ = gettext_for(locale)
     policies = programme.reminder_policies
     rows = [
         obligation_row(
@@ -219,7 +232,9 @@ def _follow_up_items(
             due_date=action.due,
             responsible_role=action.owner,
             reminder_policy=policies.action,
-            rule=f"action plan agreed at the panel on {human_date(panel.meets_on)}",
+            rule=_("action plan agreed at the panel on {date}").format(
+                date=human_date(panel.meets_on, locale)
+            ),
         )
         for n, action in enumerate(decision.actions, start=1)
     ]
@@ -230,15 +245,19 @@ def _follow_up_items(
             subject_id=subject.id,
             kind="panel.signature",
             milestone=f"sign_{role}",
-            title="Sign the progression outcome report "
-            f"({'worker' if role == 'worker' else 'team manager'})",
+            title=(
+                _("Sign the progression outcome report (worker)")
+                if role == "worker"
+                else _("Sign the progression outcome report (team manager)")
+            ),
             due_date=sign_by,
             responsible_role=role,
             reminder_policy=policies.signature,
-            rule=f"{programme.signature_days} days after the decision on "
-            f"{human_date(decision.day)}, on a working day",
+            rule=_("{days} days after the decision on {date}, on a working day").format(
+                days=programme.signature_days, date=human_date(decision.day, locale)
+            ),
         )
-        for role, _ in signers
+        for role, _person in signers
     ]
     return rows
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from definitions.errors import BadInput, NotFound, Refused
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.panels import (
     FILE_TYPES,
@@ -50,7 +51,10 @@ def pack_items(
     preparation day before it."""
     programme = programme_of(organisation)
     policies = programme.reminder_policies
-    rule = f"the evidence pack is due at the submission deadline: {panel.deadline_rule}"
+    _ = gettext_for(organisation.profile.locale)
+    rule = _("the evidence pack is due at the submission deadline: {rule}").format(
+        rule=panel.deadline_rule
+    )
     rows = [
         obligation_row(
             candidacy.id,
@@ -78,7 +82,7 @@ def pack_items(
             subject_id=worker.id,
             kind="panel.preparation",
             milestone="preparation_day",
-            title="One day of preparation time for the progression panel",
+            title=_("One day of preparation time for the progression panel"),
             due_date=prep.on,
             responsible_role="manager",
             reminder_policy=policies.preparation,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.panels import CandidacyStatus, PanelProgramme, pack_day
 from notifications import panel_pdf
-from notifications.i18n import gettext_for
 from storage.files import write_atomically
 from storage.history import record_event
 from storage.models import Panel, Team, Worker

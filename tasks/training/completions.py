@@ -91,6 +91,7 @@ def record_completions(
                 module.validity,
                 completed_on,
                 previous["expires_on"] if previous and not late else None,
+                organisation.profile.locale,
             )
             credential = {
                 "worker_id": worker_id,

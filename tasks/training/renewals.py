@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.training import renewal_due, require_programme
-from notifications.i18n import gettext_for
 from storage.models import Credential, Worker
 from storage.obligations import insert_obligations
 from storage.training import renewal_sources

@@ -45,7 +45,9 @@ def validity_changes(session: Session, organisation: Organisation) -> list[Valid
             continue
         previous: date | None = None
         for credential in chain:  # oldest first
-            expiry = expiry_for(validity, credential.valid_from, previous)
+            expiry = expiry_for(
+                validity, credential.valid_from, previous, organisation.profile.locale
+            )
             if expiry.expires_on != credential.expires_on:
                 changes.append(
                     ValidityChange(

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "notifications" / "templates"
-CATALOGUES = sorted((ROOT / "notifications" / "locale").glob("*/LC_MESSAGES/ladder.po"))
+CATALOGUES = sorted((ROOT / "definitions" / "locale").glob("*/LC_MESSAGES/ladder.po"))
 JINJA = {"extensions": "jinja2.ext.i18n"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 

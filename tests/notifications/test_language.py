@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
-from definitions.calendar import human_date
+from definitions.calendar import WorkingCalendar, human_date
 from definitions.certificates import award_title
 from definitions.items import DueItem, Person
+from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation, Voice
 from notifications.certificate_pdf import CertificateFace, render_certificate
-from notifications.i18n import gettext_for
 from notifications.render import environment, meeting_label
 from tasks.certificates.verification import Verification
 
@@ -350,3 +350,46 @@ def test_a_panel_outcome_mail_and_report_read_in_french() -> None:
     ):
         assert phrase in text, phrase
     assert "Decision" not in text and "`" not in text
+
+
+KINSHASA_CALENDAR = WorkingCalendar("Africa/Kinshasa", "CD", None, (date(2026, 6, 2),), "fr-CD")
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        # Holiday names come from the holidays package in the organisation's language.
+        (date(2026, 1, 4), "le dimanche 4 janvier 2026 est férié (Martyrs de l'indépendance)"),
+        (date(2026, 2, 28), "le 28 février 2026 est un samedi"),
+        (date(2026, 6, 2), "le mardi 2 juin 2026 est un jour de fermeture de l’organisation"),
+        (date(2026, 6, 3), None),
+    ],
+)
+def test_why_a_day_is_not_worked_reads_in_french(day: date, why: str | None) -> None:
+    assert KINSHASA_CALENDAR.why_not_working(day) == why
+
+
+def test_english_holiday_names_and_reasons_are_unchanged() -> None:
+    england = WorkingCalendar()
+    assert england.why_not_working(date(2026, 4, 6)) == "Monday 2026-04-06 is Easter Monday"
+    assert england.why_not_working(date(2026, 2, 28)) == "2026-02-28 is a Saturday"
+
+
+def test_the_rules_that_date_items_read_in_french() -> None:
+    from definitions.asye import asye_milestones, require_asye
+    from definitions.loader import SAMPLE_ORGANISATION, load_organisation
+    from definitions.training import expiry_for, renewal_due, require_programme
+
+    sample = load_organisation(SAMPLE_ORGANISATION)
+    validity = require_programme(sample.training).module("first_aid").validity
+    assert validity is not None
+    expiry = expiry_for(validity, date(2024, 2, 28), locale="fr-CD")
+    due, rule = renewal_due(KINSHASA_CALENDAR, "Premiers secours", expiry.expires_on, expiry.rule)
+    assert rule.startswith("Premiers secours : suivi le 28 février 2024 + ")
+    assert "mois = " in rule and "-" not in rule.split(":")[1]  # no ISO dates
+    # 31 January + 3 months has no 31st: the month end, said in French.
+    review = asye_milestones(date(2026, 1, 31), require_asye(sample.asye), KINSHASA_CALENDAR)[0]
+    assert review.rule.startswith(
+        "début le 31 janvier 2026 + 3 mois calendaires = 30 avril 2026 (pas de 31 en avril : "
+        "fin du mois)"
+    ), review.rule

@@ -1,5 +1,5 @@
 """Ladder's own phrases in the organisation's language: gettext catalogues under
-notifications/locale/<language>/LC_MESSAGES/ladder.po, read with Babel and compiled in
+definitions/locale/<language>/LC_MESSAGES/ladder.po, read with Babel and compiled in
 memory once per language (no generated .mo files in the repository). English is the
 source text; a language with no catalogue gets English phrases (and its own dates)."""
 
