@@ -143,6 +143,15 @@ class DecisionRights(_Strict):
 
     asye: tuple[str, ...] = Field(default=DECIDERS, min_length=1)
     panels: tuple[str, ...] = Field(default=DECIDERS, min_length=1)
+    # Actions on the organisation's records, not on one worker's: only these roles may.
+    certificates: tuple[str, ...] = Field(
+        default=DECIDERS, min_length=1, description="who may revoke and reissue certificates"
+    )
+    policy: tuple[str, ...] = Field(
+        default=DECIDERS,
+        min_length=1,
+        description="who may apply a changed validity rule to people's expiry dates",
+    )
 
 
 class CareerLadder(_Strict):
@@ -253,9 +262,17 @@ def unresolved_references(
     defined = tuple(sorted(reminder_policies))
     # Checked only for the lifecycles the organisation runs: without an ASYE or panels, no
     # one records for them, and the defaults need not be roles here.
-    for lifecycle, deciders, runs in (
-        ("asye", ladder.decided_by.asye, asye is not None),
-        ("panels", ladder.decided_by.panels, panels is not None),
+    certifies = training is not None or asye is not None or panels is not None
+    for lifecycle, deciders, runs, may in (
+        ("asye", ladder.decided_by.asye, asye is not None, "record ASYE steps for anyone"),
+        ("panels", ladder.decided_by.panels, panels is not None, "record panel steps for anyone"),
+        (
+            "certificates",
+            ladder.decided_by.certificates,
+            certifies,
+            "revoke and reissue certificates",
+        ),
+        ("policy", ladder.decided_by.policy, training is not None, "apply a changed validity rule"),
     ):
         for index, role in enumerate(deciders if runs else ()):
             if role not in roles:
@@ -264,8 +281,7 @@ def unresolved_references(
                         "ladder.yaml",
                         ("decided_by", lifecycle, index),
                         f"decided_by.{lifecycle} names '{role}', not a role in ladder.yaml (the "
-                        f"default is {', '.join(DECIDERS)}); name the roles that may record "
-                        "for anyone",
+                        f"default is {', '.join(DECIDERS)}); name the roles that may {may}",
                         roles,
                     )
                 )

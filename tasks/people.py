@@ -40,6 +40,30 @@ def worker_ids(session: Session, external_ids: Iterable[str]) -> list[int]:
     return [found[w] for w in wanted]
 
 
+def require_role(session: Session, external_id: str, *, roles: Iterable[str], may: str) -> Worker:
+    """The person acting, who must be on the roster, active, and hold one of `roles` (the
+    organisation's, from ladder.yaml's decided_by); a refusal names the roles that may."""
+    allowed = tuple(roles)
+    who = " or ".join(r.replace("_", " ") for r in allowed)
+    actor = worker_by_external_id(session, external_id)
+    if actor is None:
+        raise NotFound(
+            f"no one with id '{external_id}' is on the roster; only a {who} may {may}: "
+            "give your own roster id with --by"
+        )
+    if actor.status != "active":
+        raise Refused(
+            f"{external_id}'s roster status is '{actor.status}', not active, so they may not "
+            f"{may}; ask a {who}"
+        )
+    if actor.role not in allowed:
+        raise Refused(
+            f"{external_id} is a {actor.role.replace('_', ' ')}; only a {who} may {may} "
+            "(ladder.yaml: decided_by)"
+        )
+    return actor
+
+
 def require_may_act_for(
     actor: Worker,
     *,

@@ -107,7 +107,9 @@ def certificates_revoke(
     """Revoke a certificate; verification says so, with the reason."""
     rt = runtime()
     with rt.transaction() as session:
-        done = revoke(session, serial=serial, reason=reason, actor=by, today=rt.today())
+        done = revoke(
+            session, rt.organisation, serial=serial, reason=reason, actor=by, today=rt.today()
+        )
     out.print(f"{done.serial} revoked on {done.revoked_on}")
 
 

@@ -10,10 +10,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from definitions.errors import BadInput, NotFound, Refused
+from definitions.organisation import Organisation
 from notifications.signing import load_key
 from storage.history import record_event
 from storage.models import Award, Certificate, Worker
 from tasks.certificates.issue import prepare_certificate, store_certificates
+from tasks.people import require_role
 from tasks.runtime import Runtime
 
 
@@ -24,7 +26,21 @@ def _certificate(session: Session, serial: str) -> Certificate:
     return found
 
 
-def revoke(session: Session, *, serial: str, reason: str, actor: str, today: date) -> Certificate:
+def revoke(
+    session: Session,
+    organisation: Organisation,
+    *,
+    serial: str,
+    reason: str,
+    actor: str,
+    today: date,
+) -> Certificate:
+    require_role(
+        session,
+        actor,
+        roles=organisation.ladder.decided_by.certificates,
+        may="revoke a certificate",
+    )
     if not reason.strip():
         raise BadInput("say why it is revoked (--reason); verifiers are told")
     certificate = _certificate(session, serial)
@@ -57,6 +73,12 @@ def reissue(
 ) -> str:
     """A correction (the worker's name was wrong, say): a new certificate for the same award,
     which supersedes the old one. The old one never changes except to say so."""
+    require_role(
+        session,
+        actor,
+        roles=runtime.organisation.ladder.decided_by.certificates,
+        may="reissue a certificate",
+    )
     if not reason.strip():
         raise BadInput("say why it is re-issued (--reason); it is kept in the history")
     old = _certificate(session, serial)

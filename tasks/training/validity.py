@@ -18,6 +18,7 @@ from storage.history import record_event, record_events
 from storage.models import Credential, Obligation, Worker
 from storage.obligations import reschedule_open
 from storage.training import all_credentials
+from tasks.people import require_role
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,12 @@ def apply_validity_changes(
 ) -> list[ValidityChange]:
     """Apply what validity_changes shows: new expiry dates, open renewal items moved to
     match, and each change recorded with the reason."""
+    require_role(
+        session,
+        actor,
+        roles=organisation.ladder.decided_by.policy,
+        may="change people's expiry dates",
+    )
     if not reason.strip():
         raise BadInput("changing people's expiry dates needs a reason (--reason)")
     training = require_programme(organisation.training)

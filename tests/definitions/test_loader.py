@@ -568,3 +568,17 @@ def test_a_locale_is_a_bcp_47_tag_babel_knows(folder: Path) -> None:
     assert error.field == "locale"
     assert error.line == _line_holding(folder, "organisation.yaml", "locale: frnch")
     assert "unknown locale 'frnch'" in str(error) and "did you mean" in str(error)
+
+
+def test_who_corrects_certificates_and_applies_policy_must_be_roles(folder: Path) -> None:
+    edit(
+        folder,
+        "ladder.yaml",
+        "  certificates: [workforce_lead, head_of_service]",
+        "  certificates: [workforce_leed]",
+    )
+    error = load_error(folder)
+    assert error.field == "decided_by.certificates[0]"
+    assert "names 'workforce_leed', not a role in ladder.yaml" in str(error)
+    assert "the roles that may revoke and reissue certificates" in str(error)
+    assert "workforce_lead" in error.fix

@@ -86,7 +86,12 @@ def site(  # type: ignore[no-untyped-def]
         )
     with Session(engine) as session, session.begin():
         revoke(
-            session, serial=by_name["revoked"], reason="issued in error", actor="W0001", today=TODAY
+            session,
+            organisation,
+            serial=by_name["revoked"],
+            reason="issued in error",
+            actor="W0001",
+            today=TODAY,
         )
 
     port = _free_port()

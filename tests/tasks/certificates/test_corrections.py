@@ -11,6 +11,7 @@ from certificate_world import ISSUE_DAY, certificates, completions, run_batch
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.errors import NotFound, Refused
 from notifications.signing import load_key
 from notifications.sink import SmtpSink
 from storage.models import Certificate, OutboxMessage
@@ -26,7 +27,6 @@ def test_revocation_and_correction_are_recorded_and_verified(
     key_file: Path,
     smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
-    from definitions.errors import Refused
     from tasks.certificates.corrections import reissue, revoke
     from tasks.certificates.verification import verify_credential, verify_serial
     from tasks.runtime import current_runtime
@@ -36,9 +36,32 @@ def test_revocation_and_correction_are_recorded_and_verified(
     ])  # fmt: skip
     run_batch()
     a, b = sorted(certificates(engine), key=lambda c: c.worker_id)
+    # Only the roles of ladder.yaml's decided_by.certificates may correct a certificate: not
+    # a care worker, nobody at all, nor a lead who has left.
+    for actor, error, said in (
+        ("W0036", Refused, "W0036 is a care worker; only a workforce lead or head of service"),
+        ("W9999", NotFound, "no one with id 'W9999' is on the roster"),
+        ("W0038", Refused, "W0038's roster status is 'left', not active, so they may not"),
+    ):
+        with Session(engine) as session, session.begin(), pytest.raises(error, match=said):
+            revoke(session, organisation, serial=a.serial, reason="x", actor=actor, today=ISSUE_DAY)
+        with (
+            Session(engine) as session,
+            session.begin(),
+            pytest.raises(error, match=said.split(",")[0]),
+        ):
+            reissue(
+                session,
+                current_runtime(),
+                serial=b.serial,
+                reason="x",
+                actor=actor,
+                today=ISSUE_DAY,
+            )
     with Session(engine) as session, session.begin():
         revoke(
             session,
+            organisation,
             serial=a.serial,
             reason="attendance sheet was wrong",
             actor="W0001",
@@ -49,7 +72,9 @@ def test_revocation_and_correction_are_recorded_and_verified(
         session.begin(),
         pytest.raises(Refused, match="already revoked"),
     ):
-        revoke(session, serial=a.serial, reason="again", actor="W0001", today=ISSUE_DAY)
+        revoke(
+            session, organisation, serial=a.serial, reason="again", actor="W0001", today=ISSUE_DAY
+        )
     with Session(engine) as session, session.begin():
         corrected = reissue(
             session,

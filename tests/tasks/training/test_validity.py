@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from training_world import TODAY, completions, run_import
 
-from definitions.errors import BadInput
+from definitions.errors import BadInput, Refused
 from definitions.loader import SAMPLE_ORGANISATION
 from storage.models import (
     Credential,
@@ -62,6 +62,12 @@ def test_a_changed_rule_is_previewed_then_applied_with_a_reason(
         pytest.raises(BadInput, match="needs a reason"),
     ):
         apply_validity_changes(session, changed, reason="", actor="W0001", today=TODAY)
+    with (
+        Session(engine) as session,
+        session.begin(),
+        pytest.raises(Refused, match="W0036 is a care worker; only a workforce lead or head of"),
+    ):
+        apply_validity_changes(session, changed, reason="new rule", actor="W0036", today=TODAY)
     with Session(engine) as session, session.begin():
         applied = apply_validity_changes(
             session,
