@@ -6,6 +6,7 @@ database, and `ladder mail preview` calls the same functions with sample people.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,66 +42,78 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
             _("without it they may not be able to practise in that area"),
         ]
     if item.kind.startswith("panel."):
-        return _panel_steps(role, item, team)
-    assessor = item.assessor.name if item.assessor else "your manager"
-    record = (
-        f"record it in Ladder ({team}: `ladder asye review {item.subject.external_id}"
-        f" --milestone {item.milestone} --outcome ... --by YOUR-ID`)"
+        return _panel_steps(role, item, team, _)
+    assessor = item.assessor.name if item.assessor else _("your manager")
+    record = _("tell {team} the outcome when it is decided; they record it in Ladder").format(
+        team=team
     )
     if role == "worker":
         return [
-            f"agree the meeting with your assessor, {assessor}, if it is not booked yet",
-            "bring your evidence and critical reflection to the meeting",
+            _("agree the meeting with your assessor, {assessor}, if it is not booked yet").format(
+                assessor=assessor
+            ),
+            _("bring your evidence and critical reflection to the meeting"),
         ]
     if role == "assessor":
         if item.kind == "asye.report":
-            return ["write the assessor's report and send it to the moderation panel", record]
-        return ["meet the NQSW and complete the review against the PCF domains", record]
+            return [_("write the assessor's report and send it to the moderation panel"), record]
+        return [_("meet the NQSW and complete the review against the PCF domains"), record]
     if role == "supervisor":
         return [
-            "use your next supervision session to help the NQSW prepare",
-            f"tell {assessor} if anything is in the way",
+            _("use your next supervision session to help the NQSW prepare"),
+            _("tell {assessor} if anything is in the way").format(assessor=assessor),
         ]
     if not overdue and item.due_date > as_of:
-        return [f"make sure {assessor} has it in hand", record]
+        return [_("make sure {assessor} has it in hand").format(assessor=assessor), record]
+    check = (
+        _("check with {assessor} why it is late")
+        if overdue
+        else _("check with {assessor} why it is not done yet")
+    )
     return [
-        f"check with {assessor} why it is {'late' if overdue else 'not done yet'}",
-        "record the outcome, or record leave if the NQSW has been away",
-        record,
+        check.format(assessor=assessor),
+        _("tell {team} the outcome, or the dates of any leave the NQSW has had").format(team=team),
     ]
 
 
-def _panel_steps(role: str, item: DueItem, team: str) -> list[str]:
+def _panel_steps(role: str, item: DueItem, team: str, _: Callable[[str], str]) -> list[str]:
     """What to do about a progression item: evidence, the preparation day, an action, a
-    signature."""
-    who = "you" if role == "worker" else item.subject.name
-    wid = item.subject.external_id
+    signature. Each names the team that records it, never a command."""
     if item.kind == "panel.evidence":
         if item.milestone == "training_pathway":
             return [
-                f"{who} must complete the service's training pathway before the deadline",
-                f"completions are imported by {team}; the item then ticks itself off",
+                (
+                    _("complete the service's training pathway before the deadline")
+                    if role == "worker"
+                    else _(
+                        "{name} must complete the service's training pathway before the deadline"
+                    ).format(name=item.subject.name)
+                ),
+                _("completions are imported by {team}; the item then ticks itself off").format(
+                    team=team
+                ),
             ]
         return [
-            f"send the {item.title.lower()} to {team} before the deadline",
-            f"it is recorded with `ladder panel evidence {wid} --item {item.milestone} "
-            "--file PATH --author ID --dated YYYY-MM-DD --by YOUR-ID`",
-            "a pack that is not complete at the deadline moves to the next panel",
+            _("send the {what} to {team} before the deadline; they record it").format(
+                what=item.title.lower(), team=team
+            ),
+            _("a pack that is not complete at the deadline moves to the next panel"),
         ]
     if item.kind == "panel.preparation":
         return [
-            f"give {item.subject.name} one day of preparation time for the panel",
-            f"record it with `ladder panel preparation {wid} --on YYYY-MM-DD --by YOUR-ID`",
+            _("give {name} one day of preparation time for the panel").format(
+                name=item.subject.name
+            ),
+            _("tell {team} the day you gave; they record it").format(team=team),
         ]
     if item.kind == "panel.action":
         return [
-            "review progress on this action in supervision",
-            f"when it is done, record it: `ladder panel action-done {wid} --item "
-            f"{item.milestone.removeprefix('action_')} --by YOUR-ID`",
+            _("review progress on this action in supervision"),
+            _("when it is done, tell {team}; they record it").format(team=team),
         ]
     return [
-        "read the outcome report attached to the panel's outcome mail",
-        f"sign it: `ladder panel sign {wid} --by YOUR-ID`",
+        _("read the outcome report attached to the panel's outcome mail"),
+        _("sign it and return it to {team}, who record your signature").format(team=team),
     ]
 
 

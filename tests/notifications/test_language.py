@@ -393,3 +393,39 @@ def test_the_rules_that_date_items_read_in_french() -> None:
         "début le 31 janvier 2026 + 3 mois calendaires = 30 avril 2026 (pas de 31 en avril : "
         "fin du mois)"
     ), review.rule
+
+
+ITEM_KINDS = (
+    ("training.renewal", "first_aid"),
+    ("asye.review", "review_3"),
+    ("asye.report", "report"),
+    ("panel.evidence", "training_pathway"),
+    ("panel.evidence", "social_worker_report"),
+    ("panel.preparation", "preparation_day"),
+    ("panel.action", "action_1"),
+    ("panel.signature", "sign_worker"),
+)
+ROLES = ("worker", "assessor", "supervisor", "manager", "workforce_lead")
+
+
+@pytest.mark.parametrize(("kind", "milestone"), ITEM_KINDS)
+def test_what_to_do_names_people_not_commands_and_reads_in_french(
+    kind: str, milestone: str
+) -> None:
+    """Each kind of item, for each reader: no command line, option or id in what they are
+    asked to do, and every step in French for a French organisation."""
+    import re
+
+    from notifications.compose import next_steps
+
+    assessor = Person(3, "W0003", "Jean Mbala", "jean@example.cd")
+    item = replace(_renewal(date(2026, 5, 1)), kind=kind, milestone=milestone, assessor=assessor)
+    english = Voice("Sample Borough", "the workforce team", None, "en-GB")
+    for role in ROLES:
+        for as_of in (date(2026, 4, 1), date(2026, 5, 8)):  # before, and after it was due
+            steps = next_steps(role, item, as_of, english)
+            french = next_steps(role, item, as_of, KINSHASA)
+            assert steps and len(french) == len(steps), (role, as_of)
+            for text in steps + french:
+                assert not re.search(r"`|--\w|\bladder [a-z]|YOUR-ID|W0031", text), text
+            assert set(french).isdisjoint(steps), (role, french)
