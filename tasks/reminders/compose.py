@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
 from definitions.items import DueItem, Person
+from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import fold_for_cap
@@ -265,10 +266,14 @@ def invite_rows(
         minutes=meeting.minutes,
         summary=f"{item.title}: {item.subject.name}",
         location=meeting.location,
-        description=(
-            f"{item.title} for {item.subject.name} ({item.subject.external_id}), due by "
-            f"{human_date(item.due_date)}. Booked through Ladder by the workforce development "
-            f"team of {organisation.name}."
+        description=gettext_for(organisation.profile.locale)(
+            "{title} for {name}, due by {date}. Booked by {team} of {org}."
+        ).format(
+            title=item.title,
+            name=item.subject.name,
+            date=human_date(item.due_date, organisation.profile.locale),
+            team=organisation.profile.team_name,
+            org=organisation.name,
         ),
         organiser=sender,
         attendees=attendees,

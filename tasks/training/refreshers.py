@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.training import SessionOffer, choose_session, renewal_opens, require_programme
@@ -155,9 +156,11 @@ def book_refreshers(
                 minutes=s.minutes,
                 summary=training.module(obligation.milestone).title,
                 location=view.location,
-                description=(
-                    f"Refresher before your {training.module(obligation.milestone).title} "
-                    f"expires ({human_date(obligation.due_date)})."
+                description=gettext_for(organisation.profile.locale)(
+                    "Refresher before your {title} expires ({date})."
+                ).format(
+                    title=training.module(obligation.milestone).title,
+                    date=human_date(obligation.due_date, organisation.profile.locale),
                 ),
                 organiser=Attendee(organisation.profile.sender_name, sender_address),
                 attendees=[Attendee(worker.name, worker.email)],
