@@ -39,7 +39,10 @@ def human_date(d: date, locale: str = "en-GB") -> str:
     any other language ('jeudi 30 avril 2026')."""
     if locale.lower().startswith("en"):
         return f"{d:%A} {d.day} {d:%B %Y}"
-    return format_date(d, "full", locale=locale.replace("-", "_"))
+    tag = locale.replace("-", "_")
+    if d.day == 1 and tag.split("_")[0] == "fr":  # French writes the first of the month 1er
+        return format_date(d, "EEEE '1er' MMMM y", locale=tag)
+    return format_date(d, "full", locale=tag)
 
 
 def rule_date(d: date, locale: str = "en-GB") -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -42,3 +43,15 @@ def translations(locale: str) -> gettext.NullTranslations:
 def gettext_for(locale: str) -> Callable[[str], str]:
     """`_` for `locale`: the phrase in the organisation's language."""
     return translations(locale).gettext
+
+
+# French elides "de" and "que" before a vowel: "de Anaïs" is "d’Anaïs", "que Élodie" is
+# "qu’Élodie". Catalogues write "de %(name)s", so the elision is made once the names are in.
+_FRENCH_ELISION = re.compile(r"\b([Dd]e|[Qq]ue) (?=[AEIOUYÀÂÉÈÊËÎÏÔÙÛaeiouyàâéèêëîïôùû])")
+
+
+def typeset(text: str, locale: str) -> str:
+    """`text` with the language's rules for joining words applied (French elision)."""
+    if language(locale) == "fr":
+        return _FRENCH_ELISION.sub(lambda m: m.group(1)[:-1] + "’", text)
+    return text

@@ -18,7 +18,7 @@ from jinja2 import (
 )
 
 from definitions.calendar import human_date
-from definitions.language import gettext_for, translations
+from definitions.language import gettext_for, translations, typeset
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
 from definitions.spelling import closest
@@ -83,10 +83,14 @@ def render(kind: str, context: dict[str, Any], voice: Voice) -> RenderedMessage:
     env = environment(voice.templates, voice.locale)
     context = {"org_name": voice.org_name, "team_name": voice.team_name, **context}
     subject = env.get_template(f"{kind}_subject.txt").render(context)
+
+    def tidy(text: str) -> str:
+        return typeset(text, voice.locale)
+
     return RenderedMessage(
-        subject=one_line(subject)[:250],
-        text=env.get_template(f"{kind}.txt").render(context),
-        html=env.get_template(f"{kind}.html").render(context),
+        subject=tidy(one_line(subject))[:250],
+        text=tidy(env.get_template(f"{kind}.txt").render(context)),
+        html=tidy(env.get_template(f"{kind}.html").render(context)),
     )
 
 

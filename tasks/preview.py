@@ -120,7 +120,11 @@ def _item(
     )
 
 
-def preview(organisation: Organisation, kind: str, *, step: str, role: str, today: date) -> Preview:
+def preview(
+    organisation: Organisation, kind: str, *, step: str | None, role: str | None, today: date
+) -> Preview:
+    """A message of `kind` with made-up people. For a reminder, `step` defaults to the first
+    step of the example item's policy and `role` to the first person that step reaches."""
     if kind not in compose.KINDS:
         raise PreviewError(f"no message kind '{kind}'; kinds: {', '.join(compose.KINDS)}")
     calendar = organisation.working_calendar()
@@ -129,21 +133,34 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
     if kind == "reminder":
         item = _item(organisation, due)
         policy = organisation.policy(item.reminder_policy)
+        step = step or policy.steps[0].key
         chosen = next((s for s in policy.steps if s.key == step), None)
         if chosen is None:
             raise PreviewError(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
         sent_on = send_date(due, chosen, calendar)
-        holders = {role: [LEE] for role in organisation.reminded_roles}
+        # One made-up person per role of ladder.yaml that reminders reach, each their own.
+        holders = {
+            name: [Person(100 + n, f"P{n:03d}", f"Lee {name.replace('_', ' ').title()}", LEE.email)]
+            for n, name in enumerate(organisation.reminded_roles)
+        }
+        people = PEOPLE | {p.id: p for found in holders.values() for p in found}
         rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, holders)
         rows = [r for r in rows if r["step"] == step]
+        if role is None and rows:
+            role = next(
+                (r["recipient_role"] for r in rows if r["recipient_role"] == "worker"), None
+            )
+            role = role or rows[0]["recipient_role"]
         row = next((r for r in rows if r["recipient_role"] == role), None)
         if row is None:
-            roles = ", ".join(sorted({r["recipient_role"] for r in rows}))
-            raise PreviewError(f"step {step} goes to {roles}, not to {role}")
-        person = PEOPLE[row["recipient_id"]]
+            roles = ", ".join(sorted({r["recipient_role"] for r in rows})) or "nobody"
+            raise PreviewError(
+                f"step {step} goes to {roles}, not to {role}; give one of them with --role"
+            )
+        person = people[row["recipient_id"]]
         message = compose.reminder(
             item,
-            role=role,
+            role=row["recipient_role"],
             person=person,
             escalation=row["escalation"],
             as_of=sent_on,
@@ -158,6 +175,7 @@ def preview(organisation: Organisation, kind: str, *, step: str, role: str, toda
             None,
             message_id_for(row["dedup_key"], sender),
         )
+    role = role or "worker"
     if kind == "digest":
         readers = {**BY_ROLE, **dict.fromkeys(organisation.reminded_roles, LEE)}
         if role not in readers:

@@ -52,12 +52,13 @@ def mail_preview(
         "reminder", help="reminder, digest, invite, cancellation or booking"
     ),
     step: str = typer.Option(
-        "before_14", help="for a reminder: a step of its policy; for a booking: waitlisted"
+        None,
+        help="for a reminder: a step of its policy (default its first); for a booking: waitlisted",
     ),
     role: str = typer.Option(
-        "worker",
-        help="worker, assessor, supervisor, manager, or a role of ladder.yaml that reminders "
-        "go to (e.g. workforce_lead)",
+        None,
+        help="who reads it: worker, assessor, supervisor, manager, or a role of ladder.yaml "
+        "that reminders go to (default: the worker, else the first the step reaches)",
     ),
     html: Path = typer.Option(None, help="also write the HTML part to this file"),
     eml: Path = typer.Option(None, help="also write the whole message (.eml) to this file"),

@@ -48,6 +48,11 @@ def test_dates_are_in_the_organisations_language(locale: str, expected: str) -> 
     assert human_date(date(2022, 5, 30), locale) == expected
 
 
+def test_french_writes_the_first_of_the_month_1er() -> None:
+    assert human_date(date(2022, 6, 1), "fr-BE") == "mercredi 1er juin 2022"
+    assert human_date(date(2022, 6, 1), "en-GB") == "Wednesday 1 June 2022"
+
+
 def test_the_certificate_reads_in_french() -> None:
     text = PdfReader(io.BytesIO(render_certificate(FACE))).pages[0].extract_text()
     for phrase in (
@@ -172,7 +177,7 @@ def test_booking_and_certificate_mail_read_in_french() -> None:
         "Bonjour Chiamaka Ọkọ,",
         "Votre certification « Premiers secours » expire le jeudi 30 avril 2026",
         "Où : Centre de Gombe",
-        "Ce message vous est envoyé par l’équipe de formation de Programme PTS Kinshasa.",
+        "Ce message vous est envoyé par l’équipe de formation (Programme PTS Kinshasa).",
     ):
         assert phrase in booking.text, phrase
     assert '<html lang="fr-CD">' in booking.html and "Dear" not in booking.text + booking.html
@@ -225,15 +230,15 @@ def test_a_renewal_reminder_reads_in_french() -> None:
     )
     assert message.subject == (
         "Votre échéance « Renouvellement des premiers secours » : à faire d’ici le "
-        "vendredi 1 mai 2026"
+        "vendredi 1er mai 2026"
     )
     for phrase in (
         "Bonjour Chiamaka Ọkọ,",
-        "est fixée au vendredi 1 mai 2026 (dans 30 jours).",
+        "est fixée au vendredi 1er mai 2026 (dans 30 jours).",
         "Ce qu’il faut faire :",
         "- allez à la session de recyclage où vous êtes inscrit(e)",
         "- l’équipe de formation enregistre la formation suivie",
-        "Ce rappel vous est envoyé par l’équipe de formation de Programme PTS Kinshasa.",
+        "Ce rappel vous est envoyé par l’équipe de formation (Programme PTS Kinshasa).",
     ):
         assert phrase in message.text, phrase
     assert "Dear" not in message.text and "What to do" not in message.html
@@ -256,12 +261,12 @@ def test_a_managers_digest_reads_in_french() -> None:
     )
     assert (
         message.subject
-        == "Votre récapitulatif du mercredi 1 avril 2026 : 1 en retard pour 1 personne"
+        == "Votre récapitulatif du mercredi 1er avril 2026 : 1 en retard pour 1 personne"
     )
     for phrase in (
         "Bonjour Jean Mbala,",
         "Nouveau aujourd’hui (1) :",
-        "EN RETARD : échéance le lundi 30 mars 2026 (il y a 2 jours), transmis à vous",
+        "EN RETARD : échéance le lundi 30 mars 2026 (il y a 2 jours), qui vous est transmis",
         "À faire : veillez à ce que Chiamaka Ọkọ puisse suivre son recyclage",
         "Ce récapitulatif quotidien vous est envoyé par l’équipe de formation",
     ):
@@ -284,7 +289,7 @@ def test_a_meeting_invitation_and_its_cancellation_read_in_french() -> None:
         "Invitation : votre Renouvellement des premiers secours, "
         "vendredi 24 avril 2026 à 10:00 (WAT)"
     )
-    assert "L’échéance est le vendredi 1 mai 2026." in own.text
+    assert "L’échéance est le vendredi 1er mai 2026." in own.text
     theirs = compose.invite(item, person=manager, role="manager", cancelled=True, **options)
     assert theirs.subject.startswith(
         "Annulée : Renouvellement des premiers secours de Chiamaka Ọkọ"
@@ -317,7 +322,7 @@ def test_a_panel_outcome_mail_and_report_read_in_french() -> None:
         "d’ici le lundi 4 mai 2026"
     )
     assert (
-        "Deux observations (la personne concernée, d’ici le mercredi 1 juillet 2026)" in mail.text
+        "Deux observations (la personne concernée, d’ici le mercredi 1er juillet 2026)" in mail.text
     )
     assert "ladder" not in mail.text.lower().replace("programme", "")
     report = panel_pdf.outcome_report(
@@ -429,3 +434,34 @@ def test_what_to_do_names_people_not_commands_and_reads_in_french(
             for text in steps + french:
                 assert not re.search(r"`|--\w|\bladder [a-z]|YOUR-ID|W0031", text), text
             assert set(french).isdisjoint(steps), (role, french)
+
+
+def test_french_mail_elides_de_and_que_before_a_vowel() -> None:
+    """'de Anaïs' reads 'd’Anaïs' once the name is in; names starting with a consonant and
+    English mail are left alone."""
+    from notifications import compose
+
+    manager = Person(2, "W0002", "Jean Mbala", "jean@example.cd")
+    item = replace(
+        _renewal(date(2026, 5, 1), manager=manager),
+        subject=Person(1, "W0031", "Anaïs Ngoyi", "anais@example.cd"),
+    )
+    message = compose.reminder(
+        item,
+        role="manager",
+        person=manager,
+        escalation=False,
+        as_of=date(2026, 4, 1),
+        voice=KINSHASA,
+    )
+    assert "d’Anaïs Ngoyi" in message.text and "de Anaïs" not in message.text
+    assert "qu’Anaïs Ngoyi puisse" in message.text
+    english = compose.reminder(
+        item,
+        role="manager",
+        person=manager,
+        escalation=False,
+        as_of=date(2026, 4, 1),
+        voice=Voice("Sample Borough", "the workforce team", None, "en-GB"),
+    )
+    assert "Anaïs Ngoyi" in english.text and "d’" not in english.text

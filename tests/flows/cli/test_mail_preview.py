@@ -133,3 +133,34 @@ def test_a_misspelt_template_is_refused_before_anything_is_sent(
     assert "reminder_subjet.txt: overrides no template of Ladder's" in result.output
     assert "did you mean reminder_subject.txt?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_preview_works_with_an_organisations_own_step_names_and_roles(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home-care example names its steps and roles its own way: with no --step the
+    preview takes its policy's first step, and each role a step reaches is a reader of its
+    own (the training lead is not folded into another role's made-up person)."""
+    folder = (
+        Path(__file__).resolve().parents[3] / "definitions" / "examples" / "home-care-induction"
+    )
+    monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
+    first = cli.invoke(app, ["mail", "preview", "reminder"])
+    assert first.exit_code == 0, first.output
+    assert "Subject: Your Moving and handling renewal is due by" in first.output
+    escalation = cli.invoke(app, ["mail", "preview", "reminder", "--step", "expires"])
+    assert escalation.exit_code == 0, escalation.output  # no worker: the first it reaches
+    lead = cli.invoke(app, ["mail", "preview", "digest", "--role", "training_lead"])
+    assert lead.exit_code == 0, lead.output
+    for role in ("manager", "training_lead"):
+        shown = cli.invoke(
+            app, ["mail", "preview", "reminder", "--step", "expires", "--role", role]
+        )
+        assert shown.exit_code == 0, (role, shown.output)
+    refused = cli.invoke(
+        app, ["mail", "preview", "reminder", "--step", "expires", "--role", "worker"]
+    )
+    assert refused.exit_code == 1
+    assert "goes to manager, training_lead, not to worker; give one of them with --role" in (
+        " ".join(refused.output.split())
+    )
