@@ -3,6 +3,7 @@ RS256 signatures checked with an independent JOSE library; killed with SIGKILL a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -212,10 +213,14 @@ def test_a_batch_killed_midway_and_run_again_issues_each_award_once(
     deadline = time.monotonic() + 240
     while issued() < 10 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # no clean-up of any kind: the processes just stop
-    process.wait(timeout=60)
+    ended = process.poll()  # the command stopped by itself: say why, not just the count
+    with contextlib.suppress(ProcessLookupError):  # its whole group may be gone already
+        os.killpg(process.pid, signal.SIGKILL)  # no clean-up of any kind: they just stop
+    _, stderr = process.communicate(timeout=60)
     killed_at = issued()
-    assert 10 <= killed_at < waiting, f"killed after {killed_at} of {waiting}"
+    assert 10 <= killed_at < waiting, f"killed after {killed_at} of {waiting}; the command " + (
+        f"had ended with {ended}: {stderr.decode()[-2000:]}" if ended is not None else "ran"
+    )
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     with Session(engine) as session:
