@@ -10,6 +10,8 @@ import asyncio
 import os
 import random
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -72,6 +74,26 @@ def _reset(settings: Settings, reset: bool, console: Console) -> str | None:
     shutil.rmtree(settings.certificate_dir, ignore_errors=True)
     console.print(f"fresh demo database {path} and mail folder {settings.mail_dir}/")
     return None
+
+
+@contextmanager
+def _environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) these variables while the simulation runs, and put back
+    what was there: a demo run inside a longer process leaves its environment as it was."""
+    before = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _missing_files(folder: Path, organisation: Organisation) -> str | None:
@@ -149,8 +171,9 @@ def run_demo(
     engine = make_engine(settings.database_url)
     console.print(_imported(engine, organisation, folder, first_day, days, seed))
 
-    with SmtpSink(settings.mail_dir) as sink:
-        os.environ.update(
+    with (
+        SmtpSink(settings.mail_dir) as sink,
+        _environment(
             {
                 "LADDER_SMTP_HOST": "127.0.0.1",
                 "LADDER_SMTP_PORT": str(sink.port),
@@ -160,10 +183,11 @@ def run_demo(
                 "LADDER_ORGANISATION": str(folder),
                 # The demo signs its certificates with its own key, kept under var/keys/.
                 "LADDER_SIGNING_KEY": str(_demo_key(settings)),
+                "LADDER_SMTP_USER": None,
+                "LADDER_SMTP_PASSWORD": None,
             }
-        )
-        os.environ.pop("LADDER_SMTP_USER", None)
-        os.environ.pop("LADDER_SMTP_PASSWORD", None)
+        ),
+    ):
         people = SimulatedPeople(random.Random(seed))
         try:
             asyncio.run(_simulate(engine, organisation, people, first_day, days, console, settings))

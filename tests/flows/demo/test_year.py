@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import sqlite3
 from datetime import date
@@ -135,8 +136,11 @@ def test_the_demo_runs_another_organisation_from_its_folder(demo_settings: Setti
     """`ladder demo --organisation definitions/examples/para-social-work-cd`: its people,
     training and sessions, its language in the mail, and no ASYE or panel rows or mail."""
     settings = demo_settings.model_copy(update={"organisation": EXAMPLES / "para-social-work-cd"})
+    before = {k: v for k, v in os.environ.items() if k.startswith("LADDER_")}
     code, output = _run(settings, first_day=date(2026, 3, 10), days=8)
     assert code == 0, output
+    # It pointed the flows at its folder, sink and key while it ran, and put all back after.
+    assert {k: v for k, v in os.environ.items() if k.startswith("LADDER_")} == before
     assert "roster.csv: 5 workers" in output, output
     assert "ASYE" not in output and "panel" not in output and "review meetings" not in output
     assert table_row(output, "refresher places booked") >= 1
