@@ -76,24 +76,25 @@ def _reset(settings: Settings, reset: bool, console: Console) -> str | None:
     return None
 
 
+def _set_environment(values: dict[str, str | None]) -> None:
+    """Set each variable, removing those whose value is None."""
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @contextmanager
 def _environment(values: dict[str, str | None]) -> Iterator[None]:
     """Set (or, for None, remove) these variables while the simulation runs, and put back
     what was there: a demo run inside a longer process leaves its environment as it was."""
     before = {key: os.environ.get(key) for key in values}
     try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(values)
         yield
     finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(before)
 
 
 def _missing_files(folder: Path, organisation: Organisation) -> str | None:
