@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from definitions.calendar import WorkingCalendar, add_months, rule_date
 from definitions.errors import Misconfigured
 from definitions.language import gettext_for
+from definitions.spans import Span
 from definitions.spelling import closest
 
 ValidityMode = Literal["from_completion", "from_previous_expiry", "fixed_date"]
@@ -143,6 +144,16 @@ class Refresher(_Strict):
     roles: tuple[str, ...] = Field(min_length=1)
 
 
+class RequiredModule(_Strict):
+    """A module everyone in `roles` must have done, `within` a span of starting in the role
+    (their start date, or the day they moved into it). Never done, it is an item from then,
+    reminded and escalated like any other; once done, a refresher keeps it current."""
+
+    module: str
+    roles: tuple[str, ...] = Field(min_length=1)
+    within: Span = Span(days=30)
+
+
 class District(_Strict):
     key: str
     x_km: float
@@ -171,8 +182,11 @@ class TrainingProgramme(_Strict):
     modules: tuple[Module, ...] = Field(min_length=1)
     pathways: tuple[Pathway, ...] = ()
     refreshers: tuple[Refresher, ...] = ()
+    required: tuple[RequiredModule, ...] = ()
     districts: tuple[District, ...] = ()
     reminder_policy: str = "refresher"
+    # The escalation ladder of training never done; None: the refreshers' `reminder_policy`.
+    required_reminder_policy: str | None = None
     credit_approvers: tuple[str, ...] = ("workforce_lead",)
     certificates: Certifies = Certifies()
 
@@ -190,15 +204,22 @@ class TrainingProgramme(_Strict):
         """Every module a pathway or refresher names is defined here (reported at the name,
         with the modules that would do), and a refresher's module expires."""
         known = sorted(m.key for m in self.modules)
-        named = [
-            (("pathways", i, "sets", j, "modules", k), name, f"pathway {p.key}")
-            for i, p in enumerate(self.pathways)
-            for j, s in enumerate(p.sets)
-            for k, name in enumerate(s.modules)
-        ] + [
-            (("refreshers", i, "module"), r.module, "a refresher")
-            for i, r in enumerate(self.refreshers)
-        ]
+        named = (
+            [
+                (("pathways", i, "sets", j, "modules", k), name, f"pathway {p.key}")
+                for i, p in enumerate(self.pathways)
+                for j, s in enumerate(p.sets)
+                for k, name in enumerate(s.modules)
+            ]
+            + [
+                (("refreshers", i, "module"), r.module, "a refresher")
+                for i, r in enumerate(self.refreshers)
+            ]
+            + [
+                (("required", i, "module"), r.module, "required training")
+                for i, r in enumerate(self.required)
+            ]
+        )
         for loc, name, who in named:
             if name not in known:
                 close = closest(name, known)
@@ -219,6 +240,10 @@ class TrainingProgramme(_Strict):
                     f"give module {refresher.module} a `validity:`, or remove this refresher",
                 )
         return self
+
+    @property
+    def required_policy(self) -> str:
+        return self.required_reminder_policy or self.reminder_policy
 
     def module(self, key: str) -> Module:
         for m in self.modules:

@@ -90,6 +90,10 @@ class Worker(Base):
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     start_date: Mapped[date] = mapped_column(Date)
+    # Since when the worker holds their current role: the start date, or the day a roster
+    # import first showed the new role (what "within 30 days of moving into the role" and
+    # "weekly for the first six weeks in role" count from). None: since the start date.
+    role_since: Mapped[date | None] = mapped_column(Date)
     district: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -129,7 +133,10 @@ class Obligation(Base):
     """A dated thing someone owes: a review, a report, evidence, an action."""
 
     __tablename__ = "obligations"
-    __table_args__ = (Index("ix_obligations_status_due", "status", "due_date"),)
+    __table_args__ = (
+        Index("ix_obligations_status_due", "status", "due_date"),
+        Index("ix_obligations_unswept", "first_swept_on", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. asye:12:review_3
@@ -142,10 +149,48 @@ class Obligation(Base):
     responsible_role: Mapped[str] = mapped_column(String(32))
     reminder_policy: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, cancelled
+    # open, done, cancelled (no longer owed), left (the worker left: kept in the history,
+    # out of the overdue counts)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The first sweep that saw the item. Until then it may be a backlog: an item already
+    # overdue when Ladder first met it (go-live, a late import, a long outage) gets one
+    # catch-up notice instead of the steps it can no longer send.
+    first_swept_on: Mapped[date | None] = mapped_column(Date)
+
+
+class SupervisionRecord(Base):
+    """A supervision session held: with whom, when, and the supervisor's notes."""
+
+    __tablename__ = "supervision_records"
+    __table_args__ = (UniqueConstraint("worker_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(300))  # "recorded", or file:row of an import
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CpdRecord(Base):
+    """A piece of continuing professional development a worker recorded for registration."""
+
+    __tablename__ = "cpd_records"
+    __table_args__ = (UniqueConstraint("worker_id", "done_on", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    done_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    minutes: Mapped[int] = mapped_column(Integer, default=0)  # time spent, for hours rules
+    peer_reflection: Mapped[bool] = mapped_column(default=False)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Event(Base):

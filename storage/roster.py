@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import cast
 
 from sqlalchemy import Table, select, update
@@ -32,9 +33,10 @@ def ensure_services(session: Session, *, services: Iterable[tuple[str, str]]) ->
 
 
 def upsert_workers(
-    session: Session, *, entries: list[RosterRow], services: dict[str, int]
+    session: Session, *, entries: list[RosterRow], services: dict[str, int], as_of: date
 ) -> ImportCounts:
-    """Insert new workers and update existing ones by external id; never duplicates."""
+    """Insert new workers and update existing ones by external id; never duplicates. A
+    worker whose role changes holds the new one from `as_of` (the day the roster said so)."""
     team_rows = [{"key": e.team, "service_id": services[e.service]} for e in entries]
     insert_ignoring_duplicates(session, cast(Table, Team.__table__), team_rows, unique=["key"])
     teams = {key: id_ for key, id_ in session.execute(select(Team.key, Team.id)).all()}
@@ -48,6 +50,7 @@ def upsert_workers(
                 Worker.external_id,
                 Worker.service_id,
                 Worker.team_id,
+                Worker.role_since,
                 *(getattr(Worker, c) for c in LINK_COLUMNS),
                 *(getattr(Worker, f) for f in fields),
             )
@@ -61,7 +64,8 @@ def upsert_workers(
         if current is None:
             new_rows.append({"external_id": e.external_id, **values})
         elif any(getattr(current, k) != v for k, v in values.items()):
-            changed_rows.append({"id": current.id, **values})
+            since = as_of if current.role != e.role else current.role_since
+            changed_rows.append({"id": current.id, **values, "role_since": since})
         else:
             unchanged += 1
     insert_ignoring_duplicates(

@@ -60,7 +60,7 @@ def obligations(engine: Engine, worker: str = "W0014") -> dict[str, Obligation]:
         stmt = (
             select(Obligation)
             .join(Worker, Obligation.subject_id == Worker.id)
-            .where(Worker.external_id == worker)
+            .where(Worker.external_id == worker, Obligation.kind.startswith("asye."))
         )
         found = {o.milestone: o for o in session.scalars(stmt)}
         session.expunge_all()

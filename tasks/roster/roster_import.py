@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
 from definitions.roster import RosterError, RosterProblem, address_warnings, parse_roster
-from storage.history import record_event
+from storage.history import record_event, record_events
+from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
 from tasks.roster.replacements import note_replacement_needs, roles_and_teams
+from tasks.training.required import ensure_required_items
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,27 @@ def import_roster(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
     before = roles_and_teams(session)
-    counts = upsert_workers(session, services=services, entries=rows)
+    counts = upsert_workers(session, services=services, entries=rows, as_of=as_of)
     note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
     follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
     enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
+    # A leaver owes nothing more: their open items close as "left", kept in the history.
+    left = close_for_leavers(session, on=as_of)
+    record_events(
+        session,
+        rows=[
+            dict(
+                kind="roster.left",
+                actor=actor,
+                occurred_on=as_of,
+                subject_id=worker_id,
+                payload={"items_closed": n},
+            )
+            for worker_id, n in sorted(left.items())
+        ],
+    )
+    if organisation.training is not None:
+        ensure_required_items(session, organisation)
     record_event(
         session,
         kind="roster.imported",
@@ -91,6 +110,7 @@ def import_roster(
             "inserted": counts.inserted,
             "updated": counts.updated,
             "enrolled": len(enrolled),
+            "leavers_items_closed": sum(left.values()),
             "warnings": [{"row": w.row, "column": w.column, "warning": w.reason} for w in warnings],
         },
     )

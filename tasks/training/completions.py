@@ -31,6 +31,7 @@ from storage.training import (
 )
 from tasks.roster.roster_import import read_csv
 from tasks.training.renewals import ensure_renewal_items
+from tasks.training.required import close_required
 
 
 @dataclass
@@ -41,6 +42,7 @@ class TrainingUpdate:
     awards: int = 0
     pathways: list[tuple[str, str]] = field(default_factory=list)  # (worker id, pathway)
     renewal_items: int = 0
+    required_done: int = 0  # items of training never done that these completions closed
 
 
 def record_completions(
@@ -137,6 +139,9 @@ def record_completions(
     renewed = [old["id"] for old, _ in supersedes if old.get("completion_id") not in late_records]
     update_.renewed = len(renewed)
     close_renewals(session, credential_ids=renewed, closed_on=today)
+    update_.required_done = close_required(
+        session, done=[(w, m, d) for _, w, m, d in new], closed_on=today
+    )
     awards += _pathway_awards(session, organisation, training, workers)
     # Counted: those waiting for a certificate (the rest are recorded, with no certificate).
     update_.awards = add_awards(session, rows=[a for a in awards if a["status"] == "waiting"])

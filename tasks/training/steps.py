@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.runtime import current_runtime
 from tasks.training.refreshers import book_refreshers
 from tasks.training.renewals import ensure_renewal_items
+from tasks.training.required import ensure_required_items
 
 
 @task(name="refresh-training", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -21,18 +22,22 @@ def refresh_training(as_of: date) -> dict[str, int]:
         return {}
     with runtime.transaction() as session:
         items = ensure_renewal_items(session, runtime.organisation)
+        required = ensure_required_items(session, runtime.organisation)
         booking = book_refreshers(
             session, runtime.organisation, as_of=as_of, sender_address=runtime.sender_address
         )
     get_run_logger().info(
-        "%d renewal item(s) added; %d booked on a refresher, %d waitlisted, %d with no session",
+        "%d renewal item(s) and %d item(s) of required training added; %d booked on a "
+        "refresher, %d waitlisted, %d with no session",
         items,
+        required,
         booking.booked,
         booking.waitlisted,
         booking.no_session,
     )
     return {
         "renewal_items": items,
+        "required_items": required,
         "booked": booking.booked,
         "waitlisted": booking.waitlisted,
         "no_session": booking.no_session,

@@ -273,7 +273,9 @@ def test_a_pathway_for_an_unknown_level_names_file_line_and_fix(tmp_path) -> Non
 def test_a_refresher_without_validity_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from definitions.loader import ProgrammeFileError
 
-    folder = _edited(tmp_path, "  - module: first_aid\n", "  - module: psw_foundations\n")
+    folder = _edited(
+        tmp_path, "  - module: first_aid\n    roles", "  - module: psw_foundations\n    roles"
+    )
     with pytest.raises(ProgrammeFileError, match="has no validity, so it never needs renewing"):
         load_organisation(folder)
 

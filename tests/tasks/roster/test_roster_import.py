@@ -112,10 +112,17 @@ def test_sample_import_counts_rows_workers_and_asye_enrolments(
     counts = table_counts(engine)
     assert counts["workers"] == SAMPLE_ROWS
     assert counts["enrolments"] == len(NQSWS)
-    assert counts["obligations"] == len(NQSWS) * MILESTONES_PER_NQSW
-    # one asye.enrolled event per NQSW and one roster.imported event
     with Session(engine) as session:
+        items = list(session.execute(select(Obligation.kind, Obligation.subject_id)).tuples())
+        roles = list(session.scalars(select(Worker.role).where(Worker.status == "active")))
         kinds = sorted(session.scalars(select(Event.kind)))
+    assert sum(1 for k, _ in items if k.startswith("asye.")) == len(NQSWS) * MILESTONES_PER_NQSW
+    # No completions yet: every module a role requires (training.yaml) is an item of its own.
+    assert organisation.training is not None
+    required = sum(1 for r in organisation.training.required for role in roles if role in r.roles)
+    assert sum(1 for k, _ in items if k == "training.required") == required > 0
+    assert len(items) == len(NQSWS) * MILESTONES_PER_NQSW + required
+    # one asye.enrolled event per NQSW and one roster.imported event
     assert kinds == ["asye.enrolled"] * len(NQSWS) + ["roster.imported"]
 
 
