@@ -187,3 +187,35 @@ def fold_for_cap(
     chosen = {n.id for n in sent}
     folded = [n for n in notices if n.id not in chosen]
     return sent, sorted(folded, key=lambda n: (n.due, n.obligation_id, n.id))
+
+
+CATCH_UP = "catch_up"
+
+
+def catch_up_step(
+    due: date,
+    policy: ReminderPolicy,
+    window: DateWindow,
+    as_of: date,
+    calendar: WorkingCalendar | None = None,
+) -> ScheduledStep | None:
+    """The one catch-up notice for an item Ladder first meets already overdue (at go-live,
+    in a late import, after an outage longer than the catch-up cap), or None.
+
+    Its steps before `window` can no longer be sent. When none of its steps falls in the
+    window either, the people of the furthest step it has reached (an escalation's, when it
+    got that far) get one catch-up notice now; later steps then go out on their own days.
+    """
+    if due >= as_of or window.is_empty:
+        return None
+    schedule = reminder_schedule(due, policy, calendar)
+    if any(s.send_on in window for s in schedule):
+        return None  # the sweep tells them today, by the ladder itself
+    passed = [s for s in schedule if s.send_on < window.start]
+    if not passed:
+        return None
+    reached = passed[-1]
+    step = ReminderStep(
+        key=CATCH_UP, offset_days=reached.step.offset_days, to=reached.step.to, escalation=True
+    )
+    return ScheduledStep(step, as_of, reached.roles)

@@ -14,14 +14,17 @@ from flows.runners import configured_task_runner
 from tasks.asye.steps import enrol_nqsws
 from tasks.delivery.steps import deliver_for_this_run
 from tasks.reminders.steps import (
+    catch_up_backlog,
     close_window,
     compose_messages,
+    plan_catch_up,
     plan_compose,
     plan_sweep,
     queue_reminders,
 )
 from tasks.reporting.steps import publish_summary
 from tasks.runtime import Runtime, current_runtime
+from tasks.supervision.steps import schedule_supervision
 from tasks.training.steps import refresh_training
 
 
@@ -47,11 +50,18 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     enrolled = enrol_nqsws(as_of) if organisation.asye else 0
     training = refresh_training(as_of) if organisation.training else {}
     panels = run_panel_steps(as_of) if organisation.panels else {}
+    supervision = schedule_supervision(as_of) if organisation.supervision else None
     start, end, chunks, skipped = plan_sweep(as_of)
     noticed = 0
     if chunks:
         futures = queue_reminders.map(chunks, unmapped(start), unmapped(end), unmapped(as_of))
         noticed = sum(futures.result())
+    # Items no sweep has seen yet and already overdue (go-live, a late import, a long outage):
+    # one catch-up notice each, before the window closes.
+    caught_up = 0
+    backlog = plan_catch_up(as_of)
+    if backlog:
+        caught_up = sum(catch_up_backlog.map(backlog, unmapped(as_of)).result())
     # Every chunk has decided its notices; now each person's day becomes their mails.
     composed = {"queued": 0, "direct": 0, "digests": 0, "folded": 0, "dropped": 0}
     recipient_chunks = plan_compose(as_of)
@@ -59,7 +69,12 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
         for part in compose_messages.map(recipient_chunks, unmapped(as_of)).result():
             composed = {k: composed[k] + part[k] for k in composed}
     queued = composed["queued"]
-    close_window(as_of, start, end, {"enrolled": enrolled, "noticed": noticed, **composed})
+    close_window(
+        as_of,
+        start,
+        end,
+        {"enrolled": enrolled, "noticed": noticed, "caught_up": caught_up, **composed},
+    )
     # The summary counts, in the outbox, what the server accepted in every attempt.
     delivery, delivered = deliver_for_this_run()
     counts = {
@@ -67,11 +82,13 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
         **({"catch_up_skipped": skipped} if skipped else {}),
         **({"enrolled": enrolled} if organisation.asye else {}),
         "noticed": noticed,
+        **({"caught_up": caught_up} if caught_up else {}),
         "queued": queued,
         "digests": composed["digests"],
         "folded": composed["folded"],
         **{f"refresher_{k}": v for k, v in training.items()},
         **panels,
+        **({"supervision_items": supervision} if supervision is not None else {}),
         **delivered,
     }
     await publish_summary(as_of, (start, end), counts)

@@ -182,3 +182,67 @@ def open_by_team(
         .order_by(Team.key, Obligation.kind)
     )
     return [(t, k, int(d or 0), int(o or 0)) for t, k, d, o in session.execute(stmt).all()]
+
+
+def unswept_id_chunks(session: Session, *, size: int) -> list[tuple[int, int]]:
+    """Id ranges of open obligations no sweep has seen yet (made since the last one)."""
+    ids = list(
+        session.scalars(
+            select(Obligation.id)
+            .where(Obligation.first_swept_on.is_(None), Obligation.status == "open")
+            .order_by(Obligation.id)
+        )
+    )
+    return id_ranges(ids, size)
+
+
+def unswept_items(session: Session, *, id_range: tuple[int, int]) -> list[DueItem]:
+    """The open obligations in the id range that no sweep has seen yet, with their people."""
+    return _due_items(
+        session, Obligation.first_swept_on.is_(None), Obligation.id.between(*id_range)
+    )
+
+
+def mark_swept(session: Session, *, id_range: tuple[int, int], on: date) -> None:
+    session.execute(
+        update(Obligation)
+        .where(Obligation.first_swept_on.is_(None), Obligation.id.between(*id_range))
+        .values(first_swept_on=on)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unmark_overdue(session: Session, *, due_from: date, due_to: date, before: date) -> int:
+    """Open items due in [due_from, due_to] and overdue by `before`, marked unseen again: an
+    outage longer than the catch-up cap skipped their steps, so they are a backlog too."""
+    result = session.execute(
+        update(Obligation)
+        .where(
+            Obligation.status == "open",
+            Obligation.due_date.between(due_from, due_to),
+            Obligation.due_date < before,
+            Obligation.first_swept_on.is_not(None),
+        )
+        .values(first_swept_on=None)
+        .execution_options(synchronize_session=False)
+    )
+    return max(cast(CursorResult[Any], result).rowcount or 0, 0)
+
+
+def close_for_leavers(session: Session, *, on: date) -> dict[int, int]:
+    """Open items of workers the roster says have left, closed as 'left' (kept in the
+    history, out of the overdue counts). Returns {worker id: items closed}."""
+    left = select(Worker.id).where(Worker.status == "left")
+    found = session.execute(
+        select(Obligation.subject_id, func.count())
+        .where(Obligation.status == "open", Obligation.subject_id.in_(left))
+        .group_by(Obligation.subject_id)
+    ).all()
+    if found:
+        session.execute(
+            update(Obligation)
+            .where(Obligation.status == "open", Obligation.subject_id.in_(left))
+            .values(status="left", closed_on=on)
+            .execution_options(synchronize_session=False)
+        )
+    return {int(w): int(n) for w, n in found}

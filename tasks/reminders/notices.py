@@ -17,7 +17,7 @@ from storage.obligations import open_due_items, people_with_roles
 from tasks.reminders.sweep import due_range
 
 
-def _recipients(
+def recipients_for(
     scheduled: ScheduledStep, item: DueItem, holders: dict[str, list[Person]]
 ) -> list[tuple[str, Person]]:
     """People for the step's roles, each person once (an assessor who is also the manager):
@@ -61,7 +61,7 @@ def notice_rows(
     for item in items:
         policy = organisation.policy(item.reminder_policy)
         for scheduled in steps_due(item.due_date, policy, window, calendar):
-            for role, person in _recipients(scheduled, item, holders):
+            for role, person in recipients_for(scheduled, item, holders):
                 rows.append(
                     dict(
                         dedup_key=notice_key(item, scheduled.step.key, person.id),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from definitions.clock import DateWindow, skipped_by_cap
 from storage.notices import pending_recipient_chunks
+from tasks.reminders.backlog import decide_catch_up, plan_backlog
 from tasks.reminders.compose import compose_recipients
 from tasks.reminders.notices import decide_notices
 from tasks.reminders.sweep import close_sweep, plan_window
@@ -68,6 +69,40 @@ def queue_reminders(
         queued,
     )
     return queued
+
+
+@task(name="plan-backlog", cache_policy=NO_CACHE)
+def plan_catch_up(as_of: date) -> list[tuple[int, int]]:
+    """Id chunks of the items no sweep has seen yet: new today, or left out by a capped
+    catch-up after a long outage."""
+    runtime = current_runtime()
+    with runtime.transaction() as session:
+        return plan_backlog(
+            session, runtime.organisation, as_of=as_of, chunk_size=runtime.settings.chunk_size
+        )
+
+
+@task(
+    name="catch-up-backlog",
+    task_run_name="catch-up-backlog-{chunk[0]}",
+    retries=2,
+    retry_delay_seconds=5,
+    cache_policy=NO_CACHE,
+)
+def catch_up_backlog(chunk: tuple[int, int], as_of: date) -> int:
+    """One catch-up notice, to the digest, for each item of this chunk that was already
+    overdue when Ladder first saw it; then the chunk is marked seen. Returns the items."""
+    runtime = current_runtime()
+    with runtime.transaction() as session:
+        items, added = decide_catch_up(session, runtime.organisation, as_of=as_of, chunk=chunk)
+    get_run_logger().info(
+        "obligations %d..%d first seen: %d overdue item(s) caught up, %d notice(s)",
+        chunk[0],
+        chunk[1],
+        items,
+        added,
+    )
+    return items
 
 
 @task(name="close-sweep-window", cache_policy=NO_CACHE)

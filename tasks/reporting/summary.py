@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.obligations import open_by_team, overdue_by_kind
 from storage.outbox import day_counts, status_counts
+from storage.supervision import compliance_by_team
 
 DUE_HORIZON_DAYS = 30
 
@@ -39,9 +40,15 @@ def _mail_table(rows: list[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
 
 
 def daily_summary(
-    session: Session, *, as_of: date, window: tuple[date, date], counts: dict[str, Any]
+    session: Session,
+    *,
+    as_of: date,
+    window: tuple[date, date],
+    counts: dict[str, Any],
+    supervised: tuple[str, ...] = (),
 ) -> DailySummary:
-    """Open items by team, the day's mails, what is overdue, and what the sweep did."""
+    """Open items by team, the day's mails, what is overdue, and what the sweep did; with
+    `supervised` roles (supervision.yaml), supervision compliance per team."""
     overdue = overdue_by_kind(session, as_of=as_of)
     outbox = status_counts(session)
     horizon = as_of + timedelta(days=DUE_HORIZON_DAYS)
@@ -74,6 +81,28 @@ def daily_summary(
             description=f"Open items past their due date on {as_of}",
         ),
     ]
+    if supervised:
+        compliance = compliance_by_team(session, roles=supervised, as_of=as_of)
+        tables.append(
+            Table(
+                key="daily-supervision-by-team",
+                rows=[
+                    {
+                        "team": team,
+                        "workers supervised": n,
+                        "up to date": n - late,
+                        "overdue": late,
+                        "up to date %": round(100 * (n - late) / n) if n else 100,
+                    }
+                    for team, n, late in compliance
+                ]
+                or [{"team": "(none)", "workers supervised": 0, "up to date": 0, "overdue": 0}],
+                description=(
+                    f"Supervision by team on {as_of}: workers a schedule covers, and whether "
+                    "their next supervision is still in time"
+                ),
+            )
+        )
     start, end = window
     swept = "nothing new" if start > end else f"{start} to {end}"
     # A line per lifecycle the run had: an organisation without one reads nothing of it.
@@ -91,6 +120,17 @@ def daily_summary(
         f"{counts.get('queued', 0)}, of them {counts.get('digests', 0)} digest(s), "
         f"holding {counts.get('folded', 0)} item(s) over the daily cap\n"
     )
+    if counts.get("caught_up"):
+        lines.append(
+            f"- backlog: {counts['caught_up']} item(s) already overdue when Ladder first saw "
+            "them got one catch-up notice in the digest of the people responsible\n"
+        )
+    if "refresher_required_items" in counts:
+        lines.append(
+            f"- required training never done: {counts['refresher_required_items']} new item(s)\n"
+        )
+    if "supervision_items" in counts:
+        lines.append(f"- supervision: {counts['supervision_items']} next supervision(s) dated\n")
     if "refresher_booked" in counts:
         lines.append(
             f"- refresher places booked: {counts['refresher_booked']}, waitlisted: "

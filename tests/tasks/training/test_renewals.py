@@ -42,11 +42,18 @@ def test_renewal_reminders_follow_the_refresher_ladder(
         assert state.is_completed(), state.message
     # (The sample roster's NQSWs get their ASYE mail too; only the refresher is looked at.)
     to_sam = [
-        str(r.message["Subject"])
+        (str(r.message["Subject"]), r.message.get_body(("plain",)).get_content())
         for r in smtp_sink.received
         if r.recipients == ["sam.walsh@sample-borough.example"]
     ]
-    assert to_sam == ["Your Safeguarding refresher renewal is due by Wednesday 4 March 2026"] * 2
+    assert [s for s, _ in to_sam if not s.startswith("Your digest")] == [
+        "Your Safeguarding refresher renewal is due by Wednesday 4 March 2026"
+    ] * 2
+    # Data protection, required of a social worker and never done, was long overdue when
+    # Ladder first saw it: one catch-up, in the first day's digest, and nothing more.
+    digests = [(s, t) for s, t in to_sam if s.startswith("Your digest")]
+    assert [s for s, _ in digests] == ["Your digest for Monday 2 February 2026: 1 overdue"]
+    assert "Data protection and information governance (required for your role)" in digests[0][1]
     manager = [
         (str(r.message["Subject"]), r.message.get_body(("plain",)).get_content())
         for r in smtp_sink.received
