@@ -38,7 +38,7 @@ class SessionRow:
     capacity: int
 
 
-def _missing_columns(header: list[str] | None, required: tuple[str, ...], source: str) -> None:
+def missing_columns(header: list[str] | None, required: tuple[str, ...], source: str) -> None:
     have = [h.strip() for h in (header or [])]
     missing = [c for c in required if c not in have]
     if missing:
@@ -82,7 +82,7 @@ def parse_completions(
     today: date,
 ) -> list[CompletionRow]:
     """Validate completion rows; raises RosterError listing every problem."""
-    _missing_columns(header, COMPLETION_COLUMNS, source)
+    missing_columns(header, COMPLETION_COLUMNS, source)
     problems: list[RosterProblem] = []
     parsed: list[CompletionRow] = []
     first_seen: dict[tuple[str, str, date], int] = {}
@@ -162,7 +162,7 @@ def parse_sessions(
 ) -> list[SessionRow]:
     """Validate training session rows; raises RosterError listing every problem. A start
     time the clocks skip or repeat that day in `timezone` is refused."""
-    _missing_columns(header, SESSION_COLUMNS, source)
+    missing_columns(header, SESSION_COLUMNS, source)
     districts = {d.key for d in training.districts}
     problems: list[RosterProblem] = []
     parsed: list[SessionRow] = []

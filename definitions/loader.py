@@ -21,6 +21,7 @@ from definitions.organisation import (
 from definitions.panels import PanelProgramme
 from definitions.reminders import Delivery, ReminderPolicy
 from definitions.spelling import closest
+from definitions.supervision import SupervisionProgramme
 from definitions.training import TrainingProgramme
 
 SAMPLE_ORGANISATION = Path(__file__).parent / "sample"
@@ -55,10 +56,11 @@ FILES: dict[str, type[BaseModel]] = {
     "reminders.yaml": _Policies,
     "training.yaml": TrainingProgramme,
     "panels.yaml": PanelProgramme,
+    "supervision.yaml": SupervisionProgramme,
 }
 # A lifecycle the organisation does not run is left out: no ASYE year, no training
 # programme, no progression panels. Ladder then makes no items, mails or steps for it.
-OPTIONAL_FILES = ("asye.yaml", "training.yaml", "panels.yaml")
+OPTIONAL_FILES = ("asye.yaml", "training.yaml", "panels.yaml", "supervision.yaml")
 
 
 def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
@@ -70,6 +72,9 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
     training, training_tree = _load_optional(folder / "training.yaml", TrainingProgramme)
     panels, panels_tree = _load_optional(folder / "panels.yaml", PanelProgramme)
+    supervision, supervision_tree = _load_optional(
+        folder / "supervision.yaml", SupervisionProgramme
+    )
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
@@ -77,10 +82,11 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         "reminders.yaml": policies_tree,
         "training.yaml": training_tree,
         "panels.yaml": panels_tree,
+        "supervision.yaml": supervision_tree,
     }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
     unresolved = unresolved_references(
-        profile, ladder, asye, policies.policies, policies.delivery, training, panels
+        profile, ladder, asye, policies.policies, policies.delivery, training, panels, supervision
     )
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
@@ -100,6 +106,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             delivery=policies.delivery,
             training=training,
             panels=panels,
+            supervision=supervision,
             templates=folder / "templates" if (folder / "templates").is_dir() else None,
         )
     except ValidationError as exc:
@@ -110,7 +117,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         raise ProgrammeFileError(path, problem or message) from None
 
 
-LIFECYCLES = ("asye", "training", "panels")
+LIFECYCLES = ("asye", "training", "panels", "supervision")
 
 
 def lifecycles_in(folder: Path | str) -> frozenset[str]:

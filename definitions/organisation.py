@@ -25,6 +25,7 @@ from definitions.panels import PanelProgramme
 from definitions.people import DECIDERS
 from definitions.reminders import RELATIONS, RESPONSIBLE, Delivery, ReminderPolicy
 from definitions.spelling import close_matches
+from definitions.supervision import SupervisionProgramme
 from definitions.training import TrainingProgramme
 
 
@@ -166,6 +167,11 @@ class CareerLadder(_Strict):
     def roles(self) -> tuple[str, ...]:
         return tuple(level.key for level in self.levels) + self.other_roles
 
+    def role_title(self, key: str) -> str:
+        """A role as people read it: the level's title, or the key in words (other roles)."""
+        level = next((lv for lv in self.levels if lv.key == key), None)
+        return level.title if level else key.replace("_", " ").capitalize()
+
     def next_level(self, key: str) -> Level | None:
         current = next(level for level in self.levels if level.key == key)
         above = [lv for lv in self.levels if lv.track == current.track and lv.rank > current.rank]
@@ -242,6 +248,7 @@ def unresolved_references(
     delivery: Delivery | None = None,
     training: TrainingProgramme | None = None,
     panels: PanelProgramme | None = None,
+    supervision: SupervisionProgramme | None = None,
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -292,6 +299,8 @@ def unresolved_references(
         found += _training_references(training, services, roles, defined)
     if panels is not None:
         found += _panel_references(panels, roles, defined)
+    if supervision is not None:
+        found += _supervision_references(supervision, roles, defined)
     kinds = ("default", *(asye.obligation_kinds if asye else ()), *OTHER_OBLIGATION_KINDS)
     for kind in delivery.routing if delivery else ():
         if kind not in kinds:
@@ -381,6 +390,9 @@ def _asye_references(
 
 OTHER_OBLIGATION_KINDS = (
     "training.renewal",
+    "training.required",
+    "supervision",
+    "registration.cpd",
     "panel.evidence",
     "panel.preparation",
     "panel.action",
@@ -414,6 +426,28 @@ def _panel_references(
     return found
 
 
+def _supervision_references(
+    supervision: SupervisionProgramme, roles: tuple[str, ...], policies: tuple[str, ...]
+) -> list[UnresolvedReference]:
+    named: list[tuple[tuple[str | int, ...], str, tuple[str, ...], str]] = [
+        (("schedules", i, "roles", j), role, roles, "role")
+        for i, schedule in enumerate(supervision.schedules)
+        for j, role in enumerate(schedule.roles)
+    ]
+    named += [(("recorded_by", i), r, roles, "role") for i, r in enumerate(supervision.recorded_by)]
+    named.append((("reminder_policy",), supervision.reminder_policy, policies, "reminder_policy"))
+    return [
+        UnresolvedReference(
+            "supervision.yaml",
+            loc,
+            f"{what} '{name}' is not defined; known: {', '.join(known)}",
+            known,
+        )
+        for loc, name, known, what in named
+        if name not in known
+    ]
+
+
 def _training_references(
     training: TrainingProgramme,
     services: tuple[str, ...],
@@ -440,9 +474,19 @@ def _training_references(
     for i, refresher in enumerate(training.refreshers):
         for j, role in enumerate(refresher.roles):
             check(("refreshers", i, "roles", j), role, roles, "role")
+    for i, required in enumerate(training.required):
+        for j, role in enumerate(required.roles):
+            check(("required", i, "roles", j), role, roles, "role")
     for i, role in enumerate(training.credit_approvers):
         check(("credit_approvers", i), role, roles, "role")
     check(("reminder_policy",), training.reminder_policy, policies, "reminder_policy")
+    if training.required_reminder_policy is not None:
+        check(
+            ("required_reminder_policy",),
+            training.required_reminder_policy,
+            policies,
+            "reminder_policy",
+        )
     return found
 
 
@@ -456,6 +500,7 @@ class Organisation(_Strict):
     delivery: Delivery = Delivery()
     training: TrainingProgramme | None = None
     panels: PanelProgramme | None = None
+    supervision: SupervisionProgramme | None = None  # no supervision.yaml: not tracked
     templates: Path | None = None  # the folder's templates/, when it has one
 
     @property
@@ -474,6 +519,7 @@ class Organisation(_Strict):
             self.delivery,
             self.training,
             self.panels,
+            self.supervision,
         )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")

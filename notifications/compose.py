@@ -43,6 +43,21 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
         ]
     if item.kind.startswith("panel."):
         return _panel_steps(role, item, team, _)
+    if item.kind == "training.required":
+        if role == "worker":
+            return [
+                _(
+                    "ask {team} for a place on this training, or send them your certificate if "
+                    "you have done it elsewhere"
+                ).format(team=team),
+                _("{team} records the completion; this reminder then stops").format(team=team),
+            ]
+        return [
+            _("make sure {name} has the time to do this training").format(name=item.subject.name),
+            _("it is required for their role"),
+        ]
+    if item.kind == "supervision":
+        return _supervision_steps(role, item, team, _)
     assessor = item.assessor.name if item.assessor else _("your manager")
     record = _("tell {team} the outcome when it is decided; they record it in Ladder").format(
         team=team
@@ -73,6 +88,30 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
     return [
         check.format(assessor=assessor),
         _("tell {team} the outcome, or the dates of any leave the NQSW has had").format(team=team),
+    ]
+
+
+def _supervision_steps(role: str, item: DueItem, team: str, _: Callable[[str], str]) -> list[str]:
+    """What to do about a supervision that is due: the worker agrees a date, the person who
+    supervises holds it, and whoever it is escalated to checks with that person."""
+    holder = item.supervisor if item.responsible_role == "supervisor" else item.manager
+    record = _("tell {team} the day it was held; the next one is then dated from it").format(
+        team=team
+    )
+    if role == "worker":
+        if holder is None:
+            return [_("agree a date for your supervision with your manager")]
+        return [_("agree a date for your supervision with {name}").format(name=holder.name)]
+    if role == item.responsible_role or holder is None:
+        return [
+            _("hold {name}'s supervision by the due date").format(name=item.subject.name),
+            record,
+        ]
+    return [
+        _("check with {holder} that {name}'s supervision is booked").format(
+            holder=holder.name, name=item.subject.name
+        ),
+        record,
     ]
 
 

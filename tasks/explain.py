@@ -101,6 +101,18 @@ def explain_worker(
                             "messages": sent.get((o.id, s.step.key), []),
                         }
                         for s in schedule
+                    ]
+                    + [
+                        # An item first seen already overdue: its one catch-up notice.
+                        {
+                            "step": "catch_up",
+                            "send_on": sent[(o.id, "catch_up")][0]["send_on"],
+                            "to": sorted({m["role"] for m in sent[(o.id, "catch_up")]}),
+                            "escalation": True,
+                            "messages": sent[(o.id, "catch_up")],
+                        }
+                        for _ in (1,)
+                        if (o.id, "catch_up") in sent
                     ],
                 }
             )
@@ -118,6 +130,7 @@ def explain_worker(
         )
         training = _training(session, organisation, worker, as_of)
         progression = _progression(session, worker)
+        supervision = _supervision(session, organisation, worker, as_of)
         return {
             "as_of": as_of.isoformat(),
             "worker": {
@@ -140,8 +153,47 @@ def explain_worker(
             "obligations": items,
             "training": training,
             "progression": progression,
+            "supervision": supervision,
             "history": history,
         }
+
+
+def _supervision(
+    session: Session, organisation: Organisation, worker: Worker, as_of: date
+) -> dict[str, Any] | None:
+    """The worker's supervision schedule, the supervisions held and the next one due."""
+    from definitions.supervision import band_text
+    from storage.supervision import open_items, records_of
+    from tasks.supervision.schedule import role_start
+
+    programme = organisation.supervision
+    schedule = programme.schedule_for(worker.role) if programme else None
+    if schedule is None:
+        return None
+    calendar = organisation.working_calendar()
+    since = role_start(worker.start_date, worker.role_since)
+    held = records_of(session, worker_id=worker.id)
+    supervisors: dict[int, str] = dict(
+        session.execute(
+            select(Worker.id, Worker.external_id).where(
+                Worker.id.in_(sorted({r.supervisor_id for r in held}) or [0])
+            )
+        )
+        .tuples()
+        .all()
+    )
+    item = open_items(session, worker_ids=[worker.id]).get(worker.id)
+    return {
+        "in_role_since": since.isoformat(),
+        "schedule": [band_text(schedule, band, calendar) for band in schedule.bands],
+        "band_now": band_text(schedule, schedule.band_at(since, as_of), calendar),
+        "held": [
+            {"on": r.held_on.isoformat(), "by": supervisors.get(r.supervisor_id)} for r in held
+        ],
+        "next_due": item.due_date.isoformat() if item else None,
+        "overdue": bool(item and item.due_date < as_of),
+        "rule": item.rule if item else None,
+    }
 
 
 def _progression(session: Session, worker: Worker) -> list[dict[str, Any]]:

@@ -10,7 +10,19 @@ import os
 import typer
 
 from definitions.loader import SAMPLE_ORGANISATION, lifecycles_in
-from flows.cli import asye, certificates, db, explain, imports, mail, panels, runs, stack, training
+from flows.cli import (
+    asye,
+    certificates,
+    db,
+    explain,
+    imports,
+    mail,
+    panels,
+    runs,
+    stack,
+    supervision,
+    training,
+)
 from flows.cli.common import LadderGroup
 
 app = typer.Typer(
@@ -38,6 +50,7 @@ app.command("explain")(explain.explain)
 app.command("demo")(runs.demo)
 app.add_typer(panels.app, name="panel", hidden="panels" not in lifecycles)
 app.add_typer(stack.app, name="stack")
+app.add_typer(supervision.app, name="supervision", hidden="supervision" not in lifecycles)
 
 
 def main() -> None:

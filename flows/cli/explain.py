@@ -140,6 +140,30 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
                 ),
                 highlight=False,
             )
+    supervision = data.get("supervision")
+    if supervision:
+        console.print("[bold]Supervision[/bold]")
+        console.print(
+            escape(
+                f"  in the role since {supervision['in_role_since']}: "
+                f"{'; '.join(supervision['schedule'])} (now {supervision['band_now']})"
+            ),
+            highlight=False,
+        )
+        held = supervision["held"]
+        console.print(
+            escape(
+                f"  {len(held)} held"
+                + (f", the last on {held[-1]['on']} with {held[-1]['by']}" if held else "")
+                + (
+                    f"; next due {supervision['next_due']}"
+                    + (" (overdue)" if supervision["overdue"] else "")
+                    if supervision["next_due"]
+                    else ""
+                )
+            ),
+            highlight=False,
+        )
     if data["history"]:
         console.print("[bold]History[/bold]")
         for e in data["history"]:

@@ -15,7 +15,15 @@ from tasks.runtime import current_runtime
 async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[str, Any]) -> None:
     runtime = current_runtime()
     with Session(runtime.engine) as session:
-        summary = daily_summary(session, as_of=as_of, window=window, counts=counts)
+        summary = daily_summary(
+            session,
+            as_of=as_of,
+            window=window,
+            counts=counts,
+            supervised=runtime.organisation.supervision.roles
+            if runtime.organisation.supervision
+            else (),
+        )
     for table in summary.tables:
         await acreate_table_artifact(key=table.key, table=table.rows, description=table.description)
     await acreate_markdown_artifact(
