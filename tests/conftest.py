@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 # Before anything imports prefect: no telemetry tracebacks from the ephemeral server.
@@ -96,9 +97,21 @@ def engine(database_url: str) -> Iterator[object]:
     eng.dispose()
 
 
+@lru_cache(maxsize=8)
+def _organisation(folder: str) -> Organisation:
+    return load_organisation(folder)
+
+
 @pytest.fixture(scope="session")
-def organisation() -> Organisation:
-    return load_organisation()
+def organisation_folder() -> Path:
+    """The organisation the tests run (the flows read it from LADDER_ORGANISATION): the
+    sample. A test module about one lifecycle may narrow it (tests/organisations.py)."""
+    return SAMPLE_ORGANISATION
+
+
+@pytest.fixture
+def organisation(organisation_folder: Path) -> Organisation:
+    return _organisation(str(organisation_folder))
 
 
 @pytest.fixture
@@ -109,7 +122,11 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def ladder_env(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, smtp_sink: SmtpSink, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    smtp_sink: SmtpSink,
+    tmp_path: Path,
+    organisation_folder: Path,
 ) -> Iterator[dict[str, str]]:
     """LADDER_* settings pointing at this test's database and SMTP server."""
     env = {
@@ -129,6 +146,8 @@ def ladder_env(
         "LADDER_SENDER_ADDRESS",
     ):
         monkeypatch.delenv(key, raising=False)
+    if organisation_folder != SAMPLE_ORGANISATION:
+        env["LADDER_ORGANISATION"] = str(organisation_folder)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     yield env

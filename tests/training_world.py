@@ -47,20 +47,3 @@ def sessions_file(path: Path, rows: list[tuple[str, ...]]) -> Path:
     return write(
         path, ["module", "held_on", "starts_at", "minutes", "venue", "district", "capacity"], rows
     )
-
-
-def hold_required_training(engine, organisation, on: date, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Everyone on the roster has done the training their role requires (training.yaml's
-    `required`), on `on`: a test about something else then gets no mail about it."""
-    from storage.models import Worker
-
-    with Session(engine) as session:
-        people = session.execute(select(Worker.external_id, Worker.role)).all()
-    rows = [
-        (external_id, r.module, on.isoformat())
-        for external_id, role in people
-        for r in organisation.training.required
-        if role in r.roles
-    ]
-    if rows:
-        run_import(engine, organisation, completions(tmp_path / "required.csv", rows), today=on)

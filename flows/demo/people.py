@@ -23,7 +23,9 @@ from storage.models import (
 )
 from tasks.asye.decisions import record_outcome
 from tasks.asye.meetings import book_meeting
+from tasks.supervision.record import record_supervision
 from tasks.training.completions import record_completions
+from tasks.training.required import REQUIRED
 
 OUTCOMES = {
     "review": (("on_track", 0.75), ("concerns", 0.2), ("not_on_track", 0.05)),
@@ -43,6 +45,14 @@ class SimulatedPeople:
     meetings: int = 0
     refreshed: int = 0
     panel_skipped: list[str] = field(default_factory=list)
+    # Supervision: one worker's supervisor stops holding it after the spring; the rest keep
+    # to the schedule, a few a little late.
+    lapsed_supervision: str | None = None
+    supervision_plan: dict[int, date | None] = field(default_factory=dict)
+    supervised: int = 0
+    supervised_late: int = 0
+    required_plan: dict[int, date | None] = field(default_factory=dict)
+    required_done: int = 0
 
     def when(self, obligation: Obligation, today: date) -> date | None:
         if obligation.id not in self.plan:
@@ -208,3 +218,110 @@ def record_due_decisions(
             continue  # e.g. recorded on the day the year started: skip, as a person would
         people.recorded[f"{kind}:{outcome}"] += 1
         people.late += result.days_late > 0
+
+
+def keep_supervision(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+    first_day: date,
+) -> None:
+    """Supervisors (or managers) hold each supervision near its due date and record it the
+    same day: most on time, one in ten up to a week late; after three months one worker's
+    supervisor stops, so that worker's supervision escalates."""
+    if organisation.supervision is None or not organisation.working_calendar().is_working_day(
+        today
+    ):
+        return
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Obligation, Worker.external_id, Worker.supervisor_id, Worker.manager_id)
+            .join(Worker, Obligation.subject_id == Worker.id)
+            .where(
+                Obligation.kind == "supervision",
+                Obligation.status == "open",
+                Obligation.due_date <= today + timedelta(days=3),
+            )
+            .order_by(Obligation.due_date, Obligation.id)
+        ).all()
+        ids = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
+    for item, external_id, supervisor_id, manager_id in rows:
+        if item.id not in people.supervision_plan:
+            lapsed = external_id == people.lapsed_supervision and today > first_day + timedelta(
+                days=90
+            )
+            roll = people.rng.random()
+            if lapsed:
+                day = None
+            elif item.due_date < first_day:  # on the record as overdue at go-live
+                day = today + timedelta(days=people.rng.randint(3, 20))
+            elif roll < 0.9:
+                day = item.due_date - timedelta(days=people.rng.randint(0, 3))
+            else:
+                day = item.due_date + timedelta(days=people.rng.randint(1, 7))
+            people.supervision_plan[item.id] = max(day, today) if day else None
+        planned = people.supervision_plan[item.id]
+        if planned is None or planned > today:
+            continue
+        holder = ids.get(supervisor_id or manager_id or 0)
+        if holder is None:
+            continue
+        with Session(engine) as session, session.begin():
+            record_supervision(
+                session,
+                organisation,
+                worker=external_id,
+                held_on=today,
+                by=holder,
+                notes="held in the simulation",
+                today=today,
+            )
+        people.supervised += 1
+        people.supervised_late += today > item.due_date
+
+
+def do_required_training(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+    first_day: date,
+) -> None:
+    """Workers told about training their role requires do it: a backlog from go-live within
+    two months, a new starter's by its due date; one in ten never does, and it stays overdue."""
+    if organisation.training is None or not organisation.working_calendar().is_working_day(today):
+        return
+    with Session(engine) as session:
+        open_items = session.execute(
+            select(Obligation.id, Obligation.subject_id, Obligation.milestone, Obligation.due_date)
+            .where(Obligation.kind == REQUIRED, Obligation.status == "open")
+            .order_by(Obligation.id)
+        ).all()
+    rows = []
+    for item_id, worker_id, module, due in open_items:
+        if item_id not in people.required_plan:
+            if people.rng.random() < 0.1:
+                day = None
+            elif due < first_day:
+                day = today + timedelta(days=people.rng.randint(7, 60))
+            else:
+                day = due - timedelta(days=people.rng.randint(0, 14))
+            people.required_plan[item_id] = max(day, today) if day else None
+        planned = people.required_plan[item_id]
+        if planned is not None and planned <= today:
+            rows.append(
+                dict(
+                    worker_id=worker_id,
+                    module=module,
+                    completed_on=today,
+                    source="import",
+                    source_ref=f"attendance:{today}",
+                )
+            )
+    if rows:
+        with Session(engine) as session, session.begin():
+            result = record_completions(
+                session, organisation, rows=rows, actor="workforce-team", today=today
+            )
+        people.required_done += result.required_done

@@ -70,6 +70,7 @@ def summary(
     people: SimulatedPeople,
     last_day: date,
     received: int,  # type: ignore[no-untyped-def]
+    first_day: date,
     settings: Settings,
     console: Console,
 ) -> None:
@@ -102,6 +103,29 @@ def summary(
                 )
             )
         )
+        caught_up = session.scalar(
+            select(func.count(func.distinct(Notice.obligation_id))).where(Notice.step == "catch_up")
+        )
+        # Required training the first day's imports did not already show as done.
+        required = session.scalar(
+            select(func.count())
+            .select_from(Obligation)
+            .where(
+                Obligation.kind == "training.required",
+                (Obligation.status == "open")
+                | ((Obligation.status == "done") & (Obligation.closed_on > first_day)),
+            )
+        )
+        supervision_overdue = session.scalars(
+            select(Worker.external_id)
+            .join(Obligation, Obligation.subject_id == Worker.id)
+            .where(
+                Obligation.kind == "supervision",
+                Obligation.status == "open",
+                Obligation.due_date < last_day,
+            )
+            .order_by(Worker.external_id)
+        ).all()
         # The worker with the most items makes the best example for `ladder explain`.
         example = session.scalar(
             select(Worker.external_id)
@@ -130,6 +154,19 @@ def summary(
         table.add_row("refresher places booked", str(bookings.get("booked", 0)))
         table.add_row("refresher waiting-list places", str(bookings.get("waitlisted", 0)))
         table.add_row("credentials renewed at a refresher", str(people.refreshed))
+        table.add_row("required training found never done (items)", str(required or 0))
+        table.add_row("required training done after a reminder", str(people.required_done))
+    table.add_row(
+        "go-live backlog: items already overdue, caught up once in a digest", str(caught_up or 0)
+    )
+    if organisation.supervision is not None:
+        table.add_row("supervisions held and recorded", str(people.supervised))
+        table.add_row("supervisions held after their due date", str(people.supervised_late))
+        table.add_row(
+            "supervision overdue at the end"
+            + (f" ({', '.join(supervision_overdue)})" if supervision_overdue else ""),
+            str(len(supervision_overdue)),
+        )
     table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
     table.add_row("awards still waiting for a certificate", str(waiting))
     if organisation.panels is not None:

@@ -21,25 +21,27 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from definitions.errors import Misconfigured
 from definitions.organisation import Organisation
 from definitions.settings import Settings, load_configured_organisation
 from flows.demo.people import (
     SimulatedPeople,
     attend_refreshers,
     book_review_meetings,
+    do_required_training,
     find_leave_taker,
+    keep_supervision,
     record_due_decisions,
 )
 from flows.demo.summary import summary
 from notifications.sink import SmtpSink
 from storage.db import make_engine, upgrade
 from storage.history import record_event
-from storage.models import (
-    Event,
-)
+from storage.models import Event, Worker
 from tasks.asye.leave import record_leave
 from tasks.roster.roster_import import import_roster
 from tasks.runtime import dispose_runtimes
+from tasks.supervision.record import import_supervision_log
 from tasks.training.completions import import_completions
 from tasks.training.sessions import import_sessions
 
@@ -151,7 +153,28 @@ def _imported(  # type: ignore[no-untyped-def]
                 f"{done.completions} past completions ({done.credentials} credentials to keep "
                 f"current), {sessions} refresher sessions"
             )
+        log = folder / "supervision.csv"
+        if organisation.supervision is not None and log.is_file():
+            lead = _holder_of(session, organisation.supervision.recorded_by)
+            rows, new = import_supervision_log(
+                session, organisation, log, actor=lead, today=first_day
+            )
+            said.append(f"{new} supervision(s) on record")
     return "; ".join(said)
+
+
+def _holder_of(session: Session, roles: tuple[str, ...]) -> str:
+    """The roster id of someone active in one of `roles` (who imports for the team)."""
+    found = session.scalar(
+        select(Worker.external_id)
+        .where(Worker.role.in_(roles), Worker.status == "active")
+        .order_by(Worker.id)
+    )
+    if found is None:
+        raise Misconfigured(
+            f"the roster has nobody active as {' or '.join(roles)} to import supervision.csv"
+        )
+    return found
 
 
 def run_demo(
@@ -204,6 +227,7 @@ def run_demo(
         people,
         first_day + timedelta(days=days - 1),
         received,
+        first_day,
         settings,
         console,
     )
@@ -228,6 +252,7 @@ async def _simulate(
     scripted_panels = script_applies(engine, organisation)
 
     leave_taker = find_leave_taker(engine)
+    people.lapsed_supervision = _lapsing(engine, organisation)
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -253,6 +278,8 @@ async def _simulate(
                         today=today,
                     )
             attend_refreshers(engine, organisation, people, today)
+            do_required_training(engine, organisation, people, today, first_day)
+            keep_supervision(engine, organisation, people, today, first_day)
             book_review_meetings(engine, organisation, people, today)
             record_due_decisions(engine, organisation, people, today)
             if scripted_panels:
@@ -263,6 +290,24 @@ async def _simulate(
             if today.day == 1 or offset == days - 1:  # the certificate batch, monthly here
                 await asyncio.to_thread(_issue_certificates, today)
             progress.advance(bar)
+
+
+def _lapsing(engine, organisation: Organisation) -> str | None:  # type: ignore[no-untyped-def]
+    """The one worker whose supervision the simulation lets lapse: the third worker a
+    schedule covers beyond the ASYE, the managers and the practice educators."""
+    if organisation.supervision is None:
+        return None
+    with Session(engine) as session:
+        return session.scalar(
+            select(Worker.external_id)
+            .where(
+                Worker.role.in_(organisation.supervision.roles),
+                Worker.role.not_in(organisation.asye.eligible_roles if organisation.asye else ()),
+                Worker.status == "active",
+            )
+            .order_by(Worker.id)
+            .offset(12)
+        )
 
 
 def _demo_key(settings: Settings) -> Path:

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from organisations import organisation_folder  # noqa: F401  (the sample without duties)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from training_world import hold_required_training
 
 from definitions.roster import REQUIRED_COLUMNS
 from flows.daily import daily
@@ -63,7 +63,6 @@ def one_nqsw(tmp_path: Path, engine, organisation, import_roster_file) -> None: 
         for row in ROSTER:
             writer.writerow([*row, "East", "active"])
     import_roster_file(engine, organisation, as_of=date(2026, 4, 1), path=path)
-    hold_required_training(engine, organisation, date(2026, 3, 1), tmp_path)
 
 
 def run_day(as_of: date):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import vobject
+from organisations import organisation_folder  # noqa: F401  (the sample without duties)
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from organisations import organisation_folder  # noqa: F401  (the sample without duties)
 from panel_world import APRIL, give, run
 
 from notifications.sink import SmtpSink

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import vobject
+from organisations import organisation_folder  # noqa: F401  (the sample without duties)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from training_world import TODAY, completions, count, run_import, sessions_file
