@@ -98,6 +98,7 @@ def record_credit_decision(decision: CreditDecision) -> dict[str, str]:
             reason=decision.reason,
             actor=decision.decided_by,
             today=runtime.today(),
+            sender_address=runtime.sender_address,
         )
         return {"status": request.status, "module": request.module}
 

@@ -311,3 +311,26 @@ def booking(
         },
         voice,
     )
+
+
+def credit_decision(
+    *,
+    person_name: str,
+    title: str,
+    approved: bool,
+    learned_on: date,
+    reason: str,
+    voice: Voice,
+) -> RenderedMessage:
+    """The decision on a worker's request for credit for prior learning, told to them."""
+    return render(
+        "credit_decision",
+        {
+            "recipient_name": person_name,
+            "title": title,
+            "approved": approved,
+            "learned_on": learned_on,
+            "reason": reason,
+        },
+        voice,
+    )

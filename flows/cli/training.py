@@ -52,8 +52,12 @@ def _credit_decision(request: int, approve: bool, reason: str, by: str) -> None:
             reason=reason,
             actor=by,
             today=rt.today(),
+            sender_address=rt.sender_address,
         )
-    out.print(f"credit request {request}: {decided.status} by {by}")
+    out.print(
+        f"credit request {request}: {decided.status} by {by}; the worker is told by mail on "
+        "the next daily run"
+    )
 
 
 @credit_app.command("approve")

@@ -6,15 +6,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from definitions.errors import BadInput, NotFound, Refused
+from definitions.items import Person
 from definitions.organisation import Organisation
 from definitions.training import require_programme
+from notifications import compose
 from storage.history import record_event
-from storage.models import CreditRequest
+from storage.models import CreditRequest, Worker
+from storage.outbox import enqueue
 from tasks import people
+from tasks.reminders.compose import outbox_row
 from tasks.training.completions import record_completions
 
 
@@ -31,10 +35,43 @@ def request_credit(
 ) -> CreditRequest:
     training = require_programme(organisation.training)
     subject = people.worker(session, worker)
+    requester = people.worker(session, actor, "requester")
+    if requester.status != "active":
+        raise Refused(
+            f"{actor}'s roster status is '{requester.status}', not active, so they may not "
+            "request credit"
+        )
+    who = " or ".join(r.replace("_", " ") for r in training.credit_approvers)
+    people.require_may_act_for(
+        requester,
+        allowed=(subject.id, subject.manager_id),
+        deciders=training.credit_approvers,
+        refusal=(
+            f"{actor} may not request credit for {worker}: only the worker, their manager or "
+            f"a {who} may (training.yaml: credit_approvers)"
+        ),
+    )
     try:
         training.module(module)
     except KeyError as exc:
         raise NotFound(str(exc.args[0])) from None
+    earlier = session.scalars(
+        select(CreditRequest).where(
+            CreditRequest.worker_id == subject.id,
+            CreditRequest.module == module,
+            CreditRequest.status.in_(("requested", "approved")),
+        )
+    ).first()
+    if earlier is not None:
+        raise Refused(
+            f"{worker} already has credit request {earlier.id} for {module}, "
+            + (
+                f"made on {earlier.requested_on} and waiting for a decision"
+                if earlier.status == "requested"
+                else f"approved on {earlier.decided_on}"
+            )
+            + "; one request per module"
+        )
     if learned_on > today:
         raise BadInput(f"{learned_on} is in the future; give the date the learning ended")
     if not evidence.strip():
@@ -70,6 +107,7 @@ def decide_credit(
     reason: str,
     actor: str,
     today: date,
+    sender_address: str | None = None,
 ) -> CreditRequest:
     """Approve or reject a credit request, once, with a reason, by someone whose role may
     approve credit (training.yaml: credit_approvers). Approved credit counts as a completion
@@ -79,6 +117,11 @@ def decide_credit(
     if request is None:
         raise NotFound(f"no credit request {request_id}")
     approver = people.worker(session, actor)
+    if approver.status != "active":
+        raise Refused(
+            f"{actor}'s roster status is '{approver.status}', not active, so they may not "
+            "decide credit"
+        )
     people.require_may_act_for(
         approver,
         allowed=(),
@@ -135,4 +178,46 @@ def decide_credit(
             today=today,
         )
     session.refresh(request)
+    if sender_address:
+        _tell_worker(session, organisation, request, sender_address, today)
     return request
+
+
+def _tell_worker(
+    session: Session,
+    organisation: Organisation,
+    request: CreditRequest,
+    sender_address: str,
+    today: date,
+) -> None:
+    """Queue the decision mail to the worker, once (its key is the request's decision)."""
+    training = require_programme(organisation.training)
+    subject = session.get(Worker, request.worker_id)
+    if subject is None or subject.status == "left":
+        return
+    person = Person(subject.id, subject.external_id, subject.name, subject.email)
+    message = compose.credit_decision(
+        person_name=subject.name,
+        title=training.module(request.module).title,
+        approved=request.status == "approved",
+        learned_on=request.learned_on,
+        reason=request.reason or "",
+        voice=organisation.voice,
+    )
+    enqueue(
+        session,
+        rows=[
+            outbox_row(
+                f"credit:{request.id}:{request.status}",
+                sender_address,
+                person,
+                "worker",
+                message,
+                send_on=today,
+                kind="credit_decision",
+                step=request.status,
+                obligation_id=None,
+                channel="direct",
+            )
+        ],
+    )

@@ -140,3 +140,70 @@ def test_a_rejected_request_is_kept_with_its_reason_and_counts_for_nothing(
             actor="W0001",
             today=TODAY,
         )
+
+
+def _ask(engine, organisation, *, worker: str, actor: str, module: str = "first_aid"):  # type: ignore[no-untyped-def]
+    with Session(engine) as session, session.begin():
+        return request_credit(
+            session,
+            organisation,
+            worker=worker,
+            module=module,
+            learned_on=date(2025, 1, 1),
+            evidence="St John Ambulance certificate",
+            actor=actor,
+            today=TODAY,
+        ).id
+
+
+@pytest.mark.usefixtures("staffed")
+def test_only_the_worker_their_manager_or_an_approver_may_ask_for_credit(
+    engine,
+    organisation,  # type: ignore[no-untyped-def]
+) -> None:
+    # W0036 (care worker, manager W0004); W0035 is a colleague; W0003 manages another team.
+    for actor in ("W0035", "W0003"):
+        with pytest.raises(Refused, match=f"{actor} may not request credit for W0036: only the"):
+            _ask(engine, organisation, worker="W0036", actor=actor)
+    from definitions.errors import NotFound
+
+    with pytest.raises(NotFound, match="no requester with id 'W9999'"):
+        _ask(engine, organisation, worker="W0036", actor="W9999")
+    assert _ask(engine, organisation, worker="W0036", actor="W0036")
+    assert _ask(engine, organisation, worker="W0037", actor="W0005")  # her manager
+    assert _ask(engine, organisation, worker="W0035", actor="W0001")  # the workforce lead
+
+
+@pytest.mark.usefixtures("staffed")
+def test_one_open_request_per_module_and_the_decision_is_mailed_to_the_worker(
+    engine,
+    organisation,  # type: ignore[no-untyped-def]
+) -> None:
+    from storage.models import OutboxMessage
+
+    first = _ask(engine, organisation, worker="W0036", actor="W0036")
+    with pytest.raises(Refused, match=f"already has credit request {first} for first_aid"):
+        _ask(engine, organisation, worker="W0036", actor="W0004")
+    with Session(engine) as session, session.begin():
+        decide_credit(
+            session,
+            organisation,
+            request_id=first,
+            approve=True,
+            reason="certificate from an approved provider",
+            actor="W0001",
+            today=TODAY,
+            sender_address="workforce@sample-borough.example",
+        )
+    with pytest.raises(Refused, match="approved on 2026-01-05; one request per module"):
+        _ask(engine, organisation, worker="W0036", actor="W0036")
+    with Session(engine) as session:
+        (mail,) = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "credit_decision")
+        ).all()
+    assert mail.to_address == "jade.kaur@sample-borough.example"
+    assert mail.subject == "Credit approved: First aid at work"
+    assert mail.body_text.startswith("Dear Jade Kaur,")
+    assert "It counts as done from Wednesday 1 January 2025" in mail.body_text
+    assert "The reason given: certificate from an approved provider" in mail.body_text
+    assert "W0036" not in mail.body_text and "ladder " not in mail.body_text
