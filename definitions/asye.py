@@ -69,6 +69,9 @@ class AsyeProgramme(BaseModel):
     reminder_policy: str
     milestones: tuple[AsyeMilestoneRule, ...] = Field(min_length=1)
     certificate: bool = True  # a certificate when the year is passed
+    # An "extend" recommendation moves the recommendation and what follows by this many
+    # months, unless the recorder gives another number.
+    extension_months: int = Field(default=3, ge=1, le=12)
 
     @field_validator("milestones")
     @classmethod
@@ -115,6 +118,13 @@ class AsyeProgramme(BaseModel):
     def policy_for(self, key: str) -> str:
         """The reminder policy (escalation ladder) of a milestone."""
         return self.milestone(key).reminder_policy or self.reminder_policy
+
+    @property
+    def extended_from(self) -> int:
+        """Milestones at or after this many months move when the year is extended: the
+        final recommendation and everything after it."""
+        decisive = [r.months for r in self.milestones if r.kind == "recommendation"]
+        return min(decisive) if decisive else max(r.months for r in self.milestones)
 
     @property
     def obligation_kinds(self) -> tuple[str, ...]:
@@ -167,6 +177,7 @@ def asye_milestones(
     programme: AsyeProgramme,
     calendar: WorkingCalendar,
     leave: list[Leave] | tuple[Leave, ...] = (),
+    extended_months: int = 0,
 ) -> list[Milestone]:
     """Date every milestone of `programme` for an NQSW who started on `start`.
 
@@ -179,13 +190,18 @@ def asye_milestones(
     _, locale = calendar._, calendar.locale
     milestones = []
     for rule in sorted(programme.milestones, key=lambda r: r.months):
-        nominal = add_months(start, rule.months)
+        months = rule.months
+        if extended_months and rule.months >= programme.extended_from:
+            months += extended_months
+        nominal = add_months(start, months)
         reasons = [
             _("start {start} + {months} calendar months = {date}").format(
-                start=rule_date(start, locale), months=rule.months, date=rule_date(nominal, locale)
+                start=rule_date(start, locale), months=months, date=rule_date(nominal, locale)
             )
         ]
-        if is_month_end_clamped(start, rule.months):
+        if months != rule.months:
+            reasons[-1] += _(" (extended by {n} months)").format(n=extended_months)
+        if is_month_end_clamped(start, months):
             month = format_date(nominal, "MMMM", locale=locale.replace("-", "_"))
             reasons[-1] += _(" (no day {day} in {month}: month end)").format(
                 day=start.day, month=month

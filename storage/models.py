@@ -112,6 +112,9 @@ class Enrolment(Base):
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
     status: Mapped[str] = mapped_column(String(16), default="active")
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Months the programme was extended by (a final recommendation of "extend"): the
+    # recommendation and what follows it are dated that much later.
+    extended_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     worker: Mapped[Worker] = relationship(foreign_keys=[worker_id])

@@ -12,7 +12,7 @@ from definitions.meetings import MeetingTimeError, local_meeting_time
 from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
 from tasks.asye.decisions import record_outcome
 from tasks.asye.enrolment import enrol_eligible
-from tasks.asye.leave import record_leave
+from tasks.asye.leave import change_leave, record_leave
 from tasks.asye.meetings import book_meeting
 from tasks.people import worker_ids
 
@@ -36,7 +36,14 @@ def asye_enrol(
 
 
 def _record(
-    worker: str, milestone: str, outcome: str, by: str, on: date | None, notes: str
+    worker: str,
+    milestone: str,
+    outcome: str,
+    by: str,
+    on: date | None,
+    notes: str,
+    override: str = "",
+    extend_months: int | None = None,
 ) -> None:
     rt = runtime()
     today = rt.today()
@@ -51,6 +58,8 @@ def _record(
             occurred_on=on or today,
             today=today,
             notes=notes,
+            override=override,
+            extend_months=extend_months,
         )
     late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
     out.print(f"recorded {milestone} for {worker}: {outcome} on {result.occurred_on}{late}")
@@ -76,9 +85,25 @@ def asye_recommend(
     by: str = typer.Option(...),
     on: str = typer.Option(None),
     notes: str = typer.Option(""),
+    override_reason: str = typer.Option(
+        "", help="why it is made before every review is recorded (kept in the history)"
+    ),
+    extend_months: int = typer.Option(
+        None, min=1, max=12, help="with extend: months to add (default: asye.yaml)"
+    ),
 ) -> None:
-    """Record the final recommendation (pass / fail / extend)."""
-    _record(worker, "final_recommendation", outcome, by, parse_date(on, "--on"), notes)
+    """Record the final recommendation (pass / fail / extend); extend dates the
+    recommendation and the report again, later."""
+    _record(
+        worker,
+        "final_recommendation",
+        outcome,
+        by,
+        parse_date(on, "--on"),
+        notes,
+        override_reason,
+        extend_months,
+    )
 
 
 @app.command("report")
@@ -114,9 +139,60 @@ def asye_leave(
             actor=by,
             today=rt.today(),
         )
+    _moved(moved, "leave recorded")
+
+
+def _moved(moved: list[tuple[str, date, date]], said: str) -> None:
     for key, old, new in moved:
         out.print(f"{key}: {old} -> {new}")
-    out.print(f"leave recorded; {len(moved)} milestone(s) moved")
+    out.print(f"{said}; {len(moved)} milestone(s) moved")
+
+
+@app.command("leave-change")
+def asye_leave_change(
+    worker: str,
+    was: str = typer.Option(..., help="YYYY-MM-DD: the first day of the leave as recorded"),
+    start: str = typer.Option(None, "--from", help="the new first day (default: unchanged)"),
+    end: str = typer.Option(None, "--to", help="the new last day (default: unchanged)"),
+    by: str = typer.Option(...),
+) -> None:
+    """Shorten, lengthen or move recorded leave; the open milestones are dated again."""
+    rt = runtime()
+    with rt.transaction() as session:
+        moved = change_leave(
+            session,
+            rt.organisation,
+            worker=worker,
+            was=required_date(was, "--was"),
+            start=parse_date(start, "--from"),
+            end=parse_date(end, "--to"),
+            actor=by,
+            today=rt.today(),
+        )
+    _moved(moved, "leave changed")
+
+
+@app.command("leave-cancel")
+def asye_leave_cancel(
+    worker: str,
+    was: str = typer.Option(..., help="YYYY-MM-DD: the first day of the leave as recorded"),
+    by: str = typer.Option(...),
+) -> None:
+    """Cancel recorded leave (entered by mistake); the open milestones are dated again."""
+    rt = runtime()
+    with rt.transaction() as session:
+        moved = change_leave(
+            session,
+            rt.organisation,
+            worker=worker,
+            was=required_date(was, "--was"),
+            start=None,
+            end=None,
+            actor=by,
+            today=rt.today(),
+            cancel=True,
+        )
+    _moved(moved, "leave cancelled")
 
 
 @app.command("meeting")

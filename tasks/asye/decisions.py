@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from definitions.asye import Leave, asye_milestones, require_asye
 from definitions.certificates import award_status
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
+from storage.enrolments import leave_of
 from storage.history import record_event
-from storage.models import Enrolment
-from storage.obligations import close_obligation, obligation_by_source
+from storage.models import Enrolment, Obligation
+from storage.obligations import close_obligation, insert_obligations, obligations_of
 from storage.training import add_awards
 from tasks.asye.enrolled import enrolled_milestone, milestone_source, require_recorder
+from tasks.asye.enrolment import moves, redate_open_milestones
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,15 @@ def record_outcome(
     occurred_on: date,
     today: date,
     notes: str = "",
+    override: str = "",
+    extend_months: int | None = None,
 ) -> RecordedDecision:
-    """Record a review, final recommendation or report; closes its obligation, once."""
+    """Record a review, final recommendation or report; closes its obligation, once.
+
+    A final recommendation needs the reviews before it recorded, or an `override` saying
+    why it is made without them. "extend" moves the recommendation and what follows by
+    `extend_months` (default: the programme's `extension_months`): a new recommendation
+    item is made for the later date."""
     subject, enrolment, rule = enrolled_milestone(session, organisation, worker, milestone)
     if outcome not in rule.outcomes:
         raise BadInput(
@@ -58,9 +68,23 @@ def record_outcome(
         raise BadInput(
             f"the date {occurred_on} is before the ASYE started ({enrolment.start_date})"
         )
-    obligation = obligation_by_source(session, milestone_source(enrolment.id, milestone))
+    obligation = milestone_item(session, enrolment.id, milestone)
     if obligation is None:
         raise NotFound(f"{worker} has no {rule.title} on record")
+    if rule.kind == "recommendation" and obligation.status == "open":
+        missing = [
+            o.title
+            for o in obligations_of(session, subject_id=subject.id)
+            if o.enrolment_id == enrolment.id and o.kind == "asye.review" and o.status == "open"
+        ]
+        if missing and not override.strip():
+            raise Refused(
+                f"{worker}'s {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+                "recorded yet; record the reviews first, or make the recommendation without "
+                "them by giving the reason (--override-reason)"
+            )
+    if outcome != "extend" and extend_months is not None:
+        raise BadInput("--extend-months goes with the outcome extend")
     if obligation.status != "open":
         raise Refused(
             f"the {rule.title} for {worker} was already recorded on "
@@ -78,6 +102,7 @@ def record_outcome(
             "outcome": outcome,
             "notes": notes,
             "due_date": obligation.due_date.isoformat(),
+            **({"override": override.strip()} if override.strip() else {}),
         },
     )
     if not close_obligation(
@@ -87,7 +112,10 @@ def record_outcome(
             f"the {rule.title} for {worker} was recorded by someone else just "
             "now; a decision is recorded once"
         )
-    if rule.kind == "recommendation":
+    if rule.kind == "recommendation" and outcome == "extend":
+        months = extend_months or require_asye(organisation.asye).extension_months
+        _extend(session, organisation, enrolment, rule.key, months, actor=actor, today=today)
+    elif rule.kind == "recommendation":
         session.execute(
             update(Enrolment).where(Enrolment.id == enrolment.id).values(outcome=outcome)
         )
@@ -110,3 +138,78 @@ def record_outcome(
             update(Enrolment).where(Enrolment.id == enrolment.id).values(status="completed")
         )
     return RecordedDecision(event_id, worker, milestone, outcome, obligation.due_date, occurred_on)
+
+
+def milestone_item(session: Session, enrolment_id: int, milestone: str) -> Obligation | None:
+    """The enrolment's item for a milestone: the open one (after an extension, the later
+    one), else the last one recorded."""
+    found = list(
+        session.scalars(
+            select(Obligation)
+            .where(Obligation.enrolment_id == enrolment_id, Obligation.milestone == milestone)
+            .order_by(Obligation.id)
+        )
+    )
+    open_ = [o for o in found if o.status == "open"]
+    chosen = open_ or found
+    return chosen[-1] if chosen else None
+
+
+def _extend(
+    session: Session,
+    organisation: Organisation,
+    enrolment: Enrolment,
+    recommendation: str,
+    months: int,
+    *,
+    actor: str,
+    today: date,
+) -> None:
+    """Extend the year: the open milestones after the recommendation move `months` later,
+    and the recommendation is due again then (a new item; the extended one stays done)."""
+    total = enrolment.extended_months + months
+    session.execute(
+        update(Enrolment).where(Enrolment.id == enrolment.id).values(extended_months=total)
+    )
+    session.refresh(enrolment)
+    moved = redate_open_milestones(session, organisation, enrolment)
+    leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
+    programme = require_asye(organisation.asye)
+    dated = {
+        m.key: m
+        for m in asye_milestones(
+            enrolment.start_date, programme, organisation.working_calendar(), leave, total
+        )
+    }
+    again = dated[recommendation]
+    insert_obligations(
+        session,
+        rows=[
+            dict(
+                source=f"{milestone_source(enrolment.id, recommendation)}:extended:{total}",
+                subject_id=enrolment.worker_id,
+                enrolment_id=enrolment.id,
+                kind=f"asye.{again.kind}",
+                milestone=again.key,
+                title=again.title,
+                due_date=again.due,
+                responsible_role=again.responsible,
+                reminder_policy=programme.policy_for(again.key),
+                rule=again.rule,
+                status="open",
+            )
+        ],
+    )
+    record_event(
+        session,
+        kind="asye.extended",
+        actor=actor,
+        occurred_on=today,
+        subject_id=enrolment.worker_id,
+        payload={
+            "months": months,
+            "extended_months": total,
+            "recommendation_due": again.due.isoformat(),
+            "moved": moves(moved),
+        },
+    )

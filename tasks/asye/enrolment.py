@@ -91,7 +91,11 @@ def redate_open_milestones(
     dated = {
         m.key: m
         for m in asye_milestones(
-            enrolment.start_date, require_asye(organisation.asye), calendar, leave
+            enrolment.start_date,
+            require_asye(organisation.asye),
+            calendar,
+            leave,
+            enrolment.extended_months,
         )
     }
     moved, changes = [], []

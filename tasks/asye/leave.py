@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from definitions.asye import Leave
-from definitions.errors import BadInput
+from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
-from storage.enrolments import add_leave
+from storage.enrolments import add_leave, leave_of
 from storage.history import record_event
+from storage.models import LeavePeriod
 from tasks.asye.enrolled import enrolled, require_recorder
 from tasks.asye.enrolment import moves, redate_open_milestones
 
@@ -36,6 +37,7 @@ def record_leave(
         period = Leave(start, end)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    _refuse_overlap(session, worker, enrolment.id, period)
     add_leave(session, enrolment_id=enrolment.id, start=start, end=end, reason=reason)
     moved = redate_open_milestones(session, organisation, enrolment)
     record_event(
@@ -49,6 +51,83 @@ def record_leave(
             "end": end.isoformat(),
             "days": period.days,
             "reason": reason,
+            "moved": moves(moved),
+        },
+    )
+    return moved
+
+
+def _refuse_overlap(
+    session: Session, worker: str, enrolment_id: int, period: Leave, *, ignore: int | None = None
+) -> None:
+    """Leave periods never overlap: a day away counts once, and a period is changed where it
+    is, not recorded twice."""
+    for other in leave_of(session, enrolment_id=enrolment_id):
+        if other.id != ignore and other.start_date <= period.end and period.start <= other.end_date:
+            raise Refused(
+                f"{worker} already has leave from {other.start_date} to {other.end_date} "
+                f"({other.reason}), which overlaps {period.start}..{period.end}; change that "
+                f"period instead (`ladder asye leave-change {worker} --was {other.start_date} "
+                "--from ... --to ...`) or cancel it"
+            )
+
+
+def _period(session: Session, worker: str, enrolment_id: int, was: date) -> LeavePeriod:
+    for period in leave_of(session, enrolment_id=enrolment_id):
+        if period.start_date == was:
+            return period
+    recorded = ", ".join(
+        f"{p.start_date}..{p.end_date}" for p in leave_of(session, enrolment_id=enrolment_id)
+    )
+    raise NotFound(
+        f"{worker} has no leave starting {was}; "
+        + (f"their leave: {recorded}" if recorded else "they have no leave recorded")
+    )
+
+
+def change_leave(
+    session: Session,
+    organisation: Organisation,
+    *,
+    worker: str,
+    was: date,
+    start: date | None,
+    end: date | None,
+    actor: str,
+    today: date,
+    cancel: bool = False,
+) -> list[tuple[str, date, date]]:
+    """Shorten, lengthen, move or cancel the leave period that starts on `was`; the open
+    milestones are dated again (done ones stay). Returns what moved."""
+    subject, enrolment = enrolled(session, organisation, worker)
+    require_recorder(session, organisation, actor, subject, enrolment)
+    period = _period(session, worker, enrolment.id, was)
+    before = (period.start_date, period.end_date)
+    if cancel:
+        session.delete(period)
+        session.flush()
+    else:
+        try:
+            changed = Leave(start or period.start_date, end or period.end_date)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        _refuse_overlap(session, worker, enrolment.id, changed, ignore=period.id)
+        period.start_date, period.end_date = changed.start, changed.end
+        session.flush()
+    moved = redate_open_milestones(session, organisation, enrolment)
+    record_event(
+        session,
+        kind="asye.leave_cancelled" if cancel else "asye.leave_changed",
+        actor=actor,
+        occurred_on=today,
+        subject_id=subject.id,
+        payload={
+            "was": [before[0].isoformat(), before[1].isoformat()],
+            **(
+                {}
+                if cancel
+                else {"now": [period.start_date.isoformat(), period.end_date.isoformat()]}
+            ),
             "moved": moves(moved),
         },
     )

@@ -1,4 +1,5 @@
-"""every duty: role dates, backlog marks on obligations, supervision and CPD records
+"""every duty: role dates, ASYE extensions, backlog marks on obligations, supervision and
+CPD records
 
 Revision ID: 0010
 Revises: 0009
@@ -18,6 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("workers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("role_since", sa.Date(), nullable=True))
+    with op.batch_alter_table("enrolments", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("extended_months", sa.Integer(), server_default="0", nullable=False)
+        )
     with op.batch_alter_table("obligations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_swept_on", sa.Date(), nullable=True))
         batch_op.create_index("ix_obligations_unswept", ["first_swept_on", "status"])
@@ -73,5 +78,7 @@ def downgrade() -> None:
     with op.batch_alter_table("obligations", schema=None) as batch_op:
         batch_op.drop_index("ix_obligations_unswept")
         batch_op.drop_column("first_swept_on")
+    with op.batch_alter_table("enrolments", schema=None) as batch_op:
+        batch_op.drop_column("extended_months")
     with op.batch_alter_table("workers", schema=None) as batch_op:
         batch_op.drop_column("role_since")

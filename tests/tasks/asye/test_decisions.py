@@ -25,9 +25,9 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from definitions.errors import LadderError, Refused
+from definitions.errors import BadInput, LadderError, Refused
 from definitions.organisation import Organisation
-from storage.models import Enrolment, Event
+from storage.models import Enrolment, Event, Obligation
 
 pytestmark = pytest.mark.integration
 
@@ -182,9 +182,28 @@ def test_who_may_record_for_anyone_is_the_organisations_choice(
     assert "nor a service_manager; ask one of them" in str(refused.value)
 
 
+def _reviews(roster: Engine, organisation: Organisation, *keys: str) -> None:
+    for key, on in (
+        ("review_3", date(2025, 12, 1)),
+        ("review_6", date(2026, 2, 27)),
+        ("review_9", date(2026, 6, 1)),
+    ):
+        if key in keys:
+            record(
+                roster,
+                organisation,
+                worker="W0011",
+                milestone=key,
+                actor="W0007",
+                occurred_on=on,
+                today=date(2026, 8, 3),
+            )
+
+
 def test_the_final_recommendation_sets_the_enrolment_outcome(
     roster: Engine, organisation: Organisation
 ) -> None:
+    _reviews(roster, organisation, "review_3", "review_6", "review_9")
     # W0011: start 2025-09-01 + 11 months = Saturday 2026-08-01 -> Friday 2026-07-31
     result = record(
         roster,
@@ -307,3 +326,75 @@ def test_an_assessor_named_in_a_later_roster_may_record_the_review(
     record(roster, organisation, actor="W0010")
 
     assert obligations(roster)["review_3"].status == "done"
+
+
+def test_a_final_recommendation_needs_the_reviews_or_a_reason_to_go_without(
+    roster: Engine, organisation: Organisation
+) -> None:
+    _reviews(roster, organisation, "review_3")
+    before = state(roster)
+    final = dict(
+        worker="W0011",
+        milestone="final_recommendation",
+        outcome="pass",
+        actor="W0007",
+        occurred_on=date(2026, 7, 30),
+        today=date(2026, 8, 3),
+    )
+    with pytest.raises(
+        Refused, match="6-month ASYE review, 9-month ASYE review are not recorded yet"
+    ):
+        record(roster, organisation, **final)
+    assert state(roster) == before
+    record(roster, organisation, **final, override="reviews held on paper; moderator agreed")
+    (event,) = events(roster, "asye.recommendation_recorded")
+    assert event.payload["override"] == "reviews held on paper; moderator agreed"
+
+
+def test_extend_dates_the_recommendation_and_report_again_later(
+    roster: Engine, organisation: Organisation
+) -> None:
+    _reviews(roster, organisation, "review_3", "review_6", "review_9")
+    extended = dict(
+        worker="W0011",
+        milestone="final_recommendation",
+        outcome="extend",
+        actor="W0007",
+        occurred_on=date(2026, 7, 30),
+        today=date(2026, 8, 3),
+    )
+    with pytest.raises(BadInput, match="--extend-months goes with the outcome extend"):
+        record(roster, organisation, **{**extended, "outcome": "pass"}, extend_months=2)
+    record(roster, organisation, **extended)  # the programme's 3 months
+    with Session(roster) as session:
+        items = session.scalars(
+            select(Obligation)
+            .where(Obligation.subject_id == worker_id(roster, "W0011"))
+            .where(Obligation.milestone.in_(("final_recommendation", "assessor_report")))
+            .order_by(Obligation.id)
+        ).all()
+        enrolment = session.scalars(
+            select(Enrolment).where(Enrolment.worker_id == worker_id(roster, "W0011"))
+        ).one()
+    assert enrolment.extended_months == 3
+    first, report, again = items
+    assert (first.status, first.milestone) == ("done", "final_recommendation")
+    # 2025-09-01 + 14 months = Sunday 2026-11-01, so Friday 30 October.
+    assert (again.status, again.due_date) == ("open", date(2026, 10, 30))
+    assert "+ 14 calendar months" in again.rule and "(extended by 3 months)" in again.rule
+    # The report: 15 months, Monday 2026-12-01.
+    assert (report.status, report.due_date) == ("open", date(2026, 12, 1))
+    (event,) = events(roster, "asye.extended")
+    assert event.payload["months"] == 3
+    # The later recommendation is recorded on the new item.
+    result = record(
+        roster,
+        organisation,
+        **{
+            **extended,
+            "outcome": "pass",
+            "occurred_on": date(2026, 10, 29),
+            "today": date(2026, 10, 29),
+        },
+    )
+    assert result.due_date == date(2026, 10, 30)

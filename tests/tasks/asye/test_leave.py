@@ -23,9 +23,10 @@ from asye_world import W0014_DUE, events, leave, obligations, record, state
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from definitions.errors import BadInput, Refused
+from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
 from storage.models import LeavePeriod
+from tasks.asye.leave import change_leave
 
 pytestmark = pytest.mark.integration
 
@@ -82,13 +83,42 @@ def test_leave_leaves_a_done_milestone_alone(roster: Engine, organisation: Organ
     assert stored["review_6"].due_date == date(2026, 8, 14)
 
 
-def test_overlapping_leave_counts_each_day_once(roster: Engine, organisation: Organisation) -> None:
+def test_overlapping_leave_is_refused_and_changed_where_it_is(
+    roster: Engine, organisation: Organisation
+) -> None:
     leave(roster, organisation)  # 2026-03-02 .. 2026-03-15
-    # 2026-03-10 .. 2026-03-20 overlaps: together 2026-03-02 .. 2026-03-20, 19 days
-    moved = leave(roster, organisation, start=date(2026, 3, 10), end=date(2026, 3, 20))
-
-    assert moved[0] == ("review_3", date(2026, 5, 14), date(2026, 5, 19))  # Tuesday
+    before = state(roster)
+    with pytest.raises(Refused, match="already has leave from 2026-03-02 to 2026-03-15"):
+        leave(roster, organisation, start=date(2026, 3, 10), end=date(2026, 3, 20))
+    assert state(roster) == before
+    # Lengthened to 2026-03-20 instead: 19 days away, review_3 moves to Tuesday 19 May.
+    moved = change(roster, organisation, end=date(2026, 3, 20))
+    assert moved == [("review_3", date(2026, 5, 14), date(2026, 5, 19))] + moved[1:]
     assert obligations(roster)["review_3"].due_date == date(2026, 5, 19)
+    # Shortened to a week: 7 days, review_3 back to Thursday 7 May.
+    change(roster, organisation, end=date(2026, 3, 8))
+    assert obligations(roster)["review_3"].due_date == date(2026, 5, 7)
+    (event,) = events(roster, "asye.leave_changed")[-1:]
+    assert event.payload["was"] == ["2026-03-02", "2026-03-20"]
+    # Cancelled (entered by mistake): back to the dates with no leave at all.
+    change(roster, organisation, cancel=True)
+    assert {k: o.due_date for k, o in obligations(roster).items()} == W0014_DUE
+    with pytest.raises(NotFound, match="has no leave starting 2026-03-02"):
+        change(roster, organisation, cancel=True)
+
+
+def change(roster: Engine, organisation: Organisation, **kwargs):  # type: ignore[no-untyped-def]
+    values: dict[str, object] = {
+        "worker": "W0014",
+        "was": date(2026, 3, 2),
+        "start": None,
+        "end": None,
+        "actor": "W0006",
+        "today": date(2026, 3, 21),
+        **kwargs,
+    }
+    with Session(roster) as session, session.begin():
+        return change_leave(session, organisation, **values)  # type: ignore[arg-type]
 
 
 def test_leave_ending_before_it_starts_writes_nothing(
