@@ -185,6 +185,9 @@ class TrainingProgramme(_Strict):
     required: tuple[RequiredModule, ...] = ()
     districts: tuple[District, ...] = ()
     reminder_policy: str = "refresher"
+    # A worker whose credential ran out (in grace, or lapsed) is booked on the nearest
+    # session with space within this many days.
+    rebook_within_days: int = Field(default=90, ge=1, le=366)
     # The escalation ladder of training never done; None: the refreshers' `reminder_policy`.
     required_reminder_policy: str | None = None
     credit_approvers: tuple[str, ...] = ("workforce_lead",)

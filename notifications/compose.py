@@ -298,8 +298,11 @@ def booking(
     waitlisted: bool,
     expires: date,
     voice: Voice,
+    lapsed: bool = False,
+    released: bool = False,
 ) -> RenderedMessage:
-    """A place on a refresher session (with an invite), or a place on its waiting list."""
+    """A place on a refresher session (with an invite), a place on its waiting list, or a
+    place released because the worker renewed before the session."""
     return render(
         "booking",
         {
@@ -308,6 +311,8 @@ def booking(
             "meeting": meeting,
             "waitlisted": waitlisted,
             "expires": expires,
+            "lapsed": lapsed,
+            "released": released,
         },
         voice,
     )

@@ -215,8 +215,28 @@ def renewals_to_place(
     return [(o, w, b, held) for o, w, b, held in session.execute(stmt).all()]
 
 
+def held_for_done_renewals(
+    session: Session, *, after: date
+) -> list[tuple[Booking, TrainingSession, Worker]]:
+    """Places (booked or waiting) on sessions after `after` whose renewal is no longer open."""
+    stmt = (
+        select(Booking, TrainingSession, Worker)
+        .join(TrainingSession, TrainingSession.id == Booking.session_id)
+        .join(Obligation, Obligation.id == Booking.obligation_id)
+        .join(Worker, Worker.id == Booking.worker_id)
+        .where(
+            Booking.status.in_(("booked", "waitlisted")),
+            Obligation.status != "open",
+            TrainingSession.held_on > after,
+        )
+        .order_by(Booking.id)
+    )
+    return [(b, s, w) for b, s, w in session.execute(stmt).all()]
+
+
 def end_bookings(session: Session, *, changes: list[dict[str, Any]]) -> None:
-    """Set bookings' status ({'id', 'status'} rows): missed, moved, or booked (promoted)."""
+    """Set bookings' status ({'id', 'status'} rows): missed, moved, released (renewed before
+    the session), or booked (promoted)."""
     if changes:
         session.execute(update(Booking), changes)
 

@@ -81,6 +81,19 @@ def daily_summary(
             description=f"Open items past their due date on {as_of}",
         ),
     ]
+    if "refresher_without_session" in counts:
+        tables.append(
+            Table(
+                key="daily-refreshers-without-session",
+                rows=list(counts["refresher_without_session"])
+                or [{"worker": "(none)", "module": "", "expires": ""}],
+                description=(
+                    f"Workers due a refresher on {as_of} with no session to go to before it "
+                    "runs out (or, once it has, in the weeks ahead): add a session, or book "
+                    "them elsewhere"
+                ),
+            )
+        )
     if supervised:
         compliance = compliance_by_team(session, roles=supervised, as_of=as_of)
         tables.append(
@@ -134,8 +147,10 @@ def daily_summary(
     if "refresher_booked" in counts:
         lines.append(
             f"- refresher places booked: {counts['refresher_booked']}, waitlisted: "
-            f"{counts.get('refresher_waitlisted', 0)}, no session before expiry: "
-            f"{counts.get('refresher_no_session', 0)}\n"
+            f"{counts.get('refresher_waitlisted', 0)}, no session to go to: "
+            f"{counts.get('refresher_no_session', 0)} (listed in daily-refreshers-without-"
+            f"session), places released after an early renewal: "
+            f"{counts.get('refresher_released', 0)}\n"
         )
     if "panels_locked" in counts:
         lines.append(

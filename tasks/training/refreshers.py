@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
+from definitions.items import Person
 from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
@@ -23,6 +24,7 @@ from storage.training import (
     add_bookings,
     credential_expiries,
     end_bookings,
+    held_for_done_renewals,
     renewals_to_place,
     sessions_with_places,
 )
@@ -34,6 +36,9 @@ class BookingResult:
     booked: int
     waitlisted: int
     no_session: int
+    released: int = 0
+    # (worker id, module, expiry) of each worker with no session to go to: for the team.
+    without_session: tuple[tuple[str, str, date], ...] = ()
 
 
 def book_refreshers(
@@ -44,6 +49,8 @@ def book_refreshers(
     every session is full. Each placement is mailed once, a booking with a calendar invite."""
     training = require_programme(organisation.training)
     modules = [m.key for m in training.modules if m.validity is not None]
+    released = release_places(session, organisation, as_of=as_of, sender_address=sender_address)
+    rebook_until = as_of + timedelta(days=training.rebook_within_days)
     due = []
     candidates = [
         (obligation, worker, current)
@@ -66,8 +73,14 @@ def book_refreshers(
         if renewal_opens(validity, expires) <= as_of:
             due.append((obligation, worker, expires, current))
     if not due:
-        return BookingResult(0, 0, 0)
-    latest = max(expires for _, _, expires, _ in due)
+        return BookingResult(0, 0, 0, released)
+
+    def until(expires: date) -> date:
+        # Lapsed or in grace: the nearest session with space from now, not one before an
+        # expiry already past.
+        return expires if expires > as_of else rebook_until
+
+    latest = max(until(expires) for _, _, expires, _ in due)
     offers: dict[str, list[SessionOffer]] = defaultdict(list)
     details = {}
     for s, booked in sessions_with_places(
@@ -78,7 +91,8 @@ def book_refreshers(
     ):
         offers[s.module].append(SessionOffer(s.id, s.held_on, s.district, s.capacity, booked))
         details[s.id] = s
-    rows, missing = [], 0
+    rows: list[dict[str, Any]] = []
+    without: list[tuple[str, str, date]] = []
     # A booking that ends: "missed" (its session passed and the renewal is still open) or
     # "moved" (a waiting-list place became a real place elsewhere). Kept, for the history.
     ended: list[dict[str, Any]] = []
@@ -91,10 +105,10 @@ def book_refreshers(
             options,
             home=worker.district,
             earliest=as_of + timedelta(days=1),
-            latest=expires,
+            latest=until(expires),
         )
         if placement is None:
-            missing += 1
+            without.append((worker.external_id, obligation.milestone, expires))
             if missed and current is not None:
                 ended.append({"id": current.id, "status": "missed"})
             continue
@@ -146,6 +160,7 @@ def book_refreshers(
             waitlisted=status == "waitlisted",
             expires=obligation.due_date,
             voice=organisation.voice,
+            lapsed=obligation.due_date < as_of,
         )
         ics = None
         if status == "booked":
@@ -184,4 +199,67 @@ def book_refreshers(
         )
     enqueue(session, rows=mails)
     booked = sum(1 for p in placed if p[4] == "booked")
-    return BookingResult(booked, len(placed) - booked, missing)
+    return BookingResult(
+        booked, len(placed) - booked, len(without), released, tuple(sorted(without))
+    )
+
+
+def release_places(
+    session: Session, organisation: Organisation, *, as_of: date, sender_address: str
+) -> int:
+    """Places on sessions still to come held for renewals that are done (renewed elsewhere,
+    or a completion recorded early): released for someone else, and the worker told, with a
+    calendar update that removes the session. Returns the places released."""
+    training = require_programme(organisation.training)
+    held = held_for_done_renewals(session, after=as_of)
+    if not held:
+        return 0
+    was = {b.id: b.status for b, _, _ in held}
+    end_bookings(session, changes=[{"id": b.id, "status": "released"} for b, _, _ in held])
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    mails = []
+    for booking, s, worker in held:
+        starts = datetime.combine(s.held_on, time.fromisoformat(s.starts_at), tzinfo=zone)
+        view = MeetingView(starts, s.minutes, f"{s.venue} ({s.district})")
+        title = training.module(s.module).title
+        message = compose.booking(
+            person_name=worker.name,
+            title=title,
+            meeting=view,
+            waitlisted=was[booking.id] == "waitlisted",
+            expires=s.held_on,
+            voice=organisation.voice,
+            released=True,
+        )
+        ics = None
+        if was[booking.id] == "booked":  # the invite they had is withdrawn
+            ics = meeting_ics(
+                uid=f"booking-{booking.id}@{sender_address.rpartition('@')[2]}",
+                sequence=1,
+                starts=starts,
+                minutes=s.minutes,
+                summary=title,
+                location=view.location,
+                description=title,
+                organiser=Attendee(organisation.profile.sender_name, sender_address),
+                attendees=[Attendee(worker.name, worker.email)],
+                stamp=datetime.now(UTC),
+                cancelled=True,
+            )
+        mails.append(
+            outbox_row(
+                f"booking:{booking.id}:released",
+                sender_address,
+                Person(worker.id, worker.external_id, worker.name, worker.email),
+                "worker",
+                message,
+                send_on=as_of,
+                kind=s.module,
+                step="released",
+                obligation_id=booking.obligation_id,
+                channel="invite" if ics else "direct",
+                ics=ics,
+            )
+        )
+    enqueue(session, rows=mails)
+    return len(held)

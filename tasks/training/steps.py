@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -14,7 +15,7 @@ from tasks.training.required import ensure_required_items
 
 
 @task(name="refresh-training", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def refresh_training(as_of: date) -> dict[str, int]:
+def refresh_training(as_of: date) -> dict[str, Any]:
     """Renewal items for every credential that needs one, and refresher bookings for every
     worker whose renewal window has opened."""
     runtime = current_runtime()
@@ -41,4 +42,9 @@ def refresh_training(as_of: date) -> dict[str, int]:
         "booked": booking.booked,
         "waitlisted": booking.waitlisted,
         "no_session": booking.no_session,
+        "released": booking.released,
+        "without_session": [
+            {"worker": w, "module": m, "expires": e.isoformat()}
+            for w, m, e in booking.without_session
+        ],
     }
