@@ -19,6 +19,7 @@ from definitions.organisation import (
     unresolved_references,
 )
 from definitions.panels import PanelProgramme
+from definitions.registration import RegistrationProgramme
 from definitions.reminders import Delivery, ReminderPolicy
 from definitions.spelling import closest
 from definitions.supervision import SupervisionProgramme
@@ -57,10 +58,17 @@ FILES: dict[str, type[BaseModel]] = {
     "training.yaml": TrainingProgramme,
     "panels.yaml": PanelProgramme,
     "supervision.yaml": SupervisionProgramme,
+    "registration.yaml": RegistrationProgramme,
 }
 # A lifecycle the organisation does not run is left out: no ASYE year, no training
 # programme, no progression panels. Ladder then makes no items, mails or steps for it.
-OPTIONAL_FILES = ("asye.yaml", "training.yaml", "panels.yaml", "supervision.yaml")
+OPTIONAL_FILES = (
+    "asye.yaml",
+    "training.yaml",
+    "panels.yaml",
+    "supervision.yaml",
+    "registration.yaml",
+)
 
 
 def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
@@ -75,6 +83,9 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     supervision, supervision_tree = _load_optional(
         folder / "supervision.yaml", SupervisionProgramme
     )
+    registration, registration_tree = _load_optional(
+        folder / "registration.yaml", RegistrationProgramme
+    )
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
@@ -83,10 +94,19 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         "training.yaml": training_tree,
         "panels.yaml": panels_tree,
         "supervision.yaml": supervision_tree,
+        "registration.yaml": registration_tree,
     }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
     unresolved = unresolved_references(
-        profile, ladder, asye, policies.policies, policies.delivery, training, panels, supervision
+        profile,
+        ladder,
+        asye,
+        policies.policies,
+        policies.delivery,
+        training,
+        panels,
+        supervision,
+        registration,
     )
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
@@ -107,6 +127,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             training=training,
             panels=panels,
             supervision=supervision,
+            registration=registration,
             templates=folder / "templates" if (folder / "templates").is_dir() else None,
         )
     except ValidationError as exc:
@@ -117,7 +138,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         raise ProgrammeFileError(path, problem or message) from None
 
 
-LIFECYCLES = ("asye", "training", "panels", "supervision")
+LIFECYCLES = ("asye", "training", "panels", "supervision", "registration")
 
 
 def lifecycles_in(folder: Path | str) -> frozenset[str]:

@@ -23,6 +23,7 @@ from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
 from definitions.panels import PanelProgramme
 from definitions.people import DECIDERS
+from definitions.registration import RegistrationProgramme
 from definitions.reminders import RELATIONS, RESPONSIBLE, Delivery, ReminderPolicy
 from definitions.spelling import close_matches
 from definitions.supervision import SupervisionProgramme
@@ -249,6 +250,7 @@ def unresolved_references(
     training: TrainingProgramme | None = None,
     panels: PanelProgramme | None = None,
     supervision: SupervisionProgramme | None = None,
+    registration: RegistrationProgramme | None = None,
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -301,6 +303,16 @@ def unresolved_references(
         found += _panel_references(panels, roles, defined)
     if supervision is not None:
         found += _supervision_references(supervision, roles, defined)
+    if registration is not None:
+        found += _named_references(
+            "registration.yaml",
+            [(("roles", i), r, roles, "role") for i, r in enumerate(registration.roles)]
+            + [
+                (("recorded_by", i), r, roles, "role")
+                for i, r in enumerate(registration.recorded_by)
+            ]
+            + [(("reminder_policy",), registration.reminder_policy, defined, "reminder_policy")],
+        )
     kinds = ("default", *(asye.obligation_kinds if asye else ()), *OTHER_OBLIGATION_KINDS)
     for kind in delivery.routing if delivery else ():
         if kind not in kinds:
@@ -436,12 +448,16 @@ def _supervision_references(
     ]
     named += [(("recorded_by", i), r, roles, "role") for i, r in enumerate(supervision.recorded_by)]
     named.append((("reminder_policy",), supervision.reminder_policy, policies, "reminder_policy"))
+    return _named_references("supervision.yaml", named)
+
+
+def _named_references(
+    file: str, named: list[tuple[tuple[str | int, ...], str, tuple[str, ...], str]]
+) -> list[UnresolvedReference]:
+    """Each (where, name, the names that would do, what it is) whose name is unknown."""
     return [
         UnresolvedReference(
-            "supervision.yaml",
-            loc,
-            f"{what} '{name}' is not defined; known: {', '.join(known)}",
-            known,
+            file, loc, f"{what} '{name}' is not defined; known: {', '.join(known)}", known
         )
         for loc, name, known, what in named
         if name not in known
@@ -501,6 +517,7 @@ class Organisation(_Strict):
     training: TrainingProgramme | None = None
     panels: PanelProgramme | None = None
     supervision: SupervisionProgramme | None = None  # no supervision.yaml: not tracked
+    registration: RegistrationProgramme | None = None  # no registration.yaml: no CPD
     templates: Path | None = None  # the folder's templates/, when it has one
 
     @property
@@ -520,6 +537,7 @@ class Organisation(_Strict):
             self.training,
             self.panels,
             self.supervision,
+            self.registration,
         )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")

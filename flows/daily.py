@@ -13,6 +13,7 @@ from flows.panels import run_panel_steps
 from flows.runners import configured_task_runner
 from tasks.asye.steps import enrol_nqsws
 from tasks.delivery.steps import deliver_for_this_run
+from tasks.registration.steps import registration_cycle
 from tasks.reminders.steps import (
     catch_up_backlog,
     close_window,
@@ -51,6 +52,7 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     training = refresh_training(as_of) if organisation.training else {}
     panels = run_panel_steps(as_of) if organisation.panels else {}
     supervision = schedule_supervision(as_of) if organisation.supervision else None
+    cpd = registration_cycle(as_of) if organisation.registration else None
     start, end, chunks, skipped = plan_sweep(as_of)
     noticed = 0
     if chunks:
@@ -89,6 +91,7 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
         **{f"refresher_{k}": v for k, v in training.items()},
         **panels,
         **({"supervision_items": supervision} if supervision is not None else {}),
+        **({"cpd_items": cpd} if cpd is not None else {}),
         **delivered,
     }
     await publish_summary(as_of, (start, end), counts)

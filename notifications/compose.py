@@ -58,6 +58,20 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
         ]
     if item.kind == "supervision":
         return _supervision_steps(role, item, team, _)
+    if item.kind == "registration.cpd":
+        if role == "worker":
+            return [
+                _(
+                    "record your CPD for this renewal with {team}, or ask your manager to; "
+                    "the reminders stop once it meets the rule"
+                ).format(team=team),
+            ]
+        return [
+            _("make sure {name} records enough CPD before the renewal window closes").format(
+                name=item.subject.name
+            ),
+            _("without it they cannot renew their registration"),
+        ]
     assessor = item.assessor.name if item.assessor else _("your manager")
     record = _("tell {team} the outcome when it is decided; they record it in Ladder").format(
         team=team

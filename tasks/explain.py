@@ -131,6 +131,7 @@ def explain_worker(
         training = _training(session, organisation, worker, as_of)
         progression = _progression(session, worker)
         supervision = _supervision(session, organisation, worker, as_of)
+        registration = _registration(session, organisation, worker, as_of)
         return {
             "as_of": as_of.isoformat(),
             "worker": {
@@ -154,6 +155,7 @@ def explain_worker(
             "training": training,
             "progression": progression,
             "supervision": supervision,
+            "registration": registration,
             "history": history,
         }
 
@@ -193,6 +195,36 @@ def _supervision(
         "next_due": item.due_date.isoformat() if item else None,
         "overdue": bool(item and item.due_date < as_of),
         "rule": item.rule if item else None,
+    }
+
+
+def _registration(
+    session: Session, organisation: Organisation, worker: Worker, as_of: date
+) -> dict[str, Any] | None:
+    """The worker's CPD in this renewal cycle, against the regulator's rule."""
+    from tasks.registration.cpd import progress
+
+    programme = organisation.registration
+    if programme is None or worker.role not in programme.roles:
+        return None
+    now = progress(session, organisation, worker_id=worker.id, on=as_of)
+    rule = programme.cpd
+    return {
+        "regulator": programme.regulator,
+        "cycle": [now.cycle_start.isoformat(), now.cycle_end.isoformat()],
+        "window_opens": programme.cycle.opens_for(now.cycle_end).isoformat(),
+        "rule": {
+            "records": rule.min_records,
+            "peer_reflection": rule.min_peer_reflection,
+            "hours": rule.min_hours,
+        },
+        "progress": {
+            "records": now.records,
+            "peer_reflection": now.peer_reflection,
+            "hours": now.hours,
+        },
+        "met": now.met(rule),
+        "missing": now.shortfall(rule, organisation.working_calendar()._),
     }
 
 

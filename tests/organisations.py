@@ -1,6 +1,6 @@
 """The sample organisation narrowed to fewer duties, for test modules about one lifecycle:
 a module on the ASYE's reminders counts every mail by hand, and supervision or training
-never done would add mails it is not about. Tests of those duties use the whole sample."""
+never done and CPD would add mails it is not about. Tests of those duties use the whole sample."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from definitions.loader import SAMPLE_ORGANISATION
 
 
 def without_duties(folder: Path) -> Path:
-    """A copy of the sample with no supervision.yaml and no required training."""
+    """A copy of the sample with no supervision.yaml, no registration.yaml and no required
+    training."""
     shutil.copytree(SAMPLE_ORGANISATION, folder, dirs_exist_ok=True)
     (folder / "supervision.yaml").unlink()
+    (folder / "registration.yaml").unlink()
     training = folder / "training.yaml"
     text = training.read_text(encoding="utf-8")
     # The `required:` block runs to the next top-level key.

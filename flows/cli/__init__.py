@@ -18,6 +18,7 @@ from flows.cli import (
     imports,
     mail,
     panels,
+    registration,
     runs,
     stack,
     supervision,
@@ -51,6 +52,7 @@ app.command("demo")(runs.demo)
 app.add_typer(panels.app, name="panel", hidden="panels" not in lifecycles)
 app.add_typer(stack.app, name="stack")
 app.add_typer(supervision.app, name="supervision", hidden="supervision" not in lifecycles)
+app.add_typer(registration.app, name="cpd", hidden="registration" not in lifecycles)
 
 
 def main() -> None:

@@ -164,6 +164,24 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
             ),
             highlight=False,
         )
+    registration = data.get("registration")
+    if registration:
+        r, p = registration["rule"], registration["progress"]
+        console.print(f"[bold]Registration ({escape(registration['regulator'])})[/bold]")
+        console.print(
+            escape(
+                f"  cycle {registration['cycle'][0]} to {registration['cycle'][1]} (window "
+                f"opens {registration['window_opens']}): {p['records']} of {r['records']} "
+                f"record(s), {p['peer_reflection']} of {r['peer_reflection']} with peer "
+                f"reflection, {p['hours']} of {r['hours']} hours; "
+                + (
+                    "meets the rule"
+                    if registration["met"]
+                    else "still missing: " + ", ".join(registration["missing"])
+                )
+            ),
+            highlight=False,
+        )
     if data["history"]:
         console.print("[bold]History[/bold]")
         for e in data["history"]:

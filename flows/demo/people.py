@@ -23,6 +23,7 @@ from storage.models import (
 )
 from tasks.asye.decisions import record_outcome
 from tasks.asye.meetings import book_meeting
+from tasks.registration.cpd import record_cpd
 from tasks.supervision.record import record_supervision
 from tasks.training.completions import record_completions
 from tasks.training.required import REQUIRED
@@ -53,6 +54,11 @@ class SimulatedPeople:
     supervised_late: int = 0
     required_plan: dict[int, date | None] = field(default_factory=dict)
     required_done: int = 0
+    # CPD: each registered worker's planned records (day, peer reflection); one worker
+    # records a single piece without peer reflection and is chased in November.
+    cpd_short: str | None = None
+    cpd_plan: dict[str, list[tuple[date, bool]]] = field(default_factory=dict)
+    cpd_recorded: int = 0
 
     def when(self, obligation: Obligation, today: date) -> date | None:
         if obligation.id not in self.plan:
@@ -325,3 +331,59 @@ def do_required_training(
                 session, organisation, rows=rows, actor="workforce-team", today=today
             )
         people.required_done += result.required_done
+
+
+def record_cpd_through_the_year(
+    engine,
+    organisation,
+    people: SimulatedPeople,  # type: ignore[no-untyped-def]
+    today: date,
+    first_day: date,
+) -> None:
+    """Registered workers record their CPD: most a piece in spring and one reflected on with
+    a peer in the summer; some wait for the reminders in September; one records a single
+    piece and is chased before the window closes."""
+    programme = organisation.registration
+    if programme is None or not organisation.working_calendar().is_working_day(today):
+        return
+    if not people.cpd_plan:
+        with Session(engine) as session:
+            registered = session.scalars(
+                select(Worker.external_id)
+                .where(Worker.role.in_(programme.roles), Worker.status == "active")
+                .order_by(Worker.id)
+            ).all()
+        end = programme.cycle.end_for(first_day)
+        opens = programme.cycle.opens_for(end)
+        for worker in registered:
+            if worker == people.cpd_short:
+                people.cpd_plan[worker] = [(first_day + timedelta(days=60), False)]
+                continue
+            late = people.rng.random() < 0.2
+            spring = first_day + timedelta(days=people.rng.randint(30, 150))
+            summer = (
+                opens + timedelta(days=people.rng.randint(5, 50))
+                if late
+                else first_day + timedelta(days=people.rng.randint(180, 240))
+            )
+            people.cpd_plan[worker] = [(spring, False), (summer, True)]
+    for worker, plan in people.cpd_plan.items():
+        due_now = [(day, peer) for day, peer in plan if day <= today]
+        plan[:] = [entry for entry in plan if entry not in due_now]  # each recorded once
+        for _day, peer in due_now:
+            try:
+                with Session(engine) as session, session.begin():
+                    record_cpd(
+                        session,
+                        organisation,
+                        worker=worker,
+                        done_on=today,
+                        title="Reflection with a colleague" if peer else "Practice reading",
+                        hours=1.5,
+                        peer_reflection=peer,
+                        by=worker,
+                        today=today,
+                    )
+            except LadderError:
+                continue  # e.g. a worker who became a role that does not register
+            people.cpd_recorded += 1

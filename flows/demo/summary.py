@@ -126,6 +126,21 @@ def summary(
             )
             .order_by(Worker.external_id)
         ).all()
+        cpd_open = session.scalars(
+            select(Worker.external_id)
+            .join(Obligation, Obligation.subject_id == Worker.id)
+            .where(
+                Obligation.kind == "registration.cpd",
+                Obligation.status == "open",
+                Obligation.due_date < last_day,
+            )
+            .order_by(Worker.external_id)
+        ).all()
+        cpd_met = session.scalar(
+            select(func.count())
+            .select_from(Obligation)
+            .where(Obligation.kind == "registration.cpd", Obligation.status == "done")
+        )
         # The worker with the most items makes the best example for `ladder explain`.
         example = session.scalar(
             select(Worker.external_id)
@@ -166,6 +181,13 @@ def summary(
             "supervision overdue at the end"
             + (f" ({', '.join(supervision_overdue)})" if supervision_overdue else ""),
             str(len(supervision_overdue)),
+        )
+    if organisation.registration is not None:
+        table.add_row("CPD records made", str(people.cpd_recorded))
+        table.add_row("CPD rule met for the renewal (items closed)", str(cpd_met or 0))
+        table.add_row(
+            "CPD short at the renewal deadline" + (f" ({', '.join(cpd_open)})" if cpd_open else ""),
+            str(len(cpd_open)),
         )
     table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
     table.add_row("awards still waiting for a certificate", str(waiting))

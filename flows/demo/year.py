@@ -31,6 +31,7 @@ from flows.demo.people import (
     do_required_training,
     find_leave_taker,
     keep_supervision,
+    record_cpd_through_the_year,
     record_due_decisions,
 )
 from flows.demo.summary import summary
@@ -253,6 +254,8 @@ async def _simulate(
 
     leave_taker = find_leave_taker(engine)
     people.lapsed_supervision = _lapsing(engine, organisation)
+    # The same worker falls short on CPD: one person the team must chase on two fronts.
+    people.cpd_short = people.lapsed_supervision
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -280,6 +283,7 @@ async def _simulate(
             attend_refreshers(engine, organisation, people, today)
             do_required_training(engine, organisation, people, today, first_day)
             keep_supervision(engine, organisation, people, today, first_day)
+            record_cpd_through_the_year(engine, organisation, people, today, first_day)
             book_review_meetings(engine, organisation, people, today)
             record_due_decisions(engine, organisation, people, today)
             if scripted_panels:

@@ -142,6 +142,8 @@ def daily_summary(
         lines.append(
             f"- required training never done: {counts['refresher_required_items']} new item(s)\n"
         )
+    if counts.get("cpd_items"):
+        lines.append(f"- registration: {counts['cpd_items']} CPD item(s) for a new cycle\n")
     if "supervision_items" in counts:
         lines.append(f"- supervision: {counts['supervision_items']} next supervision(s) dated\n")
     if "refresher_booked" in counts:
