@@ -178,6 +178,47 @@ class CareerLadder(_Strict):
         above = [lv for lv in self.levels if lv.track == current.track and lv.rank > current.rank]
         return min(above, key=lambda lv: lv.rank) if above else None
 
+    def move(self, old_role: str, old_service: str, new_role: str, new_service: str) -> str | None:
+        """What a change of role or service is: "promotion" (up the same track), "lattice"
+        (the same level, to a service the lattice lists), "off_ladder" (to or from a role
+        outside the ladder), or None when the ladder and lattice allow no such move."""
+        levels = {level.key for level in self.levels}
+        if old_role not in levels or new_role not in levels:
+            return "off_ladder"
+        if old_service == new_service and self.promotion(old_role, new_role):
+            return "promotion"
+        if old_role == new_role and self.lattice_move(old_role, old_service, new_service):
+            return "lattice"
+        return None
+
+    def lattice_move(self, level: str, from_service: str, to_service: str) -> LatticeMove | None:
+        return next(
+            (
+                m
+                for m in self.lattice
+                if m.from_service == from_service
+                and m.to_service == to_service
+                and level in m.levels
+            ),
+            None,
+        )
+
+    def moves_from(self, role: str, service: str) -> list[str]:
+        """The moves the ladder and lattice allow from a role in a service, in words."""
+        current = next((lv for lv in self.levels if lv.key == role), None)
+        if current is None:
+            return []
+        up = [lv.key for lv in self.levels if lv.track == current.track and lv.rank > current.rank]
+        across = [
+            m.to_service for m in self.lattice if m.from_service == service and role in m.levels
+        ]
+        said = []
+        if up:
+            said.append(f"up to {' or '.join(up)}")
+        if across:
+            said.append(f"across to {' or '.join(across)} as {role}")
+        return said
+
     def promotion(self, old_role: str, new_role: str) -> tuple[Level, Level] | None:
         """The old and new level when a worker moved up this ladder (a higher rank on the
         same track); None for any other change, or a role off the ladder."""

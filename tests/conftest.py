@@ -171,11 +171,19 @@ def import_sample_roster(
     organisation: Organisation,
     as_of: date = date(2026, 1, 1),
     path: Path = SAMPLE_ROSTER,
+    allow_unlisted_move: bool = False,
 ) -> object:
     from tasks.roster.roster_import import import_roster
 
     with Session(engine) as session, session.begin():  # type: ignore[arg-type]
-        return import_roster(session, organisation, path, as_of=as_of, actor="test")
+        return import_roster(
+            session,
+            organisation,
+            path,
+            as_of=as_of,
+            actor="test",
+            allow_unlisted_move=allow_unlisted_move,
+        )
 
 
 @pytest.fixture

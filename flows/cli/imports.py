@@ -16,12 +16,23 @@ app = command_group("Import files (all-or-nothing).")
 
 @app.command("workers")
 def import_workers(
-    file: Path, by: str = typer.Option("workforce-team", help="who imports")
+    file: Path,
+    by: str = typer.Option("workforce-team", help="who imports"),
+    allow_unlisted_move: bool = typer.Option(
+        False, help="accept role moves the ladder and lattice do not list (each is recorded)"
+    ),
 ) -> None:
     """Import or update workers from a roster CSV (see README for the columns)."""
     rt = runtime()
     with rt.transaction() as session:
-        result = import_roster(session, rt.organisation, file, as_of=rt.today(), actor=by)
+        result = import_roster(
+            session,
+            rt.organisation,
+            file,
+            as_of=rt.today(),
+            actor=by,
+            allow_unlisted_move=allow_unlisted_move,
+        )
     out.print(
         f"{file.name}: {result.rows} rows; {result.inserted} new, {result.updated} "
         f"updated, {result.unchanged} unchanged; {len(result.enrolled)} enrolled in ASYE"

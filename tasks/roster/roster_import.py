@@ -16,6 +16,7 @@ from storage.history import record_event, record_events
 from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
+from tasks.roster.moves import record_moves, roster_moves
 from tasks.roster.replacements import note_replacement_needs, roles_and_teams
 from tasks.training.required import ensure_required_items
 
@@ -60,7 +61,13 @@ def read_csv(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, st
 
 
 def import_roster(
-    session: Session, organisation: Organisation, path: Path, *, as_of: date, actor: str
+    session: Session,
+    organisation: Organisation,
+    path: Path,
+    *,
+    as_of: date,
+    actor: str,
+    allow_unlisted_move: bool = False,
 ) -> RosterImport:
     """All or nothing: any bad row raises RosterError and the caller's transaction rolls back."""
     header, raw = read_csv(path)
@@ -72,12 +79,16 @@ def import_roster(
         known_ids=known_external_ids(session),
         as_of=as_of,
     )
+    moves = roster_moves(
+        session, organisation, rows, source=path.name, allow_unlisted=allow_unlisted_move
+    )
     warnings = address_warnings(rows)
     services = ensure_services(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
     before = roles_and_teams(session)
     counts = upsert_workers(session, services=services, entries=rows, as_of=as_of)
+    record_moves(session, organisation, moves, as_of=as_of, actor=actor)
     note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
     follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
     enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
