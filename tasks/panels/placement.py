@@ -4,6 +4,7 @@ vacant posts of their service."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -86,10 +87,22 @@ def fill_vacancies(
             continue
         del posts[post.id]
         before = {worker.id: (worker.role, worker.team_id)}
+        # A post in another team brings that team's manager and district.
+        manager_id, district = worker.manager_id, worker.district
+        if team.id != worker.team_id:
+            manager_id, district = team_manager_and_district(
+                session, team_id=team.id, default=(manager_id, district)
+            )
         session.execute(
             update(Worker)
             .where(Worker.id == worker.id)
-            .values(role=programme.to_level, team_id=team.id)
+            .values(
+                role=programme.to_level,
+                team_id=team.id,
+                manager_id=manager_id,
+                district=district,
+                role_since=as_of,
+            )
         )
         session.execute(
             update(Candidacy).where(Candidacy.id == candidacy.id).values(placement="slotted")
@@ -106,7 +119,29 @@ def fill_vacancies(
                 "post": post.id,
                 "team": team.key,
                 "level": programme.to_level,
+                "manager_id": manager_id,
+                "district": district,
             },
         )
         slotted.append((worker.external_id, team.key))
     return slotted
+
+
+def team_manager_and_district(
+    session: Session, *, team_id: int, default: tuple[int | None, str]
+) -> tuple[int | None, str]:
+    """The manager most of a team's active workers report to, and their commonest district."""
+    from sqlalchemy import func
+
+    def commonest(column: Any) -> Any:
+        return session.scalar(
+            select(column)
+            .where(Worker.team_id == team_id, Worker.status == "active", column.is_not(None))
+            .group_by(column)
+            .order_by(func.count().desc(), column)
+            .limit(1)
+        )
+
+    manager = commonest(Worker.manager_id)
+    district = commonest(Worker.district)
+    return (manager if manager is not None else default[0], district or default[1])

@@ -4,7 +4,7 @@ not allow is refused (the allowed ones listed) unless the import says it is mean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from definitions.organisation import Organisation
 from definitions.roster import RosterError, RosterProblem, RosterRow
 from storage.dialect import in_batches
 from storage.history import record_events
-from storage.models import Completion, Service, Worker
+from storage.models import Completion, Event, Service, Team, Worker
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,61 @@ def roster_moves(
     if problems:
         raise RosterError(source, problems)
     return moves
+
+
+def keep_slottings(
+    session: Session, rows: list[RosterRow]
+) -> tuple[list[RosterRow], list[RosterProblem]]:
+    """Rows that would undo a slotting by a progression panel (the roster still shows the
+    worker's old role or team) keep what Ladder holds, each reported: HR's record is behind,
+    and silently applying it would demote the worker."""
+    slotted: dict[int, tuple[str, date]] = {}
+    for subject_id, occurred_on, payload in session.execute(
+        select(Event.subject_id, Event.occurred_on, Event.payload)
+        .where(Event.kind == "panel.slotted")
+        .order_by(Event.id)
+    ).all():
+        if subject_id is not None:
+            slotted[subject_id] = (str(payload.get("level")), occurred_on)
+    if not slotted:
+        return rows, []
+    now = {
+        w.external_id: w
+        for part in in_batches(slotted)
+        for w in session.scalars(select(Worker).where(Worker.id.in_(part)))
+    }
+    teams = dict(session.execute(select(Team.id, Team.key)).tuples().all())
+    managers = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
+    kept, warnings = [], []
+    for row in rows:
+        worker = now.get(row.external_id)
+        held = slotted.get(worker.id) if worker else None
+        if worker is None or held is None or worker.role != held[0]:
+            kept.append(row)  # never slotted, or moved on since
+            continue
+        team = teams.get(worker.team_id, row.team)
+        if (row.role, row.team) == (worker.role, team):
+            kept.append(row)
+            continue
+        warnings.append(
+            RosterProblem(
+                row.row,
+                "role" if row.role != worker.role else "team",
+                f"{row.external_id} was slotted by the progression panel as {worker.role} in "
+                f"{team} on {held[1]}, but the roster still shows {row.role} in {row.team}; "
+                "Ladder keeps the slotting: update the HR record to match",
+            )
+        )
+        kept.append(
+            replace(
+                row,
+                role=worker.role,
+                team=team,
+                manager_id=managers.get(worker.manager_id or 0),
+                district=worker.district,
+            )
+        )
+    return kept, warnings
 
 
 def record_moves(

@@ -16,7 +16,7 @@ from storage.history import record_event, record_events
 from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
-from tasks.roster.moves import record_moves, roster_moves
+from tasks.roster.moves import keep_slottings, record_moves, roster_moves
 from tasks.roster.replacements import note_replacement_needs, roles_and_teams
 from tasks.training.required import ensure_required_items
 
@@ -79,10 +79,11 @@ def import_roster(
         known_ids=known_external_ids(session),
         as_of=as_of,
     )
+    rows, reverted = keep_slottings(session, rows)
     moves = roster_moves(
         session, organisation, rows, source=path.name, allow_unlisted=allow_unlisted_move
     )
-    warnings = address_warnings(rows)
+    warnings = reverted + address_warnings(rows)
     services = ensure_services(
         session, services=[(s.key, s.title) for s in organisation.profile.services]
     )
