@@ -44,7 +44,7 @@ app.add_typer(training.credit_app, name="credit", hidden="training" not in lifec
 app.add_typer(certificates.keys_app, name="keys")
 app.add_typer(certificates.app, name="certificates")
 app.add_typer(training.policy_app, name="policy", hidden="training" not in lifecycles)
-app.command("needs", hidden="training" not in lifecycles)(training.training_needs)
+app.add_typer(training.needs_app, name="needs", hidden="training" not in lifecycles)
 app.command("web")(runs.web)
 app.command("daily")(runs.daily)
 app.command("explain")(explain.explain)

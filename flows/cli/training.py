@@ -7,12 +7,18 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.cli.common import command_group, out, required_date, runtime
+from flows.cli.common import LadderGroup, command_group, out, required_date, runtime
 from storage.models import Team, TrainingNeed
 from tasks.training.credit import decide_credit, request_credit
+from tasks.training.needs import close_training_need
 from tasks.training.validity import apply_validity_changes, validity_changes
 
 credit_app = command_group("Credit for prior learning: request, approve, reject.")
+needs_app = typer.Typer(
+    help="Training needs a promotion leaves behind: list them, or close one.",
+    invoke_without_command=True,
+    cls=LadderGroup,
+)
 policy_app = command_group("Validity rules: preview and apply a change to people's expiry dates.")
 
 
@@ -76,8 +82,11 @@ def credit_reject(
     _credit_decision(request, False, reason, by)
 
 
-def training_needs() -> None:
+@needs_app.callback()
+def training_needs(ctx: typer.Context) -> None:
     """Open training needs: teams that must train a replacement for someone promoted."""
+    if ctx.invoked_subcommand is not None:
+        return
     rt = runtime()
     with Session(rt.engine) as session:
         rows = session.execute(
@@ -90,9 +99,26 @@ def training_needs() -> None:
         out.print("no open training needs")
     for need, team in rows:
         out.print(
-            f"{need.noted_on} team {team}: train a replacement {need.level} ({need.reason})",
+            f"need {need.id}, {need.noted_on}, team {team}: train a replacement {need.level} "
+            f"({need.reason})",
             soft_wrap=True,
         )
+
+
+@needs_app.command("close")
+def needs_close(
+    need: int,
+    reason: str = typer.Option(..., help="e.g. 'W0042 hired', 'post not replaced'"),
+    by: str = typer.Option(..., help="your roster id (a workforce lead or head of service)"),
+) -> None:
+    """Close a training need: the team hired or trained a replacement (a roster import that
+    shows one closes it by itself)."""
+    rt = runtime()
+    with rt.transaction() as session:
+        close_training_need(
+            session, rt.organisation, need_id=need, reason=reason, actor=by, today=rt.today()
+        )
+    out.print(f"need {need} closed: {reason}", highlight=False)
 
 
 @policy_app.command("preview")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
@@ -63,3 +63,44 @@ def note_replacement_needs(
             payload={"team_id": need.team_id, "level": need.level, "need": need.id},
         )
     return len(needs)
+
+
+def close_filled_needs(session: Session, *, as_of: date, actor: str) -> list[int]:
+    """Open needs the roster shows met: an active worker at the level in the team who joined
+    the team's level on or after the need was noted (a new starter, or someone moved in).
+    Each closes with who filled it. Returns the needs closed."""
+    open_needs = list(session.scalars(select(TrainingNeed).where(TrainingNeed.status == "open")))
+    if not open_needs:
+        return []
+    closed = []
+    for need in open_needs:
+        filler = session.execute(
+            select(Worker.id, Worker.external_id)
+            .where(
+                Worker.team_id == need.team_id,
+                Worker.role == need.level,
+                Worker.status == "active",
+                Worker.id != need.worker_id,
+                func.coalesce(Worker.role_since, Worker.start_date) >= need.noted_on,
+            )
+            .order_by(Worker.id)
+            .limit(1)
+        ).first()
+        if filler is None:
+            continue
+        close_need(session, need, reason=f"filled by {filler.external_id}", actor=actor, on=as_of)
+        closed.append(need.id)
+    return closed
+
+
+def close_need(session: Session, need: TrainingNeed, *, reason: str, actor: str, on: date) -> None:
+    need.status = "closed"
+    session.flush()
+    record_event(
+        session,
+        kind="training.replacement_need_closed",
+        actor=actor,
+        occurred_on=on,
+        subject_id=need.worker_id,
+        payload={"need": need.id, "reason": reason},
+    )

@@ -17,7 +17,11 @@ from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
 from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
 from tasks.roster.moves import keep_slottings, record_moves, roster_moves
-from tasks.roster.replacements import note_replacement_needs, roles_and_teams
+from tasks.roster.replacements import (
+    close_filled_needs,
+    note_replacement_needs,
+    roles_and_teams,
+)
 from tasks.training.required import ensure_required_items
 
 
@@ -91,6 +95,7 @@ def import_roster(
     counts = upsert_workers(session, services=services, entries=rows, as_of=as_of)
     record_moves(session, organisation, moves, as_of=as_of, actor=actor)
     note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
+    close_filled_needs(session, as_of=as_of, actor=actor)
     follow_roster_changes(session, organisation, as_of=as_of, actor=actor)
     enrolled = enrol_eligible(session, organisation, as_of=as_of, actor=actor)
     # A leaver owes nothing more: their open items close as "left", kept in the history.

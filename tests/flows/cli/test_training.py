@@ -102,27 +102,53 @@ def test_a_promotion_leaves_a_replacement_training_need_for_the_old_team(
     promoted = text.replace(
         "W0031,Efa Bowen,efa.bowen@sample-borough.example,para_social_worker,",
         "W0031,Efa Bowen,efa.bowen@sample-borough.example,senior_para_social_worker,",
-    ).replace(  # a move to another track is not a promotion on this ladder
-        "W0035,Idris Mensah,idris.mensah@sample-borough.example,care_worker,",
-        "W0035,Idris Mensah,idris.mensah@sample-borough.example,para_social_worker,",
+    ).replace(
+        "W0032,Ffion Powell,ffion.powell@sample-borough.example,para_social_worker,",
+        "W0032,Ffion Powell,ffion.powell@sample-borough.example,senior_para_social_worker,",
     )
-    assert promoted.count("senior_para_social_worker") == 1
+    assert promoted.count("senior_para_social_worker") == 2
     path = tmp_path / "roster.csv"
     path.write_text(promoted)
-    # W0035's move to another track is one the ladder does not list: HR means it.
-    import_roster_file(
-        engine, organisation, as_of=date(2026, 2, 1), path=path, allow_unlisted_move=True
-    )
+    import_roster_file(engine, organisation, as_of=date(2026, 2, 1), path=path)
     import_roster_file(engine, organisation, as_of=date(2026, 2, 2), path=path)  # again: no need
     result = cli.invoke(app, ["needs"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines == [
-        "2026-02-01 team children-north: train a replacement para_social_worker (W0031 moved "
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "2026-02-01, team children-north: train a replacement para_social_worker (W0031 moved "
         "up from Para social worker to Senior para social worker)"
-    ]
+    )
     with Session(engine) as session:
         assert (
             session.scalar(select(func.count()).where(Event.kind == "training.replacement_needed"))
-            == 1
+            == 2
         )
+    # The next roster shows a care worker of children-north moved into the para post (a move
+    # across tracks HR means): that need closes by itself.
+    filled = promoted.replace(
+        "W0035,Idris Mensah,idris.mensah@sample-borough.example,care_worker,",
+        "W0035,Idris Mensah,idris.mensah@sample-borough.example,para_social_worker,",
+    )
+    path.write_text(filled)
+    import_roster_file(
+        engine, organisation, as_of=date(2026, 3, 2), path=path, allow_unlisted_move=True
+    )
+    left = [line for line in cli.invoke(app, ["needs"]).output.splitlines() if line.strip()]
+    assert len(left) == 1 and "W0032 moved up" in left[0]
+    need = left[0].split(",")[0].removeprefix("need ")
+    refused = cli.invoke(app, ["needs", "close", need, "--reason", "hired", "--by", "W0036"])
+    assert refused.exit_code == 1 and "only a workforce lead or head of service" in refused.output
+    closed = cli.invoke(
+        app, ["needs", "close", need, "--reason", "W0042 hired in April", "--by", "W0001"]
+    )
+    assert closed.exit_code == 0, closed.output
+    assert cli.invoke(app, ["needs"]).output.strip() == "no open training needs"
+    with Session(engine) as session:
+        reasons = sorted(
+            e["reason"]
+            for e in session.scalars(
+                select(Event.payload).where(Event.kind == "training.replacement_need_closed")
+            )
+        )
+    assert reasons == ["W0042 hired in April", "filled by W0035"]
