@@ -120,7 +120,8 @@ def template_problems(templates: Path) -> list[str]:
 
 
 def days_phrase(due: date, today: date, locale: str = "en-GB") -> str:
-    """'in 14 days', 'tomorrow', 'today', '1 day ago', '3 days ago', in the language."""
+    """'in 14 days', 'tomorrow', 'today', '1 day ago', '3 days ago', '4 months ago', 'over 11
+    years ago', in the language."""
     tr = translations(locale)
     days = (due - today).days
     if days == 0:
@@ -129,4 +130,11 @@ def days_phrase(due: date, today: date, locale: str = "en-GB") -> str:
         return tr.gettext("tomorrow")
     if days > 1:
         return tr.ngettext("in %(n)s day", "in %(n)s days", days) % {"n": days}
-    return tr.ngettext("%(n)s day ago", "%(n)s days ago", -days) % {"n": -days}
+    if days >= -60:
+        return tr.ngettext("%(n)s day ago", "%(n)s days ago", -days) % {"n": -days}
+    # Long overdue (a go-live backlog): a count of days stops meaning anything.
+    if days > -730:
+        months = -days // 30
+        return tr.ngettext("%(n)s month ago", "%(n)s months ago", months) % {"n": months}
+    years = -days // 365
+    return tr.ngettext("%(n)s year ago", "over %(n)s years ago", years) % {"n": years}

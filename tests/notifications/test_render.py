@@ -221,6 +221,9 @@ def test_one_line_collapses_control_characters(raw: str, clean: str) -> None:
         (date(2026, 4, 30), date(2026, 4, 30), "today"),
         (date(2026, 4, 30), date(2026, 5, 1), "1 day ago"),
         (date(2026, 4, 30), date(2026, 5, 14), "14 days ago"),
+        (date(2026, 4, 30), date(2026, 6, 29), "60 days ago"),
+        (date(2026, 4, 30), date(2026, 9, 1), "4 months ago"),
+        (date(2012, 10, 3), date(2026, 1, 1), "over 13 years ago"),  # a go-live backlog
     ],
 )
 def test_days_phrase(due: date, today: date, phrase: str) -> None:
