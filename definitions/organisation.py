@@ -536,6 +536,8 @@ def _training_references(
             check(("required", i, "roles", j), role, roles, "role")
     for i, role in enumerate(training.credit_approvers):
         check(("credit_approvers", i), role, roles, "role")
+    for i, role in enumerate(training.bookings_by):
+        check(("bookings_by", i), role, roles, "role")
     check(("reminder_policy",), training.reminder_policy, policies, "reminder_policy")
     if training.required_reminder_policy is not None:
         check(

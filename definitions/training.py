@@ -185,6 +185,9 @@ class TrainingProgramme(_Strict):
     required: tuple[RequiredModule, ...] = ()
     districts: tuple[District, ...] = ()
     reminder_policy: str = "refresher"
+    # Who books refresher places and hears, in their digest, of a worker with no session
+    # to go to; empty: ladder.yaml's decided_by.policy roles.
+    bookings_by: tuple[str, ...] = ()
     # A worker whose credential ran out (in grace, or lapsed) is booked on the nearest
     # session with space within this many days.
     rebook_within_days: int = Field(default=90, ge=1, le=366)

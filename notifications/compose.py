@@ -27,6 +27,16 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
     team = voice.team_name
     _ = gettext_for(voice.locale)
     if item.kind == "training.renewal":
+        if role == "bookings":
+            return [
+                _(
+                    "find {name} a refresher: no session has a place before it runs out, "
+                    "or in the weeks after"
+                ).format(name=item.subject.name),
+                _(
+                    "add a session, or book them elsewhere and send the certificate to {team}"
+                ).format(team=team),
+            ]
         if role == "worker":
             return [
                 _(

@@ -19,6 +19,8 @@ from definitions.organisation import Organisation
 from definitions.training import SessionOffer, choose_session, renewal_opens, require_programme
 from notifications import compose
 from notifications.ics import Attendee, meeting_ics
+from storage.notices import insert_notices
+from storage.obligations import people_with_roles
 from storage.outbox import enqueue
 from storage.training import (
     add_bookings,
@@ -93,6 +95,7 @@ def book_refreshers(
         details[s.id] = s
     rows: list[dict[str, Any]] = []
     without: list[tuple[str, str, date]] = []
+    unplaced: list[Any] = []
     # A booking that ends: "missed" (its session passed and the renewal is still open) or
     # "moved" (a waiting-list place became a real place elsewhere). Kept, for the history.
     ended: list[dict[str, Any]] = []
@@ -109,6 +112,7 @@ def book_refreshers(
         )
         if placement is None:
             without.append((worker.external_id, obligation.milestone, expires))
+            unplaced.append(obligation)
             if missed and current is not None:
                 ended.append({"id": current.id, "status": "missed"})
             continue
@@ -198,10 +202,43 @@ def book_refreshers(
             )
         )
     enqueue(session, rows=mails)
+    tell_bookers(session, organisation, unplaced, as_of=as_of)
     booked = sum(1 for p in placed if p[4] == "booked")
     return BookingResult(
         booked, len(placed) - booked, len(without), released, tuple(sorted(without))
     )
+
+
+BOOKINGS = "bookings"  # the part a notice about a booking problem is addressed in
+
+
+def tell_bookers(
+    session: Session, organisation: Organisation, renewals: list[Any], *, as_of: date
+) -> int:
+    """The people who book refresher places (training.yaml `bookings_by`) hear, in their
+    digest and once per renewal, of each worker with no session to go to."""
+    if not renewals:
+        return 0
+    training = require_programme(organisation.training)
+    roles = training.bookings_by or organisation.ladder.decided_by.policy
+    holders = [p for people in people_with_roles(session, roles=roles).values() for p in people]
+    rows = [
+        dict(
+            dedup_key=f"obligation:{o.id}:{o.due_date}:no_session:{person.id}",
+            obligation_id=o.id,
+            recipient_id=person.id,
+            recipient_role=BOOKINGS,
+            step="no_session",
+            escalation=False,
+            mode="digest",
+            due_date=o.due_date,
+            day=as_of,
+            status="pending",
+        )
+        for o in renewals
+        for person in {p.id: p for p in holders}.values()
+    ]
+    return insert_notices(session, rows=rows)
 
 
 def release_places(

@@ -141,3 +141,26 @@ def test_a_worker_with_no_session_is_listed_for_the_team(
     result = book(engine, organisation, date(2026, 2, 6))
     assert result.without_session == (("W0037", "first_aid", date(2026, 5, 7)),)
     assert result.no_session == 1
+    book(engine, organisation, date(2026, 2, 9))  # again: nobody is told twice
+    from storage.models import Notice
+    from tasks.reminders.compose import compose_recipients
+
+    with Session(engine) as session:
+        told = session.execute(
+            select(Worker.external_id, Notice.step, Notice.mode)
+            .join(Worker, Worker.id == Notice.recipient_id)
+            .order_by(Worker.external_id)
+        ).all()
+    # decided_by.policy's roles: the workforce lead and the head of service, in their digest.
+    assert [tuple(t) for t in told] == [
+        ("W0001", "no_session", "digest"),
+        ("W0002", "no_session", "digest"),
+    ]
+    with Session(engine) as session, session.begin():
+        lead = session.scalar(select(Worker.id).where(Worker.external_id == "W0001"))
+        assert lead is not None
+        compose_recipients(session, organisation, date(2026, 2, 9), (lead, lead), SENDER)
+    digest = mail(engine, "Your digest")
+    assert digest.to_address == "amara.okafor@sample-borough.example"
+    assert "First aid at work renewal" in digest.body_text
+    assert "no session has a place before it runs out" in digest.body_text
