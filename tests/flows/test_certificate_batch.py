@@ -124,17 +124,25 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
 def test_an_asye_pass_becomes_a_certificate(engine, organisation) -> None:  # type: ignore[no-untyped-def]
     from tasks.asye.decisions import record_outcome
 
+    # Her 3, 6 and 9-month reviews come first: a recommendation needs them on record.
+    steps = [
+        ("review_3", "on_track", date(2025, 12, 1)),
+        ("review_6", "on_track", date(2026, 3, 2)),
+        ("review_9", "on_track", date(2026, 6, 1)),
+        ("final_recommendation", "pass", date(2026, 8, 3)),
+    ]
     with Session(engine) as session, session.begin():
-        record_outcome(
-            session,
-            organisation,
-            worker="W0011",
-            milestone="final_recommendation",
-            outcome="pass",
-            actor="W0007",
-            occurred_on=date(2026, 8, 3),
-            today=date(2026, 8, 3),
-        )
+        for milestone, outcome, day in steps:
+            record_outcome(
+                session,
+                organisation,
+                worker="W0011",
+                milestone=milestone,
+                outcome=outcome,
+                actor="W0007",
+                occurred_on=day,
+                today=date(2026, 8, 3),
+            )
     run_batch()
     (certificate,) = certificates(engine)
     assert (certificate.kind, certificate.title, certificate.achieved_on) == (

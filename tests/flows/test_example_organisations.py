@@ -119,4 +119,8 @@ def test_the_home_care_induction_runs_in_its_own_words(
     assert "from the Training Hub of Harbour Home Care" in booked[0][2]
     # The lapsed refreshers reach the training lead, whose role is the organisation's own.
     to_tom = [m for m in mail if m[0] == "tom.pryce@harbour-care.example"]
-    assert to_tom and "Zoë Þórsdóttir" in to_tom[0][2] and "escalated to you" in to_tom[0][2]
+    escalated = [m for m in to_tom if "escalated to you" in m[2]]
+    assert escalated and "Zoë Þórsdóttir" in escalated[0][2], [m[1] for m in to_tom]
+    # He books places too: the day before her moving and handling runs out with no session
+    # to offer, his digest asks him to find her one.
+    assert "find Zoë Þórsdóttir a refresher" in to_tom[0][2], to_tom[0][1]
