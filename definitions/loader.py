@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from definitions.asye import AsyeProgramme
 from definitions.errors import BadInput
 from definitions.organisation import (
     CareerLadder,
@@ -19,6 +18,7 @@ from definitions.organisation import (
     unresolved_references,
 )
 from definitions.panels import PanelProgramme
+from definitions.programmes import Programme
 from definitions.registration import RegistrationProgramme
 from definitions.reminders import Delivery, ReminderPolicy
 from definitions.spelling import closest
@@ -50,15 +50,41 @@ class _Policies(BaseModel):
     policies: dict[str, ReminderPolicy]
 
 
+class _Programmes(BaseModel):
+    """programmes.yaml: dated programmes by key, e.g. `induction:` and `probation:`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programmes: dict[str, Programme] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("programmes"), dict):
+            found = data["programmes"]
+            if "asye" in found:
+                raise ValueError(
+                    "the ASYE year has its own file: move `asye:` from programmes.yaml to asye.yaml"
+                )
+            data = {
+                **data,
+                "programmes": {
+                    k: {**v, "key": k} if isinstance(v, dict) else v for k, v in found.items()
+                },
+            }
+        return data
+
+
 FILES: dict[str, type[BaseModel]] = {
     "organisation.yaml": OrganisationProfile,
     "ladder.yaml": CareerLadder,
-    "asye.yaml": AsyeProgramme,
+    "asye.yaml": Programme,
     "reminders.yaml": _Policies,
     "training.yaml": TrainingProgramme,
     "panels.yaml": PanelProgramme,
     "supervision.yaml": SupervisionProgramme,
     "registration.yaml": RegistrationProgramme,
+    "programmes.yaml": _Programmes,
 }
 # A lifecycle the organisation does not run is left out: no ASYE year, no training
 # programme, no progression panels. Ladder then makes no items, mails or steps for it.
@@ -68,6 +94,7 @@ OPTIONAL_FILES = (
     "panels.yaml",
     "supervision.yaml",
     "registration.yaml",
+    "programmes.yaml",
 )
 
 
@@ -76,7 +103,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     folder = Path(folder)
     profile, profile_tree = _load_file(folder / "organisation.yaml", OrganisationProfile)
     ladder, ladder_tree = _load_file(folder / "ladder.yaml", CareerLadder)
-    asye, asye_tree = _load_optional(folder / "asye.yaml", AsyeProgramme)
+    asye, asye_tree = _load_optional(folder / "asye.yaml", Programme)
     policies, policies_tree = _load_file(folder / "reminders.yaml", _Policies)
     training, training_tree = _load_optional(folder / "training.yaml", TrainingProgramme)
     panels, panels_tree = _load_optional(folder / "panels.yaml", PanelProgramme)
@@ -86,6 +113,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
     registration, registration_tree = _load_optional(
         folder / "registration.yaml", RegistrationProgramme
     )
+    programmes, programmes_tree = _load_optional(folder / "programmes.yaml", _Programmes)
     trees = {
         "organisation.yaml": profile_tree,
         "ladder.yaml": ladder_tree,
@@ -95,6 +123,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         "panels.yaml": panels_tree,
         "supervision.yaml": supervision_tree,
         "registration.yaml": registration_tree,
+        "programmes.yaml": programmes_tree,
     }
     # Cross-file references are checked here, where each file's YAML tree gives the line.
     unresolved = unresolved_references(
@@ -107,6 +136,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         panels,
         supervision,
         registration,
+        tuple(programmes.programmes.values()) if programmes else (),
     )
     if unresolved:
         ref, tree = unresolved[0], trees.get(unresolved[0].file)
@@ -128,6 +158,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
             panels=panels,
             supervision=supervision,
             registration=registration,
+            programmes=tuple(programmes.programmes.values()) if programmes else (),
             templates=folder / "templates" if (folder / "templates").is_dir() else None,
         )
     except ValidationError as exc:
@@ -138,7 +169,7 @@ def load_organisation(folder: Path | str = SAMPLE_ORGANISATION) -> Organisation:
         raise ProgrammeFileError(path, problem or message) from None
 
 
-LIFECYCLES = ("asye", "training", "panels", "supervision", "registration")
+LIFECYCLES = ("asye", "training", "panels", "supervision", "registration", "programmes")
 
 
 def lifecycles_in(folder: Path | str) -> frozenset[str]:
@@ -355,11 +386,20 @@ def _fix(err: Any, model: type[BaseModel]) -> str:
             return f"did you mean `{meant}`? rename `{field}:` to `{meant}:`"
     if kind == "extra_forbidden" and err.get("missing"):
         needs = ", ".join(f"`{m}:`" for m in err["missing"])
+        meant = closest(str(field), sorted(_fields_at(model, tuple(err["loc"][:-1]))))
+        if meant:
+            return (
+                f"did you mean `{meant}`? rename `{field}:` to `{meant}:`; the same block "
+                f"also needs {needs}"
+            )
         return f"remove it, or correct its spelling; the same block also needs {needs}"
     if kind == "extra_forbidden":
         return "remove it, or correct its spelling"
     if kind == "milestone_after_programme":
-        return f"lower `months` to at most {err['ctx']['length']}, or raise `length_months`"
+        return (
+            f"bring it to at most {err['ctx']['length']} from the start, or raise the "
+            "programme's `length_months` (or `length`)"
+        )
     if kind.startswith("int"):
         return "write a whole number, e.g. 3"
     if kind.startswith("date"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,10 +21,11 @@ from pydantic import (
     model_validator,
 )
 
-from definitions.asye import AsyeProgramme
 from definitions.calendar import WorkingCalendar
+from definitions.errors import Misconfigured
 from definitions.panels import PanelProgramme
 from definitions.people import DECIDERS
+from definitions.programmes import Programme
 from definitions.registration import RegistrationProgramme
 from definitions.reminders import RELATIONS, RESPONSIBLE, Delivery, ReminderPolicy
 from definitions.spelling import close_matches
@@ -270,6 +273,10 @@ class Voice:
     team_name: str
     templates: Path | None = None
     locale: str = "en-GB"
+    # A programme milestone's own words for each reader: (programme, milestone) -> role -> lines
+    steps: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] = dataclasses.field(
+        default_factory=dict, hash=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -285,13 +292,14 @@ class UnresolvedReference:
 def unresolved_references(
     profile: OrganisationProfile,
     ladder: CareerLadder,
-    asye: AsyeProgramme | None,
+    asye: Programme | None,
     reminder_policies: dict[str, ReminderPolicy],
     delivery: Delivery | None = None,
     training: TrainingProgramme | None = None,
     panels: PanelProgramme | None = None,
     supervision: SupervisionProgramme | None = None,
     registration: RegistrationProgramme | None = None,
+    programmes: tuple[Programme, ...] = (),
 ) -> list[UnresolvedReference]:
     """Every cross-file reference that does not resolve, in file order."""
     found: list[UnresolvedReference] = []
@@ -337,7 +345,16 @@ def unresolved_references(
                 )
     found += _recipient_references(reminder_policies, delivery, roles)
     if asye is not None:
-        found += _asye_references(asye, roles, reminder_policies)
+        found += _programme_references(asye, "asye.yaml", (), roles, reminder_policies, training)
+    for programme in programmes:
+        found += _programme_references(
+            programme,
+            "programmes.yaml",
+            ("programmes", programme.key),
+            roles,
+            reminder_policies,
+            training,
+        )
     if training is not None:
         found += _training_references(training, services, roles, defined)
     if panels is not None:
@@ -354,7 +371,12 @@ def unresolved_references(
             ]
             + [(("reminder_policy",), registration.reminder_policy, defined, "reminder_policy")],
         )
-    kinds = ("default", *(asye.obligation_kinds if asye else ()), *OTHER_OBLIGATION_KINDS)
+    kinds = (
+        "default",
+        *(asye.obligation_kinds if asye else ()),
+        *(k for p in programmes for k in p.obligation_kinds),
+        *OTHER_OBLIGATION_KINDS,
+    )
     for kind in delivery.routing if delivery else ():
         if kind not in kinds:
             found.append(
@@ -404,40 +426,63 @@ def _recipient_references(
     return found
 
 
-def _asye_references(
-    asye: AsyeProgramme, roles: tuple[str, ...], reminder_policies: dict[str, ReminderPolicy]
+def _programme_references(
+    programme: Programme,
+    file: str,
+    at: tuple[str | int, ...],
+    roles: tuple[str, ...],
+    reminder_policies: dict[str, ReminderPolicy],
+    training: TrainingProgramme | None,
 ) -> list[UnresolvedReference]:
-    found: list[UnresolvedReference] = []
-    for index, role in enumerate(asye.eligible_roles):
-        if role not in roles:
-            found.append(
-                UnresolvedReference(
-                    "asye.yaml",
-                    ("eligible_roles", index),
-                    f"eligible_roles names {role}, not a level or role in ladder.yaml; "
-                    f"known: {', '.join(roles)}",
-                    roles,
-                )
-            )
+    """A dated programme's roles, reminder policies and what closes its completions."""
     defined = tuple(sorted(reminder_policies))
-    named: list[tuple[tuple[str | int, ...], str | None]] = [
-        (("reminder_policy",), asye.reminder_policy)
+    named: list[tuple[tuple[str | int, ...], str | None, tuple[str, ...], str]] = [
+        ((*at, "eligible_roles", i), role, roles, "level or role in ladder.yaml")
+        for i, role in enumerate(programme.eligible_roles)
     ]
     named += [
-        (("milestones", i, "reminder_policy"), m.reminder_policy)
-        for i, m in enumerate(asye.milestones)
+        ((*at, "recorded_by", i), role, roles, "role in ladder.yaml")
+        for i, role in enumerate(programme.recorded_by or ())
     ]
-    for loc, policy in named:
-        if policy is not None and policy not in reminder_policies:
-            found.append(
-                UnresolvedReference(
-                    "asye.yaml",
-                    loc,
-                    f"reminder_policy '{policy}' is not defined in reminders.yaml; "
-                    f"defined: {', '.join(defined)}",
-                    defined,
+    named += [((*at, "reminder_policy"), programme.reminder_policy, defined, "policy")]
+    named += [
+        ((*at, "milestones", i, "reminder_policy"), m.reminder_policy, defined, "policy")
+        for i, m in enumerate(programme.milestones)
+    ]
+    modules = tuple(sorted(m.key for m in training.modules)) if training else ()
+    pathways = tuple(sorted(p.key for p in training.pathways)) if training else ()
+    for i, m in enumerate(programme.milestones):
+        if m.closes_with is not None and m.closes_with.module is not None:
+            named.append(
+                (
+                    (*at, "milestones", i, "closes_with", "module"),
+                    m.closes_with.module,
+                    modules,
+                    "module in training.yaml",
                 )
             )
+        if m.closes_with is not None and m.closes_with.pathway is not None:
+            named.append(
+                (
+                    (*at, "milestones", i, "closes_with", "pathway"),
+                    m.closes_with.pathway,
+                    pathways,
+                    "pathway in training.yaml",
+                )
+            )
+    found: list[UnresolvedReference] = []
+    for loc, name, known, what in named:
+        if name is None or name in known:
+            continue
+        field = next(str(part) for part in reversed(loc) if isinstance(part, str))
+        if what == "policy":
+            problem = (
+                f"reminder_policy '{name}' is not defined in reminders.yaml; "
+                f"defined: {', '.join(known)}"
+            )
+        else:
+            problem = f"{field} '{name}' is not a {what}; known: {', '.join(known) or 'none'}"
+        found.append(UnresolvedReference(file, loc, problem, known))
     return found
 
 
@@ -554,18 +599,41 @@ class Organisation(_Strict):
 
     profile: OrganisationProfile
     ladder: CareerLadder
-    asye: AsyeProgramme | None = None  # no asye.yaml: no newly qualified workers' year
+    asye: Programme | None = None  # no asye.yaml: no newly qualified workers' year
     reminder_policies: dict[str, ReminderPolicy]
     delivery: Delivery = Delivery()
     training: TrainingProgramme | None = None
     panels: PanelProgramme | None = None
     supervision: SupervisionProgramme | None = None  # no supervision.yaml: not tracked
     registration: RegistrationProgramme | None = None  # no registration.yaml: no CPD
+    # programmes.yaml: dated programmes besides the ASYE (an induction, a probation review)
+    programmes: tuple[Programme, ...] = ()
     templates: Path | None = None  # the folder's templates/, when it has one
 
     @property
     def voice(self) -> Voice:
-        return Voice(self.profile.name, self.profile.team_name, self.templates, self.profile.locale)
+        steps = {
+            (p.key, m.key): m.steps for p in self.dated_programmes for m in p.milestones if m.steps
+        }
+        return Voice(
+            self.profile.name, self.profile.team_name, self.templates, self.profile.locale, steps
+        )
+
+    @property
+    def dated_programmes(self) -> tuple[Programme, ...]:
+        """Every dated programme the organisation runs: the ASYE year first, then the rest."""
+        return ((self.asye,) if self.asye else ()) + self.programmes
+
+    def programme(self, key: str) -> Programme:
+        """The dated programme `key`; Misconfigured names the ones there are."""
+        for programme in self.dated_programmes:
+            if programme.key == key:
+                return programme
+        known = ", ".join(p.key for p in self.dated_programmes) or "none"
+        raise Misconfigured(
+            f"this organisation runs no programme '{key}'; its programmes: {known} "
+            "(asye.yaml and programmes.yaml, see docs/organisations.md)"
+        )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:
@@ -581,6 +649,7 @@ class Organisation(_Strict):
             self.panels,
             self.supervision,
             self.registration,
+            self.programmes,
         )
         if found:
             raise ValueError(f"{found[0].file}: {found[0].problem}")

@@ -11,8 +11,8 @@ from prefect.runtime import flow_run
 from flows.guard import exclusive
 from flows.panels import run_panel_steps
 from flows.runners import configured_task_runner
-from tasks.asye.steps import enrol_nqsws
 from tasks.delivery.steps import deliver_for_this_run
+from tasks.programmes.steps import run_programmes
 from tasks.registration.steps import registration_cycle
 from tasks.reminders.steps import (
     catch_up_backlog,
@@ -48,7 +48,7 @@ async def daily(as_of: date | None = None) -> dict[str, Any]:
 async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     # A lifecycle the organisation has no file for has no task in the run.
     organisation = runtime.organisation
-    enrolled = enrol_nqsws(as_of) if organisation.asye else 0
+    enrolled = run_programmes(as_of) if organisation.dated_programmes else 0
     training = refresh_training(as_of) if organisation.training else {}
     panels = run_panel_steps(as_of) if organisation.panels else {}
     supervision = schedule_supervision(as_of) if organisation.supervision else None
@@ -82,7 +82,7 @@ async def _sweep(runtime: Runtime, as_of: date) -> dict[str, Any]:
     counts = {
         "as_of": as_of.isoformat(),
         **({"catch_up_skipped": skipped} if skipped else {}),
-        **({"enrolled": enrolled} if organisation.asye else {}),
+        **({"enrolled": enrolled} if organisation.dated_programmes else {}),
         "noticed": noticed,
         **({"caught_up": caught_up} if caught_up else {}),
         "queued": queued,

@@ -16,9 +16,9 @@ from prefect.states import State
 from definitions.errors import LadderError
 from definitions.forms import AsyeReview, CreditDecision, EvidenceReceived
 from flows.forms import form_run_name, publish, refused
-from tasks.asye.decisions import RecordedDecision, record_outcome
 from tasks.panels.common import programme_of
 from tasks.panels.evidence import RecordedEvidence, record_evidence
+from tasks.programmes.decisions import RecordedDecision, record_outcome
 from tasks.runtime import current_runtime
 from tasks.training.credit import decide_credit
 

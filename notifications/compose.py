@@ -82,6 +82,13 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
             ),
             _("without it they cannot renew their registration"),
         ]
+    programme = item.kind.partition(".")[0]
+    own = voice.steps.get((programme, item.milestone), {}).get(role)
+    if own:  # the organisation's own words for this milestone and reader
+        values = {"name": item.subject.name, "team": team, "title": item.title}
+        return [line.format(**values) for line in own]
+    if programme != "asye":
+        return _programme_steps(role, item, as_of, team, _)
     assessor = item.assessor.name if item.assessor else _("your manager")
     record = _("tell {team} the outcome when it is decided; they record it in Ladder").format(
         team=team
@@ -113,6 +120,49 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
         check.format(assessor=assessor),
         _("tell {team} the outcome, or the dates of any leave the NQSW has had").format(team=team),
     ]
+
+
+def _programme_steps(
+    role: str, item: DueItem, as_of: date, team: str, _: Callable[[str], str]
+) -> list[str]:
+    """What to do about a milestone of a programme other than the ASYE (an induction, a
+    probation review), in words that fit any programme: the worker prepares or does the
+    training, the person responsible holds it, and others check with that person."""
+    kind = item.kind.partition(".")[2]
+    holder = {
+        "assessor": item.assessor,
+        "manager": item.manager,
+        "supervisor": item.supervisor,
+    }.get(item.responsible_role)
+    if kind == "completion":
+        if role == "worker":
+            return [
+                _(
+                    "complete this training by the due date; ask {team} for a place if you need one"
+                ).format(team=team),
+                _("{team} records the completion; this reminder then stops").format(team=team),
+            ]
+        return [
+            _("make sure {name} has the time to complete this training").format(
+                name=item.subject.name
+            ),
+            _("{team} records the completion; this reminder then stops").format(team=team),
+        ]
+    record = _("tell {team} the outcome; they record it in Ladder").format(team=team)
+    if kind == "evidence" and role == "worker":
+        return [_("send this to {team} by the due date").format(team=team)]
+    if role == "worker":
+        if holder is None:
+            return [_("agree a time for this with your manager")]
+        return [_("agree a time for this with {holder}").format(holder=holder.name)]
+    if role == item.responsible_role or holder is None:
+        return [
+            _("meet {name} and complete this by the due date").format(name=item.subject.name),
+            record,
+        ]
+    if item.due_date < as_of:
+        return [_("check with {holder} why it is late").format(holder=holder.name), record]
+    return [_("make sure {holder} has it in hand").format(holder=holder.name), record]
 
 
 def _supervision_steps(role: str, item: DueItem, team: str, _: Callable[[str], str]) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import in_batches
-from storage.models import Enrolment, LeavePeriod, Worker
+from storage.models import Enrolment, LeavePeriod, Obligation, Worker
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,15 @@ class Candidate:
 
 
 def unenrolled(
-    session: Session, *, programme: str, roles: tuple[str, ...], worker_ids: list[int] | None = None
+    session: Session,
+    *,
+    programme: str,
+    roles: tuple[str, ...],
+    worker_ids: list[int] | None = None,
+    started_from: date | None = None,
 ) -> list[Candidate]:
-    """Active workers in `roles` with no enrolment on `programme` yet (one query)."""
+    """Active workers in `roles` (who started on or after `started_from`, when given) with
+    no enrolment on `programme` yet (one query)."""
     enrolled = select(Enrolment.worker_id).where(Enrolment.programme == programme)
     stmt = (
         select(
@@ -32,6 +38,8 @@ def unenrolled(
         .where(Worker.role.in_(roles), Worker.status != "left", Worker.id.not_in(enrolled))
         .order_by(Worker.id)
     )
+    if started_from is not None:
+        stmt = stmt.where(Worker.start_date >= started_from)
     # Given ids (a roster file's new workers) are read a bounded IN list at a time.
     statements = (
         [stmt]
@@ -126,3 +134,28 @@ def follow_roster(session: Session, *, programme: str) -> list[tuple[int, date, 
             update(Enrolment), [{"id": i, "start_date": new} for i, _, new in corrected]
         )
     return [(i, old, new) for i, old, new in corrected]
+
+
+def finish_enrolments(session: Session, *, programme: str, as_of: date) -> None:
+    """Active enrolments on `programme` with no item left open are completed, on the day
+    their last item closed (`as_of` if none says). One statement."""
+    items = select(Obligation.id).where(Obligation.enrolment_id == Enrolment.id)
+    still_open = exists().where(
+        Obligation.enrolment_id == Enrolment.id, Obligation.status == "open"
+    )
+    last_closed = (
+        select(func.max(Obligation.closed_on))
+        .where(Obligation.enrolment_id == Enrolment.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.programme == programme,
+            Enrolment.status == "active",
+            items.exists(),
+            ~still_open,
+        )
+        .values(status="completed", completed_on=func.coalesce(last_closed, as_of))
+        .execution_options(synchronize_session=False)
+    )

@@ -100,10 +100,13 @@ class Worker(Base):
 
 
 class Enrolment(Base):
-    """A worker on a programme (ASYE now; pathways later)."""
+    """A worker on a dated programme: the ASYE year (`asye`), an induction, a probation."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("worker_id", "programme", "start_date"),)
+    __table_args__ = (
+        UniqueConstraint("worker_id", "programme", "start_date"),
+        Index("ix_enrolments_programme_status", "programme", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
@@ -115,6 +118,8 @@ class Enrolment(Base):
     # Months the programme was extended by (a final recommendation of "extend"): the
     # recommendation and what follows it are dated that much later.
     extended_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The day the programme was finished (its report in, or its last milestone recorded).
+    completed_on: Mapped[date | None] = mapped_column(Date)
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     worker: Mapped[Worker] = relationship(foreign_keys=[worker_id])

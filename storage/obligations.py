@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, case, func, select, update
+from sqlalchemy import CursorResult, Table, case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from definitions.items import DueItem, Person
 from storage.dialect import id_ranges, in_batches, insert_ignoring_duplicates
-from storage.models import Enrolment, Obligation, Team, Worker
+from storage.models import Award, Completion, Enrolment, Obligation, Team, Worker
 
 
 def insert_obligations(session: Session, *, rows: list[dict[str, Any]]) -> int:
@@ -246,3 +246,52 @@ def close_for_leavers(session: Session, *, on: date) -> dict[int, int]:
             .execution_options(synchronize_session=False)
         )
     return {int(w): int(n) for w, n in found}
+
+
+def close_by_completion(
+    session: Session,
+    *,
+    kind: str,
+    milestone: str,
+    module: str | None,
+    pathway: str | None,
+    as_of: date,
+) -> int:
+    """Close the open `kind`/`milestone` items whose worker has completed `module` (or been
+    awarded `pathway`) by `as_of`, dated the day it was first done. One statement."""
+    if module is not None:
+        done = select(func.min(Completion.completed_on)).where(
+            Completion.worker_id == Obligation.subject_id,
+            Completion.module == module,
+            Completion.completed_on <= as_of,
+        )
+        found = exists().where(
+            Completion.worker_id == Obligation.subject_id,
+            Completion.module == module,
+            Completion.completed_on <= as_of,
+        )
+    else:
+        done = select(func.min(Award.achieved_on)).where(
+            Award.worker_id == Obligation.subject_id,
+            Award.kind == "pathway",
+            Award.key == pathway,
+            Award.achieved_on <= as_of,
+        )
+        found = exists().where(
+            Award.worker_id == Obligation.subject_id,
+            Award.kind == "pathway",
+            Award.key == pathway,
+            Award.achieved_on <= as_of,
+        )
+    result = session.execute(
+        update(Obligation)
+        .where(
+            Obligation.kind == kind,
+            Obligation.milestone == milestone,
+            Obligation.status == "open",
+            found,
+        )
+        .values(status="done", closed_on=done.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)

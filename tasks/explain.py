@@ -130,6 +130,7 @@ def explain_worker(
         )
         training = _training(session, organisation, worker, as_of)
         progression = _progression(session, worker)
+        programmes = _programmes(session, organisation, worker)
         supervision = _supervision(session, organisation, worker, as_of)
         registration = _registration(session, organisation, worker, as_of)
         return {
@@ -151,6 +152,7 @@ def explain_worker(
                 "outcome": enrolment.outcome,
                 "leave": leave,
             },
+            "programmes": programmes,
             "obligations": items,
             "training": training,
             "progression": progression,
@@ -374,3 +376,57 @@ def _training(
             for b, s in bookings_of(session, worker_id=worker.id)
         ],
     }
+
+
+def _programmes(
+    session: Session, organisation: Organisation, worker: Worker
+) -> list[dict[str, Any]]:
+    """Each dated programme the worker is on (the ASYE year, an induction, a probation):
+    from when, where it stands, its leave, and what each milestone is dated by."""
+    found = []
+    for programme in organisation.dated_programmes:
+        enrolment = enrolment_of(session, worker_id=worker.id, programme=programme.key)
+        if enrolment is None:
+            continue
+        found.append(
+            {
+                "programme": programme.key,
+                "title": programme.title,
+                "start_date": enrolment.start_date.isoformat(),
+                "status": enrolment.status,
+                "outcome": enrolment.outcome,
+                "completed_on": enrolment.completed_on.isoformat()
+                if enrolment.completed_on
+                else None,
+                "extended_months": enrolment.extended_months,
+                "leave": [
+                    {
+                        "from": p.start_date.isoformat(),
+                        "to": p.end_date.isoformat(),
+                        "reason": p.reason,
+                    }
+                    for p in leave_of(session, enrolment_id=enrolment.id)
+                ],
+                "milestones": [
+                    {
+                        "key": m.key,
+                        "title": m.title,
+                        "kind": m.kind,
+                        "dated": (
+                            f"{m.span.text()} after the milestone before"
+                            if m.from_previous
+                            else f"{m.span.text()} from the start"
+                        ),
+                        "closes_with": (
+                            f"module {m.closes_with.module}"
+                            if m.closes_with and m.closes_with.module
+                            else f"pathway {m.closes_with.pathway}"
+                            if m.closes_with
+                            else f"an outcome recorded ({', '.join(m.outcomes)})"
+                        ),
+                    }
+                    for m in programme.milestones
+                ],
+            }
+        )
+    return found

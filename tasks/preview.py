@@ -70,15 +70,14 @@ class _Example:
 
 
 def _examples(organisation: Organisation) -> list[_Example]:
-    """The items the organisation's programmes would remind people about: its ASYE
-    milestones, then its refreshers' renewals. None when it runs neither."""
-    found: list[_Example] = []
-    if organisation.asye:
-        asye = organisation.asye
-        found += [
-            _Example(f"asye.{m.kind}", m.key, m.title, asye.policy_for(m.key), m.responsible)
-            for m in asye.milestones
-        ]
+    """The items the organisation's programmes would remind people about: the milestones
+    of its dated programmes (the ASYE year first), then its refreshers' renewals. None when
+    it runs neither."""
+    found: list[_Example] = [
+        _Example(f"{p.key}.{m.kind}", m.key, m.title, p.policy_for(m.key), m.responsible)
+        for p in organisation.dated_programmes
+        for m in p.milestones
+    ]
     training = organisation.training
     if training:
         found += [

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
 from storage.models import Enrolment, Event, LeavePeriod, Obligation, Worker
-from tasks.asye.decisions import RecordedDecision, record_outcome
-from tasks.asye.leave import record_leave
+from tasks.programmes.decisions import RecordedDecision, record_outcome
+from tasks.programmes.leave import record_leave
 
 TODAY = date(2026, 5, 1)
 

@@ -14,10 +14,11 @@ from definitions.loader import SAMPLE_ORGANISATION
 
 
 def without_duties(folder: Path) -> Path:
-    """A copy of the sample with no supervision.yaml, no registration.yaml and no required
-    training."""
+    """A copy of the sample with no supervision.yaml, no registration.yaml, no dated
+    programmes besides the ASYE (programmes.yaml) and no required training."""
     shutil.copytree(SAMPLE_ORGANISATION, folder, dirs_exist_ok=True)
     (folder / "supervision.yaml").unlink()
+    (folder / "programmes.yaml").unlink()
     (folder / "registration.yaml").unlink()
     training = folder / "training.yaml"
     text = training.read_text(encoding="utf-8")

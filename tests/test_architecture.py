@@ -200,12 +200,12 @@ def test_tasks_has_use_cases_and_adapters() -> None:
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("definitions.asye", "from storage.models import Worker"),
-        ("definitions.asye", "import storage.db"),
-        ("definitions.asye", "from notifications import render"),
-        ("definitions.asye", "def f():\n    from tasks.asye import record_outcome\n"),
-        ("definitions.asye", "import flows.cli as cli"),
-        ("definitions.asye", "import prefect"),
+        ("definitions.programmes", "from storage.models import Worker"),
+        ("definitions.programmes", "import storage.db"),
+        ("definitions.programmes", "from notifications import render"),
+        ("definitions.programmes", "def f():\n    from tasks.programmes import record_outcome\n"),
+        ("definitions.programmes", "import flows.cli as cli"),
+        ("definitions.programmes", "import prefect"),
         ("storage.models", "from notifications.render import render"),
         ("storage.models", "from tasks import asye"),
         ("storage.models", "from flows.explain import explain_worker"),
@@ -214,9 +214,9 @@ def test_tasks_has_use_cases_and_adapters() -> None:
         ("notifications.render", "from tasks.delivery import deliver"),
         ("notifications.render", "import flows"),
         ("notifications.render", "from prefect.logging import get_logger"),
-        ("tasks.asye", "from flows.cli import app"),
-        ("tasks.asye", "if True:\n    import flows.daily\n"),
-        ("tasks.asye", "try:\n    import flows\nexcept ImportError:\n    pass\n"),
+        ("tasks.programmes", "from flows.cli import app"),
+        ("tasks.programmes", "if True:\n    import flows.daily\n"),
+        ("tasks.programmes", "try:\n    import flows\nexcept ImportError:\n    pass\n"),
         ("tasks.panels.decision", "from prefect import task"),
         ("tasks.panels.decision", "def f():\n    from prefect.logging import get_run_logger\n"),
         ("tasks.panels.decision", "import typer"),
@@ -234,15 +234,18 @@ def test_checker_catches_a_forbidden_import(module: str, source: str) -> None:
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("definitions.asye", "from definitions.calendar import add_months"),
-        ("definitions.asye", "from .calendar import add_months"),
+        ("definitions.programmes", "from definitions.calendar import add_months"),
+        ("definitions.programmes", "from .calendar import add_months"),
         ("storage.roster", "from definitions.roster import RosterRow"),
         ("notifications.render", "from definitions.calendar import human_date"),
-        ("tasks.asye.steps", "from prefect import task\nfrom storage.history import record_event"),
+        (
+            "tasks.programmes.steps",
+            "from prefect import task\nfrom storage.history import record_event",
+        ),
         ("tasks.reminders", "from notifications.render import render"),
-        ("flows.daily", "from prefect import flow\nfrom tasks.asye import enrol_nqsws"),
+        ("flows.daily", "from prefect import flow\nfrom tasks.programmes import run_programmes"),
         ("flows.cli", "from flows.explain import explain_worker"),
-        ("definitions.asye", "import prefecture  # a different package that starts alike"),
+        ("definitions.programmes", "import prefecture  # a different package that starts alike"),
         (
             "tasks.panels.steps",
             "from prefect import task\nfrom tasks.panels.decision import decide",
@@ -258,10 +261,10 @@ def test_checker_allows_imports_down_the_layers(module: str, source: str) -> Non
 
 
 def test_relative_imports_are_resolved() -> None:
-    assert imported_modules("from .calendar import x", "definitions.asye") == [
+    assert imported_modules("from .calendar import x", "definitions.programmes") == [
         "definitions.calendar"
     ]
-    assert imported_modules("from . import calendar", "definitions.asye") == [
+    assert imported_modules("from . import calendar", "definitions.programmes") == [
         "definitions.calendar"
     ]
     assert imported_modules("from .versions import x", "storage.migrations", is_package=True) == [

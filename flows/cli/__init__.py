@@ -18,6 +18,7 @@ from flows.cli import (
     imports,
     mail,
     panels,
+    programme,
     registration,
     runs,
     stack,
@@ -39,6 +40,7 @@ lifecycles = lifecycles_in(os.environ.get("LADDER_ORGANISATION") or SAMPLE_ORGAN
 app.add_typer(db.app, name="db")
 app.add_typer(imports.app, name="import")
 app.add_typer(asye.app, name="asye", hidden="asye" not in lifecycles)
+app.add_typer(programme.app, name="programme", hidden="programmes" not in lifecycles)
 app.add_typer(mail.app, name="mail")
 app.add_typer(training.credit_app, name="credit", hidden="training" not in lifecycles)
 app.add_typer(certificates.keys_app, name="keys")

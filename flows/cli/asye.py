@@ -7,14 +7,14 @@ from datetime import date
 
 import typer
 
-from definitions.asye import require_asye
 from definitions.meetings import MeetingTimeError, local_meeting_time
+from definitions.programmes import require_asye
 from flows.cli.common import command_group, fail, out, parse_date, required_date, runtime
-from tasks.asye.decisions import record_outcome
-from tasks.asye.enrolment import enrol_eligible
-from tasks.asye.leave import change_leave, record_leave
-from tasks.asye.meetings import book_meeting
 from tasks.people import worker_ids
+from tasks.programmes.decisions import record_outcome
+from tasks.programmes.enrolment import enrol_in
+from tasks.programmes.leave import change_leave, record_leave
+from tasks.programmes.meetings import book_meeting
 
 app = command_group("The ASYE year: enrol, reviews, decisions, leave.")
 
@@ -29,13 +29,18 @@ def asye_enrol(
     require_asye(rt.organisation.asye)
     with rt.transaction() as session:
         ids = worker_ids(session, workers) if workers else None
-        enrolled = enrol_eligible(
-            session, rt.organisation, as_of=rt.today(), actor=by, worker_ids=ids
+        enrolled = enrol_in(
+            session,
+            rt.organisation,
+            require_asye(rt.organisation.asye),
+            as_of=rt.today(),
+            actor=by,
+            worker_ids=ids,
         )
     out.print(f"enrolled {len(enrolled)}: {', '.join(enrolled) or 'nobody new'}")
 
 
-def _record(
+def record_step(
     worker: str,
     milestone: str,
     outcome: str,
@@ -44,6 +49,7 @@ def _record(
     notes: str,
     override: str = "",
     extend_months: int | None = None,
+    programme: str = "asye",
 ) -> None:
     rt = runtime()
     today = rt.today()
@@ -60,6 +66,7 @@ def _record(
             notes=notes,
             override=override,
             extend_months=extend_months,
+            programme=programme,
         )
     late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
     out.print(f"recorded {milestone} for {worker}: {outcome} on {result.occurred_on}{late}")
@@ -75,7 +82,7 @@ def asye_review(
     notes: str = typer.Option("", help="a short note kept in the history"),
 ) -> None:
     """Record an ASYE review outcome."""
-    _record(worker, milestone, outcome, by, parse_date(on, "--on"), notes)
+    record_step(worker, milestone, outcome, by, parse_date(on, "--on"), notes)
 
 
 @app.command("recommend")
@@ -94,7 +101,7 @@ def asye_recommend(
 ) -> None:
     """Record the final recommendation (pass / fail / extend); extend dates the
     recommendation and the report again, later."""
-    _record(
+    record_step(
         worker,
         "final_recommendation",
         outcome,
@@ -114,7 +121,7 @@ def asye_report(
     notes: str = typer.Option(""),
 ) -> None:
     """Record that the assessor's report was submitted."""
-    _record(worker, "assessor_report", "submitted", by, parse_date(on, "--on"), notes)
+    record_step(worker, "assessor_report", "submitted", by, parse_date(on, "--on"), notes)
 
 
 @app.command("leave")
@@ -139,10 +146,10 @@ def asye_leave(
             actor=by,
             today=rt.today(),
         )
-    _moved(moved, "leave recorded")
+    moved_said(moved, "leave recorded")
 
 
-def _moved(moved: list[tuple[str, date, date]], said: str) -> None:
+def moved_said(moved: list[tuple[str, date, date]], said: str) -> None:
     for key, old, new in moved:
         out.print(f"{key}: {old} -> {new}")
     out.print(f"{said}; {len(moved)} milestone(s) moved")
@@ -169,7 +176,7 @@ def asye_leave_change(
             actor=by,
             today=rt.today(),
         )
-    _moved(moved, "leave changed")
+    moved_said(moved, "leave changed")
 
 
 @app.command("leave-cancel")
@@ -192,7 +199,7 @@ def asye_leave_cancel(
             today=rt.today(),
             cancel=True,
         )
-    _moved(moved, "leave cancelled")
+    moved_said(moved, "leave cancelled")
 
 
 @app.command("meeting")

@@ -37,14 +37,23 @@ def render_explanation(console: Console, data: dict[str, Any]) -> None:
         f"{w['status']}; manager {w['manager'] or '-'}, assessor "
         f"{w['assessor'] or 'the manager'}  (as of {data['as_of']})"
     )
-    if data["asye"]:
-        a = data["asye"]
+    for a in data.get("programmes", []):
         leave = "; ".join(f"{p['from']}..{p['to']} ({p['reason']})" for p in a["leave"])
+        done = f" on {a['completed_on']}" if a["completed_on"] else ""
+        longer = f", extended by {a['extended_months']} months" if a["extended_months"] else ""
         console.print(
-            f"ASYE from {a['start_date']}: {a['status']}"
-            f"{', outcome ' + a['outcome'] if a['outcome'] else ''}"
-            f"{'; leave ' + leave if leave else ''}"
+            escape(
+                f"{a['title']} from {a['start_date']}: {a['status']}{done}"
+                f"{', outcome ' + a['outcome'] if a['outcome'] else ''}"
+                f"{longer}"
+                f"{'; leave ' + leave if leave else ''}"
+            )
         )
+        for m in a["milestones"]:
+            console.print(
+                escape(f"  {m['title']}: {m['dated']}; closes with {m['closes_with']}"),
+                highlight=False,
+            )
     table = Table(show_lines=True)
     for col in ("due", "item", "status", "why this date", "reminders"):
         table.add_column(col)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.common import command_group, out, runtime
+from tasks.programmes.enrolment import enrolled_text
 from tasks.roster.roster_import import import_roster
 from tasks.training.completions import import_completions as run_completions_import
 from tasks.training.sessions import import_sessions as run_sessions_import
@@ -35,7 +36,8 @@ def import_workers(
         )
     out.print(
         f"{file.name}: {result.rows} rows; {result.inserted} new, {result.updated} "
-        f"updated, {result.unchanged} unchanged; {len(result.enrolled)} enrolled in ASYE"
+        f"updated, {result.unchanged} unchanged; "
+        f"{enrolled_text(rt.organisation, result.enrolled)}"
     )
     for warning in result.warnings:  # imported, but worth a look (kept in the history too)
         out.print(f"  warning: {warning}", highlight=False, markup=False, soft_wrap=True)

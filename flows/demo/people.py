@@ -21,8 +21,8 @@ from storage.models import (
     TrainingSession,
     Worker,
 )
-from tasks.asye.decisions import record_outcome
-from tasks.asye.meetings import book_meeting
+from tasks.programmes.decisions import record_outcome
+from tasks.programmes.meetings import book_meeting
 from tasks.registration.cpd import record_cpd
 from tasks.supervision.record import record_supervision
 from tasks.training.completions import record_completions
@@ -83,6 +83,7 @@ def find_leave_taker(engine) -> tuple[str, str] | None:  # type: ignore[no-untyp
         row = session.execute(
             select(Worker.external_id, Worker.manager_id)
             .join(Enrolment, Enrolment.worker_id == Worker.id)
+            .where(Enrolment.programme == "asye")
             .order_by(Worker.id)
             .offset(5)
         ).first()
@@ -194,19 +195,30 @@ def record_due_decisions(
         return
     with Session(engine) as session:
         rows = session.execute(
-            select(Obligation, Enrolment.assessor_id, Worker.manager_id, Worker.external_id)
+            select(
+                Obligation,
+                Enrolment.assessor_id,
+                Worker.manager_id,
+                Worker.external_id,
+                Enrolment.programme,
+            )
             .join(Enrolment, Obligation.enrolment_id == Enrolment.id)
             .join(Worker, Obligation.subject_id == Worker.id)
             .where(Obligation.status == "open", Obligation.due_date <= today + timedelta(days=7))
             .order_by(Obligation.due_date, Obligation.id)
         ).all()
         recorders = dict(session.execute(select(Worker.id, Worker.external_id)).tuples().all())
-    for obligation, assessor_id, manager_id, external_id in rows:
+    for obligation, assessor_id, manager_id, external_id, programme in rows:
+        kind = obligation.kind.split(".", 1)[1]
+        if kind == "completion":  # closes by itself when the training is done
+            continue
         planned = people.when(obligation, today)
         if planned is None or planned > today:
             continue
-        kind = obligation.kind.split(".", 1)[1]
-        outcome = people.outcome(kind)
+        outcomes = organisation.programme(programme).milestone(obligation.milestone).outcomes
+        outcome = people.outcome(kind) if kind in OUTCOMES else outcomes[0]
+        if outcome not in outcomes:  # e.g. an induction signed off: pass or extend, no fail
+            outcome = outcomes[0]
         try:
             with Session(engine) as session, session.begin():
                 result = record_outcome(
@@ -219,10 +231,13 @@ def record_due_decisions(
                     occurred_on=today,
                     today=today,
                     notes="recorded in the simulation",
+                    programme=programme,
                 )
         except LadderError:
             continue  # e.g. recorded on the day the year started: skip, as a person would
-        people.recorded[f"{kind}:{outcome}"] += 1
+        people.recorded[
+            f"{kind}:{outcome}" if programme == "asye" else f"{programme} {kind}:{outcome}"
+        ] += 1
         people.late += result.days_late > 0
 
 

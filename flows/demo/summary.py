@@ -21,6 +21,7 @@ from storage.models import (
     Booking,
     Candidacy,
     Certificate,
+    Enrolment,
     Event,
     Notice,
     Obligation,
@@ -62,6 +63,37 @@ def _panel_counts(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-d
         ("slotted into a senior social worker post", events["panel.slotted"]),
         ("outcome reports signed", events["panel.outcome_signed"]),
     ]
+
+
+def _programme_counts(engine, organisation: Organisation) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """For each dated programme besides the ASYE year (an induction, a probation): who was
+    enrolled, how many of its milestones closed (by training or an outcome), how many
+    enrolments finished."""
+    rows: list[tuple[str, str]] = []
+    with Session(engine) as session:
+        for programme in organisation.programmes:
+            enrolled = session.execute(
+                select(Worker.external_id, Enrolment.status)
+                .join(Enrolment, Enrolment.worker_id == Worker.id)
+                .where(Enrolment.programme == programme.key)
+                .order_by(Worker.external_id)
+            ).all()
+            items = Counter(
+                session.scalars(
+                    select(Obligation.status).where(Obligation.kind.like(f"{programme.key}.%"))
+                )
+            )
+            ids = ", ".join(w for w, _ in enrolled)
+            rows += [
+                (f"{programme.title}: new starters enrolled ({ids})", str(len(enrolled))),
+                (f"{programme.title}: milestones done", str(items["done"])),
+                (f"{programme.title}: milestones still open", str(items["open"])),
+                (
+                    f"{programme.title}: finished",
+                    str(sum(1 for _, status in enrolled if status == "completed")),
+                ),
+            ]
+    return rows
 
 
 def summary(
@@ -189,6 +221,8 @@ def summary(
             "CPD short at the renewal deadline" + (f" ({', '.join(cpd_open)})" if cpd_open else ""),
             str(len(cpd_open)),
         )
+    for label, count in _programme_counts(engine, organisation):
+        table.add_row(label, count)
     table.add_row("certificates issued (PDF + signed credential, mailed)", str(issued))
     table.add_row("awards still waiting for a certificate", str(waiting))
     if organisation.panels is not None:

@@ -39,7 +39,8 @@ from notifications.sink import SmtpSink
 from storage.db import make_engine, upgrade
 from storage.history import record_event
 from storage.models import Event, Worker
-from tasks.asye.leave import record_leave
+from tasks.programmes.enrolment import enrolled_text
+from tasks.programmes.leave import record_leave
 from tasks.roster.roster_import import import_roster
 from tasks.runtime import dispose_runtimes
 from tasks.supervision.record import import_supervision_log
@@ -133,8 +134,8 @@ def _imported(  # type: ignore[no-untyped-def]
             payload={"days": days, "seed": seed, "organisation": folder.name},
         )
         said = [f"imported {organisation.profile.name}'s roster.csv: {result.rows} workers"]
-        if organisation.asye is not None:
-            said.append(f"{len(result.enrolled)} enrolled in the ASYE year")
+        if organisation.dated_programmes:
+            said.append(enrolled_text(organisation, result.enrolled))
         if organisation.training is not None:
             done = import_completions(
                 session,

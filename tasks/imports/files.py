@@ -30,7 +30,10 @@ def import_one(session: Session, kind: ImportKind, path: Path, *, actor: str) ->
             "new": roster.inserted,
             "updated": roster.updated,
             "unchanged": roster.unchanged,
-            "enrolled in ASYE": len(roster.enrolled),
+            **{
+                f"enrolled in {runtime.organisation.programme(k).called}": len(ids)
+                for k, ids in roster.enrolled.items()
+            },
         }
     if kind == "completions":
         rows, update = import_completions(

@@ -15,7 +15,7 @@ from definitions.roster import RosterError, RosterProblem, address_warnings, par
 from storage.history import record_event, record_events
 from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
-from tasks.asye.enrolment import enrol_eligible, follow_roster_changes
+from tasks.programmes.enrolment import enrol_eligible, follow_roster_changes
 from tasks.roster.moves import keep_slottings, record_moves, roster_moves
 from tasks.roster.replacements import (
     close_filled_needs,
@@ -31,7 +31,7 @@ class RosterImport:
     inserted: int
     updated: int
     unchanged: int
-    enrolled: list[str]
+    enrolled: dict[str, list[str]]  # by programme key
     warnings: list[RosterProblem] = field(default_factory=list)
 
 
@@ -126,7 +126,7 @@ def import_roster(
             "rows": len(rows),
             "inserted": counts.inserted,
             "updated": counts.updated,
-            "enrolled": len(enrolled),
+            "enrolled": {k: len(ids) for k, ids in enrolled.items()},
             "leavers_items_closed": sum(left.values()),
             "warnings": [{"row": w.row, "column": w.column, "warning": w.reason} for w in warnings],
         },

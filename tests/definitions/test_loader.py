@@ -113,7 +113,7 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "title: Assessed and Supported Year in Employment\n",
             "",
             "title",
-            2,
+            1,
             ["field required", "add `title:` with a value"],
             id="missing required field points at the enclosing mapping",
         ),
@@ -133,10 +133,10 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "milestones[1].monts",
             15,
             [
-                "extra inputs are not permitted, and required `months` is missing",
+                "extra inputs are not permitted",
                 "fix: did you mean `months`? rename `monts:` to `months:`",
             ],
-            id="misspelt required field is reported as the misspelt key",
+            id="misspelt field is reported as the misspelt key",
         ),
         pytest.param(
             "asye.yaml",
@@ -145,7 +145,7 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "milestones[1].monts",
             14,
             [
-                "required `kind`, `months` are missing",
+                "required `kind` is missing",
                 "did you mean `months`?",
             ],
             id="misspelt key is matched to the closest of several missing fields",
@@ -157,8 +157,8 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "milestones[1].duration",
             15,
             [
-                "extra inputs are not permitted, and required `months` is missing",
-                "remove it, or correct its spelling; the same block also needs `months:`",
+                "extra inputs are not permitted",
+                "remove it, or correct its spelling",
             ],
             id="unrelated extra key next to a missing field names both",
         ),
@@ -177,7 +177,10 @@ def test_closure_days_are_read_as_dates(folder: Path) -> None:
             "kind: recomendation",
             "milestones[3].kind",
             24,
-            ["got 'recomendation'", "'review', 'recommendation' or 'report'"],
+            [
+                "got 'recomendation'",
+                "'review', 'recommendation', 'report', 'completion' or 'evidence'",
+            ],
             id="value not in the allowed list",
         ),
         pytest.param(
@@ -267,8 +270,8 @@ def test_milestone_beyond_the_programme_length_is_reported_with_the_way_out(
     message = str(error)
     assert error.path == folder / "asye.yaml"
     assert "asye.yaml" in message
-    assert "milestones assessor_report fall after the 12-month year" in message
-    assert "raise `length_months`" in message
+    assert "milestones assessor_report fall after the programme's length of 12 months" in message
+    assert "raise the programme's `length_months`" in message
     assert "fix: " in message
 
 
@@ -285,9 +288,9 @@ def test_milestone_beyond_the_programme_length_points_at_its_months(folder: Path
         pytest.param(
             "asye.yaml",
             "reminder_policy: asye_milestone",
-            "reminder_policy: asye_milestones",
+            "reminder_policy: date_milestones",
             [
-                "reminder_policy 'asye_milestones' is not defined in reminders.yaml",
+                "reminder_policy 'date_milestones' is not defined in reminders.yaml",
                 "defined: asye_milestone",
             ],
             id="unknown reminder_policy",
@@ -303,7 +306,7 @@ def test_milestone_beyond_the_programme_length_points_at_its_months(folder: Path
             "asye.yaml",
             "eligible_roles: [nqsw]",
             "eligible_roles: [nqws]",
-            ["eligible_roles names nqws"],
+            ["eligible_roles 'nqws' is not a level or role in ladder.yaml"],
             id="unknown eligible role",
         ),
     ],
@@ -326,7 +329,7 @@ def test_cross_file_reference_error_names_the_file_holding_the_reference(
         pytest.param(
             "asye.yaml",
             "reminder_policy: asye_milestone",
-            "reminder_policy: asye_milestones",
+            "reminder_policy: date_milestones",
             "reminder_policy",
             id="unknown reminder_policy",
         ),
@@ -354,7 +357,7 @@ def test_cross_file_reference_error_gives_field_and_fix(
         pytest.param(
             "asye.yaml",
             "reminder_policy: asye_milestone",
-            "reminder_policy: asye_milestones",
+            "reminder_policy: date_milestones",
             "reminder_policy",
             5,
             "did you mean `asye_milestone`? use one of: asye_milestone",
@@ -582,3 +585,63 @@ def test_who_corrects_certificates_and_applies_policy_must_be_roles(folder: Path
     assert "names 'workforce_leed', not a role in ladder.yaml" in str(error)
     assert "the roles that may revoke and reissue certificates" in str(error)
     assert "workforce_lead" in error.fix
+
+
+# --- programmes.yaml: dated programmes besides the ASYE --------------------------------------
+
+
+def test_a_programme_closed_by_a_module_training_yaml_lacks_names_the_line_and_the_fix(
+    folder: Path,
+) -> None:
+    edit(
+        folder,
+        "programmes.yaml",
+        "closes_with: {module: data_protection}",
+        "closes_with: {module: data_protecton}",
+    )
+    error = load_error(folder)
+    assert error.path == folder / "programmes.yaml"
+    assert (error.field, error.line) == (
+        "programmes.induction.milestones[1].closes_with.module",
+        36,
+    )
+    assert "module 'data_protecton' is not a module in training.yaml" in str(error)
+    assert "did you mean `data_protection`?" in str(error)
+
+
+def test_a_first_milestone_dated_after_the_one_before_it_is_refused(folder: Path) -> None:
+    edit(folder, "programmes.yaml", "        at: {weeks: 1}\n", "        after: {weeks: 1}\n")
+    error = load_error(folder)
+    assert error.path == folder / "programmes.yaml"
+    assert "the first milestone, first_week, has no milestone before it" in str(error)
+    assert "give it `at`" in str(error)
+
+
+def test_a_milestone_with_two_dates_is_refused(folder: Path) -> None:
+    edit(
+        folder,
+        "programmes.yaml",
+        "        at: {weeks: 1}\n",
+        "        at: {weeks: 1}\n        months: 1\n",
+    )
+    error = load_error(folder)
+    assert "first_week needs exactly one of `months`, `at`" in str(error)
+    assert "it has months and at" in str(error)
+
+
+def test_the_asye_is_not_written_in_programmes_yaml(folder: Path) -> None:
+    edit(folder, "programmes.yaml", "programmes:\n  induction:\n", "programmes:\n  asye:\n")
+    error = load_error(folder)
+    assert "the ASYE year has its own file" in str(error)
+
+
+def test_a_programme_for_a_role_the_ladder_lacks_is_refused(folder: Path) -> None:
+    edit(
+        folder,
+        "programmes.yaml",
+        "    starters_from: 2026-01-01       #",
+        "    recorded_by: [hr_advisr]\n    starters_from: 2026-01-01       #",
+    )
+    error = load_error(folder)
+    assert error.field == "programmes.induction.recorded_by[0]"
+    assert "did you mean `hr_advisor`?" in str(error)

@@ -122,7 +122,7 @@ def test_a_batch_issues_signed_pdfs_mails_them_and_issues_nothing_twice(
 
 @pytest.mark.usefixtures("prefect_harness", "certified")
 def test_an_asye_pass_becomes_a_certificate(engine, organisation) -> None:  # type: ignore[no-untyped-def]
-    from tasks.asye.decisions import record_outcome
+    from tasks.programmes.decisions import record_outcome
 
     # Her 3, 6 and 9-month reviews come first: a recommendation needs them on record.
     steps = [

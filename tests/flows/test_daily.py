@@ -175,7 +175,7 @@ def test_overdue_review_escalates_to_manager_and_stops_once_recorded(
     organisation,
     smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tasks.asye.decisions import record_outcome
+    from tasks.programmes.decisions import record_outcome
 
     for day in (date(2026, 4, 30), date(2026, 5, 1)):
         assert run_day(day).is_completed()
@@ -211,7 +211,7 @@ def test_a_milestone_moved_by_leave_is_reminded_again_for_its_new_date(
     organisation,
     smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tasks.asye.leave import record_leave
+    from tasks.programmes.leave import record_leave
 
     assert run_day(date(2026, 4, 27)).is_completed()  # before_3 for Thursday 30 April
     assert len(smtp_sink.received) == 2

@@ -231,7 +231,7 @@ def test_a_digest_repeats_what_is_still_open_and_drops_what_is_done(
     organisation,
     smtp_sink: SmtpSink,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tasks.asye.decisions import record_outcome
+    from tasks.programmes.decisions import record_outcome
 
     run_day(date(2026, 4, 30))  # due: M1 hears of review_3
     with Session(engine) as session, session.begin():

@@ -381,8 +381,8 @@ def test_english_holiday_names_and_reasons_are_unchanged() -> None:
 
 
 def test_the_rules_that_date_items_read_in_french() -> None:
-    from definitions.asye import asye_milestones, require_asye
     from definitions.loader import SAMPLE_ORGANISATION, load_organisation
+    from definitions.programmes import date_milestones, require_asye
     from definitions.training import expiry_for, renewal_due, require_programme
 
     sample = load_organisation(SAMPLE_ORGANISATION)
@@ -393,7 +393,7 @@ def test_the_rules_that_date_items_read_in_french() -> None:
     assert rule.startswith("Premiers secours : suivi le 28 février 2024 + ")
     assert "mois = " in rule and "-" not in rule.split(":")[1]  # no ISO dates
     # 31 January + 3 months has no 31st: the month end, said in French.
-    review = asye_milestones(date(2026, 1, 31), require_asye(sample.asye), KINSHASA_CALENDAR)[0]
+    review = date_milestones(date(2026, 1, 31), require_asye(sample.asye), KINSHASA_CALENDAR)[0]
     assert review.rule.startswith(
         "début le 31 janvier 2026 + 3 mois calendaires = 30 avril 2026 (pas de 31 en avril : "
         "fin du mois)"

@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from organisations import organisation_folder  # noqa: F401  (the sample without duties)
 from sqlalchemy import event
 
 from bench.sweep import write_roster
-from tasks.asye.steps import enrol_nqsws
+from tasks.programmes.steps import run_programmes
 from tasks.reminders.steps import (
     close_window,
     compose_messages,
@@ -51,7 +52,7 @@ def sweep_statements(engine, as_of: date) -> tuple[int, int, int]:  # type: igno
 
     runtime_engine = current_runtime().engine
     with counting_statements(runtime_engine) as statements:
-        enrol_nqsws.fn(as_of)
+        run_programmes.fn(as_of)
         start, end, chunks, _ = plan_sweep.fn(as_of)
         noticed = sum(queue_reminders.fn(chunk, start, end, as_of) for chunk in chunks)
         mailed = sum(compose_messages.fn(part, as_of)["queued"] for part in plan_compose.fn(as_of))

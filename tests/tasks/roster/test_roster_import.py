@@ -23,7 +23,7 @@ from storage.models import Enrolment, Event, LeavePeriod, Obligation, Service, T
 
 pytestmark = pytest.mark.integration
 
-SAMPLE_ROWS = 41
+SAMPLE_ROWS = 42
 NQSWS = ["W0011", "W0012", "W0013", "W0014", "W0015", "W0016", "W0017", "W0018"]
 MILESTONES_PER_NQSW = 5  # review_3, review_6, review_9, final_recommendation, assessor_report
 AS_OF = date(2026, 1, 5)
@@ -108,10 +108,12 @@ def test_sample_import_counts_rows_workers_and_asye_enrolments(
     assert result.inserted == SAMPLE_ROWS
     assert result.updated == 0
     assert result.unchanged == 0
-    assert sorted(result.enrolled) == NQSWS
+    assert sorted(result.enrolled["asye"]) == NQSWS
+    # The new starter joins the induction and the probation (programmes.yaml).
+    assert (result.enrolled["induction"], result.enrolled["probation"]) == (["W0042"], ["W0042"])
     counts = table_counts(engine)
     assert counts["workers"] == SAMPLE_ROWS
-    assert counts["enrolments"] == len(NQSWS)
+    assert counts["enrolments"] == len(NQSWS) + 2
     with Session(engine) as session:
         items = list(session.execute(select(Obligation.kind, Obligation.subject_id)).tuples())
         roles = list(session.scalars(select(Worker.role).where(Worker.status == "active")))
@@ -121,9 +123,16 @@ def test_sample_import_counts_rows_workers_and_asye_enrolments(
     assert organisation.training is not None
     required = sum(1 for r in organisation.training.required for role in roles if role in r.roles)
     assert sum(1 for k, _ in items if k == "training.required") == required > 0
-    assert len(items) == len(NQSWS) * MILESTONES_PER_NQSW + required
-    # one asye.enrolled event per NQSW and one roster.imported event
-    assert kinds == ["asye.enrolled"] * len(NQSWS) + ["roster.imported"]
+    new_starter = sum(len(p.milestones) for p in organisation.programmes)
+    assert sum(1 for k, _ in items if k.split(".")[0] in ("induction", "probation")) == new_starter
+    assert len(items) == len(NQSWS) * MILESTONES_PER_NQSW + required + new_starter
+    # one asye.enrolled event per NQSW, one enrolment event per programme of the new
+    # starter, and one roster.imported event
+    assert kinds == ["asye.enrolled"] * len(NQSWS) + [
+        "induction.enrolled",
+        "probation.enrolled",
+        "roster.imported",
+    ]
 
 
 def test_sample_import_links_managers_and_assessors(
@@ -160,7 +169,7 @@ def test_reimporting_the_same_file_changes_nothing(
         0,
         SAMPLE_ROWS,
     )
-    assert again.enrolled == []
+    assert again.enrolled == {"asye": [], "induction": [], "probation": []}
     after = table_counts(engine)
     assert after == {**before, "events": before["events"] + 1}  # one more roster.imported
     assert worker_snapshot(engine) == workers_before
@@ -387,7 +396,7 @@ def test_row_numbers_count_spreadsheet_rows_when_a_cell_spans_lines(
     assert [(p.row, p.column) for p in caught.value.problems] == [(21, "role")]
 
 
-def test_a_corrected_start_date_redates_the_open_asye_milestones(
+def test_a_corrected_start_date_redates_the_open_date_milestones(
     engine: Engine, organisation: Organisation, import_roster_file: ImportFile, tmp_path: Path
 ) -> None:
     import_roster_file(engine, organisation, as_of=AS_OF)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
 from storage.models import LeavePeriod
-from tasks.asye.leave import change_leave
+from tasks.programmes.leave import change_leave
 
 pytestmark = pytest.mark.integration
 
@@ -136,6 +136,6 @@ def test_leave_for_a_worker_not_on_asye_is_refused(
     roster: Engine, organisation: Organisation
 ) -> None:
     before = state(roster)
-    with pytest.raises(Refused, match="not on ASYE"):
+    with pytest.raises(Refused, match="not on the ASYE"):
         leave(roster, organisation, worker="W0019")
     assert state(roster) == before

@@ -20,7 +20,7 @@ from storage.models import Meeting
 from storage.obligations import obligation_by_source, open_items_by_id
 from storage.outbox import enqueue
 from storage.roster import worker_by_external_id
-from tasks.asye.enrolled import enrolled_milestone, milestone_source, require_recorder
+from tasks.programmes.enrolled import enrolled_milestone, milestone_source, require_recorder
 from tasks.reminders.compose import invite_rows
 
 

@@ -109,7 +109,9 @@ def test_the_same_milestone_is_recorded_once(roster: Engine, organisation: Organ
         pytest.param({"actor": "NOPE"}, "no recorder with id 'NOPE'", id="unknown-recorder"),
         pytest.param({"worker": "NOPE"}, "no worker with id 'NOPE'", id="unknown-worker"),
         pytest.param(
-            {"worker": "W0019"}, "not on ASYE: their role is social_worker", id="worker-not-on-asye"
+            {"worker": "W0019"},
+            "not on the ASYE: their role is social_worker",
+            id="worker-not-on-asye",
         ),
         pytest.param(
             {"occurred_on": date(2026, 5, 2), "today": date(2026, 5, 1)}, "future", id="future"
@@ -254,9 +256,9 @@ def test_a_lost_race_rolls_back_the_event(
     roster: Engine, organisation: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When someone else closed the obligation in between, the event written first goes too."""
-    import tasks.asye.decisions
+    import tasks.programmes.decisions
 
-    monkeypatch.setattr(tasks.asye.decisions, "close_obligation", lambda *a, **k: False)
+    monkeypatch.setattr(tasks.programmes.decisions, "close_obligation", lambda *a, **k: False)
     before = state(roster)
 
     with pytest.raises(Refused, match="recorded once"):

@@ -1,4 +1,5 @@
-"""Record an ASYE review, the final recommendation or the assessor's report, once."""
+"""Record a programme milestone once: an ASYE review, its final recommendation or the
+assessor's report; an induction's sign-off; a probation decision; evidence received."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from definitions.asye import Leave, asye_milestones, require_asye
 from definitions.certificates import award_status
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
+from definitions.programmes import Leave, date_milestones
 from storage.enrolments import leave_of
 from storage.history import record_event
 from storage.models import Enrolment, Obligation
 from storage.obligations import close_obligation, insert_obligations, obligations_of
 from storage.training import add_awards
-from tasks.asye.enrolled import enrolled_milestone, milestone_source, require_recorder
-from tasks.asye.enrolment import moves, redate_open_milestones
+from tasks.programmes.enrolled import (
+    ASYE,
+    enrolled_milestone,
+    milestone_source,
+    programme_of,
+    require_recorder,
+)
+from tasks.programmes.enrolment import moves, obligation_row, redate_open_milestones
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,19 @@ def record_outcome(
     notes: str = "",
     override: str = "",
     extend_months: int | None = None,
+    programme: str = ASYE,
 ) -> RecordedDecision:
     """Record a review, final recommendation or report; closes its obligation, once.
 
     A final recommendation needs the reviews before it recorded, or an `override` saying
     why it is made without them. "extend" moves the recommendation and what follows by
     `extend_months` (default: the programme's `extension_months`): a new recommendation
-    item is made for the later date."""
-    subject, enrolment, rule = enrolled_milestone(session, organisation, worker, milestone)
+    item is made for the later date. A completion milestone closes by itself when its
+    module or pathway is done; recording it by hand says it was done another way."""
+    subject, enrolment, rule = enrolled_milestone(
+        session, organisation, worker, milestone, programme
+    )
+    scheme = programme_of(organisation, programme)
     if outcome not in rule.outcomes:
         raise BadInput(
             f"'{outcome}' is not an outcome of the {rule.title}; use one of "
@@ -66,7 +78,7 @@ def record_outcome(
         raise BadInput(f"the date {occurred_on} is in the future; record it on the day it happened")
     if occurred_on < enrolment.start_date:
         raise BadInput(
-            f"the date {occurred_on} is before the ASYE started ({enrolment.start_date})"
+            f"the date {occurred_on} is before the {scheme.called} started ({enrolment.start_date})"
         )
     obligation = milestone_item(session, enrolment.id, milestone)
     if obligation is None:
@@ -75,7 +87,9 @@ def record_outcome(
         missing = [
             o.title
             for o in obligations_of(session, subject_id=subject.id)
-            if o.enrolment_id == enrolment.id and o.kind == "asye.review" and o.status == "open"
+            if o.enrolment_id == enrolment.id
+            and o.kind == f"{programme}.review"
+            and o.status == "open"
         ]
         if missing and not override.strip():
             raise Refused(
@@ -92,7 +106,7 @@ def record_outcome(
         )
     event_id = record_event(
         session,
-        kind=f"asye.{rule.kind}_recorded",
+        kind=f"{programme}.{rule.kind}_recorded",
         actor=actor,
         occurred_on=occurred_on,
         subject_id=subject.id,
@@ -113,13 +127,13 @@ def record_outcome(
             "now; a decision is recorded once"
         )
     if rule.kind == "recommendation" and outcome == "extend":
-        months = extend_months or require_asye(organisation.asye).extension_months
+        months = extend_months or scheme.extension_months
         _extend(session, organisation, enrolment, rule.key, months, actor=actor, today=today)
     elif rule.kind == "recommendation":
         session.execute(
             update(Enrolment).where(Enrolment.id == enrolment.id).values(outcome=outcome)
         )
-        if outcome == "pass":  # the ASYE certificate waits for the next certificate batch
+        if outcome == "pass" and programme == ASYE:  # the certificate waits for the batch
             add_awards(
                 session,
                 rows=[
@@ -133,11 +147,20 @@ def record_outcome(
                     )
                 ],
             )
-    elif rule.kind == "report":
+    if rule.kind == "report" or not _open_items(session, enrolment.id):
         session.execute(
-            update(Enrolment).where(Enrolment.id == enrolment.id).values(status="completed")
+            update(Enrolment)
+            .where(Enrolment.id == enrolment.id)
+            .values(status="completed", completed_on=occurred_on)
         )
     return RecordedDecision(event_id, worker, milestone, outcome, obligation.due_date, occurred_on)
+
+
+def _open_items(session: Session, enrolment_id: int) -> list[int]:
+    stmt = select(Obligation.id).where(
+        Obligation.enrolment_id == enrolment_id, Obligation.status == "open"
+    )
+    return list(session.scalars(stmt))
 
 
 def milestone_item(session: Session, enrolment_id: int, milestone: str) -> Obligation | None:
@@ -174,35 +197,22 @@ def _extend(
     session.refresh(enrolment)
     moved = redate_open_milestones(session, organisation, enrolment)
     leave = [Leave(p.start_date, p.end_date) for p in leave_of(session, enrolment_id=enrolment.id)]
-    programme = require_asye(organisation.asye)
+    programme = programme_of(organisation, enrolment.programme)
     dated = {
         m.key: m
-        for m in asye_milestones(
+        for m in date_milestones(
             enrolment.start_date, programme, organisation.working_calendar(), leave, total
         )
     }
     again = dated[recommendation]
+    source = f"{milestone_source(enrolment.id, recommendation, programme.key)}:extended:{total}"
     insert_obligations(
         session,
-        rows=[
-            dict(
-                source=f"{milestone_source(enrolment.id, recommendation)}:extended:{total}",
-                subject_id=enrolment.worker_id,
-                enrolment_id=enrolment.id,
-                kind=f"asye.{again.kind}",
-                milestone=again.key,
-                title=again.title,
-                due_date=again.due,
-                responsible_role=again.responsible,
-                reminder_policy=programme.policy_for(again.key),
-                rule=again.rule,
-                status="open",
-            )
-        ],
+        rows=[obligation_row(programme, enrolment.id, enrolment.worker_id, again, source)],
     )
     record_event(
         session,
-        kind="asye.extended",
+        kind=f"{programme.key}.extended",
         actor=actor,
         occurred_on=today,
         subject_id=enrolment.worker_id,

@@ -12,20 +12,20 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from definitions.asye import (
-    AsyeMilestoneRule,
-    AsyeProgramme,
-    Leave,
-    Milestone,
-    asye_milestones,
-    merge_leave,
-)
 from definitions.calendar import WorkingCalendar
 from definitions.loader import load_organisation
+from definitions.programmes import (
+    Leave,
+    Milestone,
+    MilestoneRule,
+    Programme,
+    date_milestones,
+    merge_leave,
+)
 
 
 @pytest.fixture(scope="module")
-def sample() -> AsyeProgramme:
+def sample() -> Programme:
     return load_organisation().asye
 
 
@@ -34,15 +34,15 @@ def england() -> WorkingCalendar:
     return WorkingCalendar()
 
 
-def monthly_programme(length_months: int = 12) -> AsyeProgramme:
+def monthly_programme(length_months: int = 12) -> Programme:
     """A milestone every month (m1 .. m12), to see each month's date."""
-    return AsyeProgramme(
+    return Programme(
         title="Monthly",
         eligible_roles=("nqsw",),
         length_months=length_months,
         reminder_policy="asye_milestone",
         milestones=tuple(
-            AsyeMilestoneRule(key=f"m{n}", title=f"{n} months", kind="review", months=n)
+            MilestoneRule(key=f"m{n}", title=f"{n} months", kind="review", months=n)
             for n in range(1, length_months + 1)
         ),
     )
@@ -76,7 +76,7 @@ def test_start_31_january_2026_counts_every_month_from_the_start_without_driftin
     england: WorkingCalendar, months: int, nominal: date, due: date
 ) -> None:
     milestone = by_key(
-        asye_milestones(date(2026, 1, 31), monthly_programme(), england), f"m{months}"
+        date_milestones(date(2026, 1, 31), monthly_programme(), england), f"m{months}"
     )
     assert milestone.nominal == nominal
     assert milestone.due == due
@@ -93,9 +93,9 @@ def test_start_31_january_2026_counts_every_month_from_the_start_without_driftin
     ],
 )
 def test_start_on_leap_day_2028_lands_on_the_29th_or_the_month_end(
-    sample: AsyeProgramme, england: WorkingCalendar, key: str, nominal: date, due: date
+    sample: Programme, england: WorkingCalendar, key: str, nominal: date, due: date
 ) -> None:
-    milestone = by_key(asye_milestones(date(2028, 2, 29), sample, england), key)
+    milestone = by_key(date_milestones(date(2028, 2, 29), sample, england), key)
     assert milestone.nominal == nominal
     assert milestone.due == due
 
@@ -110,7 +110,7 @@ def test_start_on_leap_day_2028_lands_on_the_29th_or_the_month_end(
 def test_one_month_after_31_january_is_the_last_day_of_february(
     england: WorkingCalendar, start: date, months: int, nominal: date
 ) -> None:
-    milestone = by_key(asye_milestones(start, monthly_programme(), england), f"m{months}")
+    milestone = by_key(date_milestones(start, monthly_programme(), england), f"m{months}")
     assert milestone.nominal == nominal
     assert "month end" in milestone.rule
 
@@ -155,7 +155,7 @@ def test_one_month_after_31_january_is_the_last_day_of_february(
     ],
 )
 def test_milestone_on_weekend_or_bank_holiday_moves_to_previous_working_day(
-    sample: AsyeProgramme,
+    sample: Programme,
     england: WorkingCalendar,
     start: date,
     key: str,
@@ -163,7 +163,7 @@ def test_milestone_on_weekend_or_bank_holiday_moves_to_previous_working_day(
     due: date,
     said: str,
 ) -> None:
-    milestone = by_key(asye_milestones(start, sample, england), key)
+    milestone = by_key(date_milestones(start, sample, england), key)
     assert milestone.nominal == nominal
     assert milestone.due == due
     assert said in milestone.rule
@@ -171,9 +171,9 @@ def test_milestone_on_weekend_or_bank_holiday_moves_to_previous_working_day(
 
 
 def test_milestone_on_a_working_day_is_explained_by_the_month_count_alone(
-    sample: AsyeProgramme, england: WorkingCalendar
+    sample: Programme, england: WorkingCalendar
 ) -> None:
-    milestone = by_key(asye_milestones(date(2026, 9, 1), sample, england), "review_3")
+    milestone = by_key(date_milestones(date(2026, 9, 1), sample, england), "review_3")
     assert milestone.due == milestone.nominal == date(2026, 12, 1)
     assert milestone.rule == "start 2026-09-01 + 3 calendar months = 2026-12-01"
 
@@ -188,13 +188,13 @@ def test_milestone_on_a_working_day_is_explained_by_the_month_count_alone(
     ],
 )
 def test_rule_text_says_month_end_only_when_the_day_was_clamped(
-    sample: AsyeProgramme,
+    sample: Programme,
     england: WorkingCalendar,
     start: date,
     key: str,
     clamped_to: str | None,
 ) -> None:
-    rule = by_key(asye_milestones(start, sample, england), key).rule
+    rule = by_key(date_milestones(start, sample, england), key).rule
     if clamped_to is None:
         assert "month end" not in rule
     else:
@@ -204,18 +204,18 @@ def test_rule_text_says_month_end_only_when_the_day_was_clamped(
 def test_milestones_come_out_in_month_order_with_the_rules_details(
     england: WorkingCalendar,
 ) -> None:
-    programme = AsyeProgramme(
+    programme = Programme(
         title="Unsorted",
         eligible_roles=("nqsw",),
         reminder_policy="asye_milestone",
         milestones=(
-            AsyeMilestoneRule(
+            MilestoneRule(
                 key="late", title="Late", kind="report", months=12, responsible="manager"
             ),
-            AsyeMilestoneRule(key="early", title="Early", kind="review", months=3),
+            MilestoneRule(key="early", title="Early", kind="review", months=3),
         ),
     )
-    early, late = asye_milestones(date(2026, 9, 1), programme, england)
+    early, late = date_milestones(date(2026, 9, 1), programme, england)
     assert (early.key, early.title, early.kind, early.responsible) == (
         "early",
         "Early",
@@ -319,13 +319,13 @@ START = date(2026, 9, 1)
     ],
 )
 def test_leave_pushes_later_milestones_by_the_days_of_leave(
-    sample: AsyeProgramme,
+    sample: Programme,
     england: WorkingCalendar,
     leave: list[Leave],
     review_3_due: date,
     review_6_due: date,
 ) -> None:
-    milestones = asye_milestones(START, sample, england, leave)
+    milestones = date_milestones(START, sample, england, leave)
     assert by_key(milestones, "review_3").due == review_3_due
     assert by_key(milestones, "review_6").due == review_6_due
     assert by_key(milestones, "review_3").nominal == date(2026, 12, 1)  # leave never moves it
@@ -369,9 +369,9 @@ def test_leave_pushes_later_milestones_by_the_days_of_leave(
     ],
 )
 def test_rule_text_names_each_leave_period_and_the_date_it_gives(
-    sample: AsyeProgramme, england: WorkingCalendar, leave: list[Leave], said: list[str]
+    sample: Programme, england: WorkingCalendar, leave: list[Leave], said: list[str]
 ) -> None:
-    rule = by_key(asye_milestones(START, sample, england, leave), "review_3").rule
+    rule = by_key(date_milestones(START, sample, england, leave), "review_3").rule
     assert rule.startswith("start 2026-09-01 + 3 calendar months = 2026-12-01")
     for text in said:
         assert text in rule
@@ -382,7 +382,7 @@ def test_rule_text_explains_month_end_leave_and_holiday_together(
 ) -> None:
     # 31 Jan 2026 + 2 months = 31 Mar (Tue); + 3 days of leave = Fri 3 Apr, Good Friday.
     milestone = by_key(
-        asye_milestones(
+        date_milestones(
             date(2026, 1, 31),
             monthly_programme(),
             england,
@@ -399,13 +399,13 @@ def test_rule_text_explains_month_end_leave_and_holiday_together(
 
 
 def test_working_day_move_does_not_land_on_a_day_of_leave(
-    sample: AsyeProgramme, england: WorkingCalendar
+    sample: Programme, england: WorkingCalendar
 ) -> None:
     # Start Fri 28 Nov 2025: review_3 is Sat 28 Feb 2026, due Fri 27 Feb without leave.
     # One day of leave on Fri 27 Feb pushes it to Sun 1 Mar, which moves back to Fri 27 Feb:
     # the milestone is due on the worker's day of leave, exactly as if there were no leave.
     leave = Leave(date(2026, 2, 27), date(2026, 2, 27))
-    milestone = by_key(asye_milestones(date(2025, 11, 28), sample, england, [leave]), "review_3")
+    milestone = by_key(date_milestones(date(2025, 11, 28), sample, england, [leave]), "review_3")
     assert not leave.start <= milestone.due <= leave.end
 
 
@@ -444,14 +444,14 @@ def test_working_day_move_does_not_land_on_a_day_of_leave(
     ],
 )
 def test_due_date_in_leave_moves_to_the_first_working_day_after_it(
-    sample: AsyeProgramme,
+    sample: Programme,
     england: WorkingCalendar,
     start: date,
     leave: list[Leave],
     due: date,
     said: list[str],
 ) -> None:
-    milestone = by_key(asye_milestones(start, sample, england, leave), "review_3")
+    milestone = by_key(date_milestones(start, sample, england, leave), "review_3")
     assert milestone.due == due
     for text in said:
         assert text in milestone.rule
@@ -464,7 +464,7 @@ def test_first_working_day_after_leave_skips_the_easter_bank_holidays(
     # Good Friday to Thu 2 Apr (leave); then not Fri 3 (Good Friday) nor Mon 6 (Easter
     # Monday), but Tue 7 Apr.
     milestone = by_key(
-        asye_milestones(
+        date_milestones(
             date(2026, 1, 4),
             monthly_programme(),
             england,
@@ -560,7 +560,7 @@ def rule(key: str, months: int) -> dict[str, object]:
 
 def test_duplicate_milestone_keys_are_refused() -> None:
     with pytest.raises(ValidationError, match="review_3 appear twice"):
-        AsyeProgramme(
+        Programme(
             title="t",
             eligible_roles=("nqsw",),
             reminder_policy="p",
@@ -569,8 +569,10 @@ def test_duplicate_milestone_keys_are_refused() -> None:
 
 
 def test_milestone_after_the_programme_length_is_refused() -> None:
-    with pytest.raises(ValidationError, match="milestones late fall after the 12-month year"):
-        AsyeProgramme(
+    with pytest.raises(
+        ValidationError, match="milestones late fall after the programme.s length of 12 months"
+    ):
+        Programme(
             title="t",
             eligible_roles=("nqsw",),
             reminder_policy="p",
@@ -580,7 +582,7 @@ def test_milestone_after_the_programme_length_is_refused() -> None:
 
 def test_milestone_after_the_programme_length_is_located_at_the_first_late_months() -> None:
     with pytest.raises(ValidationError) as caught:
-        AsyeProgramme(
+        Programme(
             title="t",
             eligible_roles=("nqsw",),
             length_months=6,
@@ -589,12 +591,12 @@ def test_milestone_after_the_programme_length_is_located_at_the_first_late_month
         )
     (error,) = caught.value.errors()
     assert error["loc"] == ("milestones", 1, "months")
-    assert "milestones late, later fall after the 6-month year" in error["msg"]
+    assert "milestones late, later fall after the programme's length of 6 months" in error["msg"]
 
 
 def test_invalid_length_is_reported_alone_not_as_late_milestones() -> None:
     with pytest.raises(ValidationError) as caught:
-        AsyeProgramme(
+        Programme(
             title="t",
             eligible_roles=("nqsw",),
             length_months=40,
@@ -615,10 +617,10 @@ def test_invalid_length_is_reported_alone_not_as_late_milestones() -> None:
 def test_milestone_without_outcomes_gets_its_kinds_defaults(
     kind: str, outcomes: tuple[str, ...]
 ) -> None:
-    assert AsyeMilestoneRule(key="k", title="t", kind=kind, months=3).outcomes == outcomes  # type: ignore[arg-type]
+    assert MilestoneRule(key="k", title="t", kind=kind, months=3).outcomes == outcomes  # type: ignore[arg-type]
 
 
-def test_unknown_milestone_key_lists_the_known_ones(sample: AsyeProgramme) -> None:
+def test_unknown_milestone_key_lists_the_known_ones(sample: Programme) -> None:
     assert sample.milestone("review_6").months == 6
     with pytest.raises(KeyError, match="review_3, review_6, review_9"):
         sample.milestone("review_12")

@@ -1,4 +1,5 @@
-"""Record leave that pauses the ASYE year: open milestones move back, done ones stay."""
+"""Record leave that pauses a dated programme (the ASYE year, an induction): open
+milestones move back, done ones stay."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from definitions.asye import Leave
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
+from definitions.programmes import Leave
 from storage.enrolments import add_leave, leave_of
 from storage.history import record_event
-from storage.models import LeavePeriod
-from tasks.asye.enrolled import enrolled, require_recorder
-from tasks.asye.enrolment import moves, redate_open_milestones
+from storage.models import Enrolment, LeavePeriod
+from tasks.programmes.enrolled import ASYE, enrolled, require_recorder
+from tasks.programmes.enrolment import moves, redate_open_milestones
 
 
 def record_leave(
@@ -26,23 +27,24 @@ def record_leave(
     reason: str,
     actor: str,
     today: date,
+    programme: str = ASYE,
 ) -> list[tuple[str, date, date]]:
-    """Record leave that pauses the ASYE year; open milestones move, done ones stay.
+    """Record leave that pauses the programme; open milestones move, done ones stay.
 
     Returns (milestone, old due date, new due date) for each obligation that moved.
     """
-    subject, enrolment = enrolled(session, organisation, worker)
+    subject, enrolment = enrolled(session, organisation, worker, programme)
     require_recorder(session, organisation, actor, subject, enrolment)
     try:
         period = Leave(start, end)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    _refuse_overlap(session, worker, enrolment.id, period)
+    _refuse_overlap(session, worker, enrolment, period)
     add_leave(session, enrolment_id=enrolment.id, start=start, end=end, reason=reason)
     moved = redate_open_milestones(session, organisation, enrolment)
     record_event(
         session,
-        kind="asye.leave_recorded",
+        kind=f"{programme}.leave_recorded",
         actor=actor,
         occurred_on=today,
         subject_id=subject.id,
@@ -58,16 +60,17 @@ def record_leave(
 
 
 def _refuse_overlap(
-    session: Session, worker: str, enrolment_id: int, period: Leave, *, ignore: int | None = None
+    session: Session, worker: str, enrolment: Enrolment, period: Leave, *, ignore: int | None = None
 ) -> None:
     """Leave periods never overlap: a day away counts once, and a period is changed where it
     is, not recorded twice."""
-    for other in leave_of(session, enrolment_id=enrolment_id):
+    group = "asye" if enrolment.programme == ASYE else f"programme {enrolment.programme}"
+    for other in leave_of(session, enrolment_id=enrolment.id):
         if other.id != ignore and other.start_date <= period.end and period.start <= other.end_date:
             raise Refused(
                 f"{worker} already has leave from {other.start_date} to {other.end_date} "
                 f"({other.reason}), which overlaps {period.start}..{period.end}; change that "
-                f"period instead (`ladder asye leave-change {worker} --was {other.start_date} "
+                f"period instead (`ladder {group} leave-change {worker} --was {other.start_date} "
                 "--from ... --to ...`) or cancel it"
             )
 
@@ -96,10 +99,11 @@ def change_leave(
     actor: str,
     today: date,
     cancel: bool = False,
+    programme: str = ASYE,
 ) -> list[tuple[str, date, date]]:
     """Shorten, lengthen, move or cancel the leave period that starts on `was`; the open
     milestones are dated again (done ones stay). Returns what moved."""
-    subject, enrolment = enrolled(session, organisation, worker)
+    subject, enrolment = enrolled(session, organisation, worker, programme)
     require_recorder(session, organisation, actor, subject, enrolment)
     period = _period(session, worker, enrolment.id, was)
     before = (period.start_date, period.end_date)
@@ -111,13 +115,13 @@ def change_leave(
             changed = Leave(start or period.start_date, end or period.end_date)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        _refuse_overlap(session, worker, enrolment.id, changed, ignore=period.id)
+        _refuse_overlap(session, worker, enrolment, changed, ignore=period.id)
         period.start_date, period.end_date = changed.start, changed.end
         session.flush()
     moved = redate_open_milestones(session, organisation, enrolment)
     record_event(
         session,
-        kind="asye.leave_cancelled" if cancel else "asye.leave_changed",
+        kind=f"{programme}.leave_cancelled" if cancel else f"{programme}.leave_changed",
         actor=actor,
         occurred_on=today,
         subject_id=subject.id,
