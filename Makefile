@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test stack bench bench-runners bench-verify bench-faults lint clean browser
+.PHONY: demo test stack bench bench-runners bench-verify bench-faults bench-duties lint clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-verify: $(STAMP)
 # ladder daily killed with SIGKILL at random moments and rerun: lost and duplicated mail
 bench-faults: $(STAMP)
 	$(VENV)/bin/python bench/faults.py
+
+bench-duties: $(STAMP)
+	$(VENV)/bin/python bench/duties.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

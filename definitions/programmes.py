@@ -38,6 +38,8 @@ DEFAULT_OUTCOMES: dict[str, tuple[str, ...]] = {
     "completion": ("done",),
     "evidence": ("received",),
 }
+# What a milestone's own `steps` may name: the worker, their manager, the team, the title.
+STEP_PLACEHOLDERS = ("name", "manager", "team", "title")
 # Where a milestone's date is counted from, when it names no `months`, `at` or `after`.
 REFERENCE_START = date(2001, 1, 31)  # a month end, so clamped months are counted too
 
@@ -76,7 +78,8 @@ class MilestoneRule(BaseModel):
     # A completion milestone closes by itself when this module or pathway is done.
     closes_with: Closes | None = None
     # The organisation's own words for what each reader should do, instead of Ladder's:
-    # {worker: [...], manager: [...]}; {name} is the worker's name, {team} the writing team.
+    # {worker: [...], manager: [...]}; {name} is the worker's name, {manager} their
+    # manager's, {team} the team that writes, {title} the milestone's title.
     steps: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # The escalation ladder for this milestone, when it differs from the programme's.
     reminder_policy: str | None = None
@@ -95,6 +98,15 @@ class MilestoneRule(BaseModel):
                 f"milestone {self.key}: a completion milestone names what completes it "
                 "(closes_with: {module: ...} or {pathway: ...}), and only a completion does"
             )
+        for role, lines in self.steps.items():
+            for line in lines:
+                try:
+                    line.format(**dict.fromkeys(STEP_PLACEHOLDERS, ""))
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise ValueError(
+                        f"milestone {self.key}: the {role} step {line!r} cannot be filled in "
+                        f"({exc}); use only {', '.join('{' + p + '}' for p in STEP_PLACEHOLDERS)}"
+                    ) from None
         if not self.outcomes:
             object.__setattr__(self, "outcomes", DEFAULT_OUTCOMES[self.kind])
         return self

@@ -85,7 +85,12 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
     programme = item.kind.partition(".")[0]
     own = voice.steps.get((programme, item.milestone), {}).get(role)
     if own:  # the organisation's own words for this milestone and reader
-        values = {"name": item.subject.name, "team": team, "title": item.title}
+        values = {
+            "name": item.subject.name,
+            "team": team,
+            "title": item.title,
+            "manager": item.manager.name if item.manager else _("your manager"),
+        }
         return [line.format(**values) for line in own]
     if programme != "asye":
         return _programme_steps(role, item, as_of, team, _)

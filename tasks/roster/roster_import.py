@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from definitions.organisation import Organisation
 from definitions.roster import RosterError, RosterProblem, address_warnings, parse_roster
+from storage.dialect import refresh_statistics
 from storage.history import record_event, record_events
 from storage.obligations import close_for_leavers
 from storage.roster import ensure_services, known_external_ids, upsert_workers
@@ -93,6 +94,8 @@ def import_roster(
     )
     before = roles_and_teams(session)
     counts = upsert_workers(session, services=services, entries=rows, as_of=as_of)
+    # The scans below (who needs an enrolment, an item?) are planned on fresh statistics.
+    refresh_statistics(session, ("workers", "teams"), rows=counts.inserted + counts.updated)
     record_moves(session, organisation, moves, as_of=as_of, actor=actor)
     note_replacement_needs(session, organisation, before=before, as_of=as_of, actor=actor)
     close_filled_needs(session, as_of=as_of, actor=actor)
@@ -113,6 +116,7 @@ def import_roster(
             for worker_id, n in sorted(left.items())
         ],
     )
+    refresh_statistics(session, ("obligations", "enrolments"), rows=len(rows))
     if organisation.training is not None:
         ensure_required_items(session, organisation)
     record_event(

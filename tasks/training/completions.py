@@ -15,7 +15,7 @@ from definitions.certificates import award_status
 from definitions.completions import parse_completions
 from definitions.organisation import Organisation
 from definitions.training import TrainingProgramme, expiry_for, pathway_progress, require_programme
-from storage.dialect import in_batches
+from storage.dialect import in_batches, refresh_statistics
 from storage.history import record_event, record_events
 from storage.models import Service, Worker
 from storage.roster import known_external_ids
@@ -67,6 +67,7 @@ def record_completions(
     if not new:
         return update_
     workers = {r[1] for r in new}
+    refresh_statistics(session, ("completions",), rows=len(new))
     # The chain of each (worker, module), planned in memory and written in three statements:
     # insert the new credentials, then mark what each supersedes, then close old renewals.
     # A credential is planned as a dict; "id" is known for stored ones, "completion_id" for
@@ -128,6 +129,7 @@ def record_completions(
             )
         )
     inserted = add_credentials(session, rows=planned)
+    refresh_statistics(session, ("credentials",), rows=len(planned))
     ids = {completion: credential_id for credential_id, completion in inserted}
     for credential in planned:
         credential["id"] = ids[credential["completion_id"]]

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from certificate_world import key_file  # noqa: F401  # a session fixture used below
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from notifications.sink import SmtpSink
+from storage.models import Obligation, Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 EXAMPLES = Path(__file__).resolve().parents[2] / "definitions" / "examples"
@@ -121,6 +124,25 @@ def test_the_home_care_induction_runs_in_its_own_words(
     to_tom = [m for m in mail if m[0] == "tom.pryce@harbour-care.example"]
     escalated = [m for m in to_tom if "escalated to you" in m[2]]
     assert escalated and "Zoë Þórsdóttir" in escalated[0][2], [m[1] for m in to_tom]
+    # Sam O'Neill started on 5 January 2026: his Care Certificate is due within 12 weeks
+    # (30 March). His five standards are done by 9 March, so the pathway closes that item by
+    # itself; his sign-off meeting is reminded in the provider's own words.
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Obligation.milestone, Obligation.closed_on)
+            .join(Worker, Obligation.subject_id == Worker.id)
+            .where(Worker.external_id == "H005", Obligation.kind.like("care_certificate.%"))
+        ).all()
+    items = {milestone: closed for milestone, closed in rows}
+    assert items == {"care_certificate": date(2026, 3, 9), "sign_off": None}
+    to_sam = [m for m in mail if m[0] == "sam.oneill@harbour-care.example"]
+    sign_off = [m for m in to_sam if "Care Certificate sign-off meeting" in m[1]]
+    assert sign_off, [m[1] for m in to_sam]
+    assert (
+        "book your sign-off meeting with your care coordinator, Łucja Wiśniewska"
+        in (sign_off[0][2])
+    )
+    assert not any("Care Certificate (all five standards)" in m[1] for m in to_sam)
     # He books places too: the day before her moving and handling runs out with no session
     # to offer, his digest asks him to find her one.
     assert "find Zoë Þórsdóttir a refresher" in to_tom[0][2], to_tom[0][1]
