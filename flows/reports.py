@@ -21,6 +21,7 @@ from storage.reports import (
     certificates_issued,
     credentials_expiring,
     open_training_needs,
+    programmes_by_team,
 )
 from tasks.runtime import current_runtime
 
@@ -39,6 +40,11 @@ def gather(as_of: date) -> dict[str, list[dict[str, Any]]]:
                 for t, k, d, o in open_by_team(session, as_of=as_of, horizon=horizon)
             ],
             "asye": [{"team": t, "status": s, "NQSWs": n} for t, s, n in asye_by_team(session)],
+            "other programmes": [
+                {"programme": p, "team": t, "status": s, "people": n}
+                for p, t, s, n in programmes_by_team(session)
+                if p != "asye"
+            ],
             "credentials expiring": [
                 {"team": t, "module": m, f"expiring by {horizon}": n}
                 for t, m, n in credentials_expiring(session, start=as_of, end=horizon)

@@ -22,14 +22,19 @@ from storage.models import (
 
 def asye_by_team(session: Session) -> list[tuple[str, str, int]]:
     """(team, status, NQSWs) of every ASYE enrolment: active, paused, completed..."""
+    return [(t, s, n) for p, t, s, n in programmes_by_team(session) if p == "asye"]
+
+
+def programmes_by_team(session: Session) -> list[tuple[str, str, str, int]]:
+    """(programme, team, status, people) of every dated programme's enrolments."""
     stmt = (
-        select(Team.key, Enrolment.status, func.count())
+        select(Enrolment.programme, Team.key, Enrolment.status, func.count())
         .join(Worker, Worker.id == Enrolment.worker_id)
         .join(Team, Team.id == Worker.team_id)
-        .group_by(Team.key, Enrolment.status)
-        .order_by(Team.key, Enrolment.status)
+        .group_by(Enrolment.programme, Team.key, Enrolment.status)
+        .order_by(Enrolment.programme, Team.key, Enrolment.status)
     )
-    return [(t, s, int(n)) for t, s, n in session.execute(stmt).all()]
+    return [(p, t, s, int(n)) for p, t, s, n in session.execute(stmt).all()]
 
 
 def credentials_expiring(session: Session, *, start: date, end: date) -> list[tuple[str, str, int]]:

@@ -77,6 +77,24 @@ def cancel_items(session: Session, *, ids: list[int]) -> None:
         )
 
 
+def reopen_cancelled(session: Session, *, sources: list[str]) -> int:
+    """Open again the cancelled supervision items with these sources (paused by leave)."""
+    reopened = 0
+    for part in in_batches(sources):
+        result = session.execute(
+            update(Obligation)
+            .where(
+                Obligation.kind == SUPERVISION,
+                Obligation.source.in_(part),
+                Obligation.status == "cancelled",
+            )
+            .values(status="open")
+            .execution_options(synchronize_session=False)
+        )
+        reopened += int(getattr(result, "rowcount", 0) or 0)
+    return reopened
+
+
 def close_items(session: Session, *, changes: list[dict[str, Any]]) -> None:
     """Close supervision items: {'id', 'closed_on', 'closed_by_event_id'} rows."""
     if changes:

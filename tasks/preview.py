@@ -130,12 +130,20 @@ def preview(
     due = calendar.previous_working_day(today + timedelta(days=21))
     sender = organisation.profile.sender_address
     if kind == "reminder":
-        item = _item(organisation, due)
+        # The first kind of item whose policy has the step asked for (or the first item).
+        examples = _examples(organisation)
+        has_step = [
+            i
+            for i, e in enumerate(examples)
+            if step is None or any(s.key == step for s in organisation.policy(e.policy).steps)
+        ]
+        item = _item(organisation, due, milestone=has_step[0] if has_step else 0)
         policy = organisation.policy(item.reminder_policy)
         step = step or policy.steps[0].key
         chosen = next((s for s in policy.steps if s.key == step), None)
         if chosen is None:
-            raise PreviewError(f"no step '{step}'; steps: {', '.join(s.key for s in policy.steps)}")
+            steps = sorted({s.key for e in examples for s in organisation.policy(e.policy).steps})
+            raise PreviewError(f"no step '{step}'; steps: {', '.join(steps)}")
         sent_on = send_date(due, chosen, calendar)
         # One made-up person per role of ladder.yaml that reminders reach, each their own.
         holders = {

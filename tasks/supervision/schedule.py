@@ -14,7 +14,13 @@ from definitions.organisation import Organisation
 from definitions.supervision import SupervisionProgramme, next_supervision
 from storage.models import Obligation, Worker
 from storage.obligations import insert_obligations
-from storage.supervision import SUPERVISION, cancel_items, last_held, unscheduled
+from storage.supervision import (
+    SUPERVISION,
+    cancel_items,
+    last_held,
+    reopen_cancelled,
+    unscheduled,
+)
 
 
 def require_supervision(organisation: Organisation) -> SupervisionProgramme:
@@ -69,25 +75,38 @@ def item_row(
 
 def ensure_supervision_items(session: Session, organisation: Organisation) -> int:
     """An open item for every active worker a schedule covers who has none; items of workers
-    whose role no schedule covers, or who moved role since the item was dated, are cancelled
-    (a new role starts its own schedule). Returns the items added."""
+    whose role no schedule covers, who moved role since the item was dated (a new role starts
+    its own schedule), or whom the roster shows on leave (supervision pauses; on their return
+    the next one is due from the last held) are cancelled. Returns the items added."""
     programme = require_supervision(organisation)
-    # Moved role, or off every schedule: the open item no longer says when supervision is due.
+    # Moved role, off every schedule or away: the item no longer says when supervision is due.
     stale = session.execute(
-        select(Obligation.id, Obligation.source, Worker.role, Worker.start_date, Worker.role_since)
+        select(
+            Obligation.id,
+            Obligation.source,
+            Worker.role,
+            Worker.start_date,
+            Worker.role_since,
+            Worker.status,
+        )
         .join(Worker, Worker.id == Obligation.subject_id)
         .where(
             Obligation.kind == SUPERVISION,
             Obligation.status == "open",
-            (Worker.role_since.is_not(None) | ~Worker.role.in_(programme.roles)),
+            (
+                Worker.role_since.is_not(None)
+                | ~Worker.role.in_(programme.roles)
+                | (Worker.status != "active")
+            ),
         )
     ).all()
     cancel_items(
         session,
         ids=[
             i
-            for i, source, role, start, since in stale
-            if role not in programme.roles
+            for i, source, role, start, since, status in stale
+            if status != "active"
+            or role not in programme.roles
             or date.fromisoformat(source.rsplit(":", 1)[1]) < role_start(start, since)
         ],
     )
@@ -104,4 +123,6 @@ def ensure_supervision_items(session: Session, organisation: Organisation) -> in
         )
         for worker_id, role, start, since, supervisor in waiting
     ]
-    return insert_obligations(session, rows=rows)
+    # Back from leave: the item dated from the same last supervision resumes, as it was.
+    reopened = reopen_cancelled(session, sources=[r["source"] for r in rows])
+    return insert_obligations(session, rows=rows) + reopened

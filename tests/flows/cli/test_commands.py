@@ -97,12 +97,13 @@ def test_import_workers_prints_the_counts(cli: CliRunner) -> None:
     result = run(cli, "import", "workers", str(SAMPLE_ROSTER))
 
     assert result.exit_code == 0, result.output
-    assert "roster.csv: 41 rows; 41 new, 0 updated, 0 unchanged; 8 enrolled in ASYE" in flat(
-        result.stdout
-    )
+    assert (
+        "roster.csv: 42 rows; 42 new, 0 updated, 0 unchanged; "
+        "enrolled: 8 in ASYE, 1 in induction, 1 in probation"
+    ) in flat(result.stdout)
     again = run(cli, "import", "workers", str(SAMPLE_ROSTER))
     assert again.exit_code == 0, again.output
-    assert "41 rows; 0 new, 0 updated, 41 unchanged; 0 enrolled in ASYE" in flat(again.stdout)
+    assert "42 rows; 0 new, 0 updated, 42 unchanged; nobody new enrolled" in flat(again.stdout)
 
 
 def test_import_of_a_bad_file_exits_1_and_names_the_row_and_column(

@@ -147,7 +147,9 @@ def test_preview_works_with_an_organisations_own_step_names_and_roles(
     monkeypatch.setenv("LADDER_ORGANISATION", str(folder))
     first = cli.invoke(app, ["mail", "preview", "reminder"])
     assert first.exit_code == 0, first.output
-    assert "Subject: Your Moving and handling renewal is due by" in first.output
+    # Its first kind of item is its own Care Certificate programme's (programmes.yaml).
+    assert "Subject: Your Care Certificate (all five standards) is due by" in first.output
+    assert "ASYE" not in first.output
     escalation = cli.invoke(app, ["mail", "preview", "reminder", "--step", "expires"])
     assert escalation.exit_code == 0, escalation.output  # no worker: the first it reaches
     lead = cli.invoke(app, ["mail", "preview", "digest", "--role", "training_lead"])

@@ -181,3 +181,21 @@ def test_a_bad_log_names_every_problem_and_records_nothing(
     refused = pytest.raises(Refused, match="only a workforce lead or head of service may import")
     with refused, Session(engine) as session, session.begin():
         import_supervision_log(session, organisation, path, actor="W0036", today=TODAY)
+
+
+@pytest.mark.usefixtures("scheduled")
+def test_supervision_pauses_while_the_roster_shows_someone_on_leave(engine, organisation) -> None:  # type: ignore[no-untyped-def]
+    """Sam Walsh goes on leave: his open supervision is cancelled, not chased while he is
+    away; back at work, the next one is dated again from the last held."""
+    record(engine, organisation, "W0019", date(2026, 2, 27), "W0003")
+    with Session(engine) as session, session.begin():
+        sam = session.scalars(select(Worker).where(Worker.external_id == "W0019")).one()
+        sam.status = "leave"
+    assert schedule(engine, organisation) == 0
+    assert [o.status for o in items(engine, "W0019")] == ["done", "cancelled"]
+    with Session(engine) as session, session.begin():
+        sam = session.scalars(select(Worker).where(Worker.external_id == "W0019")).one()
+        sam.status = "active"
+    assert schedule(engine, organisation) == 1
+    *_, back = items(engine, "W0019")
+    assert (back.status, back.due_date) == ("open", date(2026, 3, 27))
