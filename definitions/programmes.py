@@ -172,7 +172,7 @@ class Programme(BaseModel):
             object.__setattr__(self, "length_months", 12)
         length = self.programme_length
         end = length.after(REFERENCE_START)
-        offsets = _nominal_offsets(REFERENCE_START, self.milestones, 0, None)
+        offsets = _nominal_dates(REFERENCE_START, self.milestones)
         late = [(i, r) for i, r in enumerate(self.milestones) if offsets[r.key] > end]
         if not late:
             return self
@@ -228,19 +228,22 @@ class Programme(BaseModel):
         return tuple(r for r in self.milestones if r.closes_with is not None)
 
 
-def _nominal_offsets(
-    start: date, rules: tuple[MilestoneRule, ...], extended_months: int, extended_from: int | None
+def _nominal_dates(
+    start: date, rules: tuple[MilestoneRule, ...], extended_months: int = 0, extended_from: int = 0
 ) -> dict[str, date]:
-    """Each milestone's date before leave and working days: `at` from the start, `after`
-    from the milestone before it; an extension adds months from `extended_from` on."""
+    """Each milestone's date before leave and working days: `at` from the start (calendar
+    months counted whole from it), `after` from the milestone before it; an extension adds
+    its months from the `extended_from`th milestone on (one `after` another moves with it)."""
     found: dict[str, date] = {}
     previous = start
     for i, rule in enumerate(rules):
-        base = previous if rule.from_previous else start
-        nominal = rule.span.after(base)
-        moves = extended_from is not None and i >= extended_from and not rule.from_previous
-        if extended_months and moves:  # one `after` another moves with the one it follows
-            nominal = add_months(nominal, extended_months)
+        extended = extended_months if i >= extended_from else 0
+        if rule.from_previous:
+            nominal = rule.span.after(previous)
+        elif rule.span.unit == "months":
+            nominal = add_months(start, rule.span.count + extended)
+        else:
+            nominal = add_months(rule.span.after(start), extended)
         found[rule.key] = nominal
         previous = nominal
     return found
@@ -305,12 +308,13 @@ def date_milestones(
     _, locale = calendar._, calendar.locale
     milestones = []
     previous: tuple[MilestoneRule, date] | None = None
+    nominals = _nominal_dates(start, programme.milestones, extended_months, programme.extended_from)
     for index, rule in enumerate(programme.milestones):
         extended = extended_months if index >= programme.extended_from else 0
         span = rule.span
+        nominal = nominals[rule.key]
         if previous is not None and rule.from_previous:
             before, base = previous
-            nominal = span.after(base)
             reasons = [
                 _("{title} {base} + {span} = {date}").format(
                     title=before.title,
@@ -321,7 +325,6 @@ def date_milestones(
             ]
         elif span.unit == "months":
             months = span.count + extended
-            nominal = add_months(start, months)
             reasons = [
                 _("start {start} + {months} calendar months = {date}").format(
                     start=rule_date(start, locale), months=months, date=rule_date(nominal, locale)
@@ -335,7 +338,6 @@ def date_milestones(
                     day=start.day, month=month
                 )
         else:
-            nominal = add_months(span.after(start), extended)
             reasons = [
                 _("start {start} + {span} = {date}").format(
                     start=rule_date(start, locale),

@@ -260,29 +260,22 @@ def close_by_completion(
     """Close the open `kind`/`milestone` items whose worker has completed `module` (or been
     awarded `pathway`) by `as_of`, dated the day it was first done. One statement."""
     if module is not None:
-        done = select(func.min(Completion.completed_on)).where(
+        day = Completion.completed_on
+        conditions = [
             Completion.worker_id == Obligation.subject_id,
             Completion.module == module,
-            Completion.completed_on <= as_of,
-        )
-        found = exists().where(
-            Completion.worker_id == Obligation.subject_id,
-            Completion.module == module,
-            Completion.completed_on <= as_of,
-        )
+            day <= as_of,
+        ]
     else:
-        done = select(func.min(Award.achieved_on)).where(
+        day = Award.achieved_on
+        conditions = [
             Award.worker_id == Obligation.subject_id,
             Award.kind == "pathway",
             Award.key == pathway,
-            Award.achieved_on <= as_of,
-        )
-        found = exists().where(
-            Award.worker_id == Obligation.subject_id,
-            Award.kind == "pathway",
-            Award.key == pathway,
-            Award.achieved_on <= as_of,
-        )
+            day <= as_of,
+        ]
+    done = select(func.min(day)).where(*conditions)
+    found = exists().where(*conditions)
     result = session.execute(
         update(Obligation)
         .where(

@@ -133,6 +133,13 @@ def asye_leave(
     by: str = typer.Option(...),
 ) -> None:
     """Record leave that pauses the ASYE year; later milestones move back."""
+    leave_step(worker, start, end, reason, by)
+
+
+def leave_step(
+    worker: str, start: str, end: str, reason: str, by: str, programme: str = "asye"
+) -> None:
+    """Record leave on a programme from the --from and --to options, and say what moved."""
     first, last = required_date(start, "--from"), required_date(end, "--to")
     rt = runtime()
     with rt.transaction() as session:
@@ -145,11 +152,40 @@ def asye_leave(
             reason=reason,
             actor=by,
             today=rt.today(),
+            programme=programme,
         )
-    moved_said(moved, "leave recorded")
+    _moved_said(moved, "leave recorded")
 
 
-def moved_said(moved: list[tuple[str, date, date]], said: str) -> None:
+def change_leave_step(
+    worker: str,
+    was: str,
+    start: str | None,
+    end: str | None,
+    by: str,
+    *,
+    cancel: bool,
+    programme: str = "asye",
+) -> None:
+    """Change or cancel the leave that starts on --was, and say what moved."""
+    rt = runtime()
+    with rt.transaction() as session:
+        moved = change_leave(
+            session,
+            rt.organisation,
+            worker=worker,
+            was=required_date(was, "--was"),
+            start=parse_date(start, "--from"),
+            end=parse_date(end, "--to"),
+            actor=by,
+            today=rt.today(),
+            cancel=cancel,
+            programme=programme,
+        )
+    _moved_said(moved, "leave cancelled" if cancel else "leave changed")
+
+
+def _moved_said(moved: list[tuple[str, date, date]], said: str) -> None:
     for key, old, new in moved:
         out.print(f"{key}: {old} -> {new}")
     out.print(f"{said}; {len(moved)} milestone(s) moved")
@@ -164,19 +200,7 @@ def asye_leave_change(
     by: str = typer.Option(...),
 ) -> None:
     """Shorten, lengthen or move recorded leave; the open milestones are dated again."""
-    rt = runtime()
-    with rt.transaction() as session:
-        moved = change_leave(
-            session,
-            rt.organisation,
-            worker=worker,
-            was=required_date(was, "--was"),
-            start=parse_date(start, "--from"),
-            end=parse_date(end, "--to"),
-            actor=by,
-            today=rt.today(),
-        )
-    moved_said(moved, "leave changed")
+    change_leave_step(worker, was, start, end, by, cancel=False)
 
 
 @app.command("leave-cancel")
@@ -186,20 +210,7 @@ def asye_leave_cancel(
     by: str = typer.Option(...),
 ) -> None:
     """Cancel recorded leave (entered by mistake); the open milestones are dated again."""
-    rt = runtime()
-    with rt.transaction() as session:
-        moved = change_leave(
-            session,
-            rt.organisation,
-            worker=worker,
-            was=required_date(was, "--was"),
-            start=None,
-            end=None,
-            actor=by,
-            today=rt.today(),
-            cancel=True,
-        )
-    moved_said(moved, "leave cancelled")
+    change_leave_step(worker, was, None, None, by, cancel=True)
 
 
 @app.command("meeting")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli.asye import moved_said, record_step
-from flows.cli.common import command_group, out, parse_date, required_date, runtime
+from flows.cli.asye import change_leave_step, leave_step, record_step
+from flows.cli.common import command_group, out, parse_date, runtime
 from tasks.people import worker_ids
 from tasks.programmes.enrolment import enrol_in
-from tasks.programmes.leave import change_leave, record_leave
 
 app = command_group("Dated programmes (programmes.yaml): enrol, record milestones, leave.")
 
@@ -78,20 +77,7 @@ def programme_leave(
     by: str = typer.Option(...),
 ) -> None:
     """Record leave that pauses the programme; its later milestones move back."""
-    rt = runtime()
-    with rt.transaction() as session:
-        moved = record_leave(
-            session,
-            rt.organisation,
-            worker=worker,
-            start=required_date(start, "--from"),
-            end=required_date(end, "--to"),
-            reason=reason,
-            actor=by,
-            today=rt.today(),
-            programme=programme,
-        )
-    moved_said(moved, "leave recorded")
+    leave_step(worker, start, end, reason, by, programme)
 
 
 @app.command("leave-change")
@@ -105,18 +91,4 @@ def programme_leave_change(
     by: str = typer.Option(...),
 ) -> None:
     """Shorten, lengthen, move or cancel recorded leave; open milestones are dated again."""
-    rt = runtime()
-    with rt.transaction() as session:
-        moved = change_leave(
-            session,
-            rt.organisation,
-            worker=worker,
-            was=required_date(was, "--was"),
-            start=parse_date(start, "--from"),
-            end=parse_date(end, "--to"),
-            actor=by,
-            today=rt.today(),
-            cancel=cancel,
-            programme=programme,
-        )
-    moved_said(moved, "leave cancelled" if cancel else "leave changed")
+    change_leave_step(worker, was, start, end, by, cancel=cancel, programme=programme)
