@@ -13,9 +13,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 
-from definitions.errors import LadderError
 from definitions.forms import AsyeReview, CreditDecision, EvidenceReceived
-from flows.forms import form_run_name, publish, refused
+from flows.forms import Refusal, decision_step, form_run_name, publish
 from tasks.panels.common import programme_of
 from tasks.panels.evidence import RecordedEvidence, record_evidence
 from tasks.programmes.decisions import RecordedDecision, record_outcome
@@ -27,6 +26,7 @@ from tasks.training.credit import decide_credit
 
 
 @task(name="record-asye-review", cache_policy=NO_CACHE)
+@decision_step
 def record_asye_review(review: AsyeReview) -> RecordedDecision:
     runtime = current_runtime()
     today = runtime.today()
@@ -51,10 +51,9 @@ def record_asye_review(review: AsyeReview) -> RecordedDecision:
 )
 def asye_review(review: AsyeReview) -> dict[str, Any] | State[Any]:
     """Record an ASYE review outcome, final recommendation or assessor's report, once."""
-    try:
-        result = record_asye_review(review)
-    except LadderError as exc:
-        return refused(exc)
+    result = record_asye_review(review)
+    if isinstance(result, Refusal):
+        return result.state()
     late = f", {result.days_late} day(s) after it was due" if result.days_late else ""
     get_run_logger().info(
         "recorded %s for %s: %s on %s%s",
@@ -86,6 +85,7 @@ def asye_review(review: AsyeReview) -> dict[str, Any] | State[Any]:
 
 
 @task(name="record-credit-decision", cache_policy=NO_CACHE)
+@decision_step
 def record_credit_decision(decision: CreditDecision) -> dict[str, str]:
     """The decision's status and the request's module."""
     runtime = current_runtime()
@@ -110,10 +110,9 @@ def record_credit_decision(decision: CreditDecision) -> dict[str, str]:
 )
 def credit_decision(decision: CreditDecision) -> dict[str, Any] | State[Any]:
     """Approve or reject a request for credit for prior learning, once."""
-    try:
-        request = record_credit_decision(decision)
-    except LadderError as exc:
-        return refused(exc)
+    request = record_credit_decision(decision)
+    if isinstance(request, Refusal):
+        return request.state()
     get_run_logger().info("credit request %d: %s", decision.request, request["status"])
     publish(
         "credit-decision",
@@ -129,6 +128,7 @@ def credit_decision(decision: CreditDecision) -> dict[str, Any] | State[Any]:
 
 
 @task(name="record-evidence", cache_policy=NO_CACHE)
+@decision_step
 def record_received_evidence(evidence: EvidenceReceived) -> RecordedEvidence:
     runtime = current_runtime()
     capabilities = evidence.capabilities
@@ -159,10 +159,9 @@ def record_received_evidence(evidence: EvidenceReceived) -> RecordedEvidence:
 )
 def evidence_received(evidence: EvidenceReceived) -> dict[str, Any] | State[Any]:
     """Record one item of a panel candidate's evidence pack: checked, stored and ticked off."""
-    try:
-        result = record_received_evidence(evidence)
-    except LadderError as exc:
-        return refused(exc)
+    result = record_received_evidence(evidence)
+    if isinstance(result, Refusal):
+        return result.state()
     missing = ", ".join(result.still_missing) or "nothing: the pack is complete"
     get_run_logger().info(
         "%s recorded for %s; still missing for the panel on %s: %s",

@@ -1,18 +1,26 @@
-"""What every decision deployment shares: a run named from its form, the mail it queued
-delivered before it ends, what it recorded published by id, and a refusal ending the run
-as Failed with the reason as its message."""
+"""What every decision deployment shares: a run named from its form, the decision recorded
+under the form run's channel, the mail it queued delivered before it ends, what it recorded
+published by id, and a refusal ending the run as Failed with the reason as its message and
+no traceback (the task returns the refusal as a value instead of raising it, so neither
+the task nor the flow logs an error for what is an expected answer)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from definitions.errors import LadderError
+from storage.history import channel
 from tasks.delivery.steps import deliver_for_this_run
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
@@ -25,10 +33,30 @@ def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str
     return name
 
 
-def refused(error: LadderError) -> State[Any]:
-    """The run's end when Ladder refused the decision: Failed, with the reason as its message
-    (nothing was written)."""
-    return Failed(message=str(error))
+@dataclass(frozen=True)
+class Refusal:
+    """Ladder's answer when it refused a decision: the reason, for the person who filled in
+    the form. Nothing was written."""
+
+    message: str
+
+    def state(self) -> State[Any]:
+        return Failed(message=self.message)
+
+
+def decision_step(body: Callable[P, R]) -> Callable[P, R | Refusal]:
+    """The body of a decision task: recorded under the form run's channel (`form:<run id>`
+    in the history, beside the person named), and a refusal returned as a `Refusal`."""
+
+    @functools.wraps(body)
+    def step(*args: P.args, **kwargs: P.kwargs) -> R | Refusal:
+        try:
+            with channel(f"form:{flow_run.id or 'local'}"):
+                return body(*args, **kwargs)
+        except LadderError as exc:
+            return Refusal(str(exc))
+
+    return step
 
 
 def deliver_now() -> dict[str, Any]:

@@ -14,9 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from definitions.errors import LadderError
 from definitions.panels import PanelDecision
-from flows.forms import deliver_now, form_run_name, publish, refused
+from flows.forms import Refusal, decision_step, deliver_now, form_run_name, publish
 from flows.guard import lease
 from tasks.panels.decision import DecisionResult, decide
 from tasks.panels.steps import (
@@ -31,6 +30,7 @@ from tasks.runtime import current_runtime
 
 # No retries: a decision is recorded once; a second attempt after a commit would be refused.
 @task(name="record-panel-decision", cache_policy=NO_CACHE)
+@decision_step
 def record_panel_decision(decision: PanelDecision) -> DecisionResult:
     runtime = current_runtime()
     with runtime.transaction() as session:
@@ -53,10 +53,9 @@ def panel_decision(decision: PanelDecision) -> dict[str, Any] | State[Any]:
     """Record a progression panel's decision about one candidate: progress, or defer with
     reasons, further work and an action plan. Final: a second decision for the same
     candidate and panel fails and changes nothing."""
-    try:
-        result = record_panel_decision(decision)
-    except LadderError as exc:
-        return refused(exc)
+    result = record_panel_decision(decision)
+    if isinstance(result, Refusal):
+        return result.state()
     get_run_logger().info(
         "recorded: %s at the panel on %s: %s (event %d)",
         result.worker,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -9,6 +12,25 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Event
+
+# How the decisions being recorded reached Ladder: "cli:<login>", "form:<flow run id>",
+# "link:<token id>", "schedule:<flow run id>". Set once by the entry point (a command, a
+# form's flow, the web app), read by every event recorded under it.
+_channel: ContextVar[str | None] = ContextVar("ladder_channel", default=None)
+
+
+@contextmanager
+def channel(name: str) -> Iterator[None]:
+    """Record every event inside this block as having come through `name`."""
+    token = _channel.set(name[:200])
+    try:
+        yield
+    finally:
+        _channel.reset(token)
+
+
+def current_channel() -> str | None:
+    return _channel.get()
 
 
 def record_event(
@@ -32,6 +54,7 @@ def record_event(
                 subject_id=subject_id,
                 obligation_id=obligation_id,
                 payload=payload or {},
+                channel=_channel.get(),
             )
         ],
     )
@@ -46,4 +69,6 @@ def events_for(session: Session, *, subject_id: int) -> list[Event]:
 def record_events(session: Session, *, rows: list[dict[str, Any]]) -> None:
     """Append many events in one statement (rows: kind, actor, occurred_on, subject_id, ...)."""
     if rows:
-        session.execute(insert(Event), [{"payload": {}, **row} for row in rows])
+        session.execute(
+            insert(Event), [{"payload": {}, "channel": _channel.get(), **row} for row in rows]
+        )

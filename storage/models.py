@@ -214,6 +214,8 @@ class Event(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # how it reached Ladder: "cli:<login>", "form:<flow run id>", "link:<token id>", ...
+    channel: Mapped[str | None] = mapped_column(String(200))
 
 
 class OutboxMessage(Base):

@@ -40,6 +40,23 @@ def worker_ids(session: Session, external_ids: Iterable[str]) -> list[int]:
     return [found[w] for w in wanted]
 
 
+def acting(session: Session, external_id: str, what: str = "person acting") -> Worker:
+    """The person acting, who must be on the roster and active: someone who has left, is
+    on a career break or was never imported may not act for anyone."""
+    actor = worker_by_external_id(session, external_id)
+    if actor is None:
+        raise NotFound(
+            f"no {what} with id '{external_id}' is on the roster; check the id, or give your "
+            "own roster id"
+        )
+    if actor.status != "active":
+        raise Refused(
+            f"{external_id}'s roster status is '{actor.status}', not active, so they may not "
+            f"act as {what}; ask someone active in the role to record it"
+        )
+    return actor
+
+
 def require_role(session: Session, external_id: str, *, roles: Iterable[str], may: str) -> Worker:
     """The person acting, who must be on the roster, active, and hold one of `roles` (the
     organisation's, from ladder.yaml's decided_by); a refusal names the roles that may."""

@@ -3,6 +3,7 @@ one place a `LadderError` becomes a message and exit code 1."""
 
 from __future__ import annotations
 
+import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from typer.core import TyperGroup
 from definitions.errors import LadderError
 from definitions.settings import Settings
 from storage.files import make_private_folders
+from storage.history import channel
 from tasks.runtime import Runtime, open_runtime
 
 out = Console()
@@ -37,9 +39,17 @@ class LadderGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with channel(f"cli:{_login()}"):  # the history says it came by command
+                return super().invoke(ctx)
         except LadderError as exc:
             fail(str(exc))
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container's bare uid)
+        return str(os.getuid())
 
 
 def command_group(help: str) -> typer.Typer:

@@ -60,7 +60,9 @@ def schedule_panel(
 ) -> Panel:
     """Add a panel meeting; its submission deadline follows from the date."""
     calendar = organisation.working_calendar()
-    people.worker(session, actor, "scheduler")
+    people.require_role(
+        session, actor, roles=organisation.ladder.decided_by.panels, may="schedule a panel"
+    )
     if meets_on <= today:
         raise BadInput(f"the panel date {meets_on} is not in the future")
     why = calendar.why_not_working(meets_on)

@@ -144,7 +144,7 @@ def _candidacy_to_decide(
 ) -> Candidacy:
     """The candidacy the decision is about, once the decider, the candidacy and the date are
     each found fit to record it."""
-    decider = people.worker(session, decision.decided_by, "panel member")
+    decider = people.acting(session, decision.decided_by, "panel member")
     if decider.role not in programme.member_roles:
         raise Refused(
             f"{decision.decided_by} is a {decider.role}, not a member of the panel "

@@ -182,7 +182,7 @@ def record_evidence(
     folders (the signing key's)."""
     programme = programme_of(organisation)
     subject = people.worker(session, worker)
-    recorder = people.worker(session, actor, "recorder")
+    recorder = people.acting(session, actor, "recorder")
     people.require_may_act_for(
         recorder,
         allowed=[subject.id, subject.manager_id],
@@ -290,7 +290,7 @@ def record_preparation(
 ) -> date:
     """The line manager records the candidate's preparation day."""
     subject = people.worker(session, worker)
-    recorder = people.worker(session, actor, "recorder")
+    recorder = people.acting(session, actor, "recorder")
     people.require_may_act_for(
         recorder,
         allowed=[subject.id, subject.manager_id],

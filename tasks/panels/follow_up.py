@@ -37,7 +37,7 @@ def sign_outcome(
 ) -> str:
     """The worker or their team manager signs the outcome report (an acknowledgement)."""
     subject = people.worker(session, worker)
-    signer = people.worker(session, actor, "signer")
+    signer = people.acting(session, actor, "signer")
     if signer.id == subject.id:
         role = "worker"
     elif signer.id == subject.manager_id:
@@ -89,12 +89,17 @@ def complete_action(
     """Mark one item of a deferral action plan done (the team manager monitors the plan in
     supervision); when the last is done the worker may be resubmitted."""
     subject = people.worker(session, worker)
-    recorder = people.worker(session, actor, "recorder")
-    people.require_may_act_for(
+    recorder = people.acting(session, actor, "recorder")
+    deciders = organisation.ladder.decided_by.panels
+    people.require_may_act_for(  # the worker may not tick off their own plan
         recorder,
-        allowed=[subject.id, subject.manager_id],
-        deciders=organisation.ladder.decided_by.panels,
-        refusal=refusal_to_act(organisation, recorder, subject, "record it"),
+        allowed=[subject.manager_id],
+        deciders=deciders,
+        refusal=(
+            f"{actor} is not {subject.external_id}'s team manager, nor a "
+            f"{' or '.join(r.replace('_', ' ') for r in deciders)}; the team manager marks "
+            "an action done once they have seen it in supervision"
+        ),
     )
     if on > today:
         raise BadInput(f"{on} is in the future")

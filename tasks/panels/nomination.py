@@ -47,7 +47,7 @@ def nominate(
     due at the panel's submission deadline."""
     programme = programme_of(organisation)
     subject = people.worker(session, worker)
-    nominator = people.worker(session, actor, "nominator")
+    nominator = people.acting(session, actor, "nominator")
     deciders = organisation.ladder.decided_by.panels
     people.require_may_act_for(
         nominator,

@@ -38,7 +38,9 @@ def open_post(
         raise NotFound(f"no team '{team}'; known: {known}")
     if level not in organisation.ladder.roles:
         raise BadInput(f"'{level}' is not a level in ladder.yaml")
-    people.worker(session, actor, "recorder")
+    people.require_role(
+        session, actor, roles=organisation.ladder.decided_by.panels, may="open a vacant post"
+    )
     post = Post(team_id=found.id, level=level, opened_on=today, opened_by=actor, status="vacant")
     session.add(post)
     session.flush()

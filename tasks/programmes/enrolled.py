@@ -11,7 +11,7 @@ from definitions.organisation import Organisation
 from definitions.programmes import MilestoneRule, Programme, require_asye
 from storage.enrolments import enrolment_of
 from storage.models import Enrolment, Worker
-from tasks.people import require_may_act_for
+from tasks.people import acting, require_may_act_for
 from tasks.people import worker as find_worker
 
 ASYE = "asye"
@@ -83,7 +83,7 @@ def require_recorder(
     """Refuse unless the actor is the worker's assessor or manager, or holds a role that
     may record the programme's steps for anyone (its `recorded_by`, by default ladder.yaml's
     `decided_by.asye`)."""
-    recorder = find_worker(session, actor, "recorder")
+    recorder = acting(session, actor, "recorder")
     rule = programme_of(organisation, enrolment.programme)
     deciders = rule.recorded_by or organisation.ladder.decided_by.asye
     require_may_act_for(

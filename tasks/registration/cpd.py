@@ -19,7 +19,7 @@ __all__ = ["CPD"]
 from storage.history import record_event
 from storage.models import Obligation
 from storage.obligations import insert_obligations
-from tasks.people import require_may_act_for
+from tasks.people import acting, require_may_act_for
 from tasks.people import worker as find_worker
 
 
@@ -98,9 +98,7 @@ def record_cpd(
             f"{worker} is a {subject.role.replace('_', ' ')}, not a role that registers with "
             f"{programme.regulator} (registration.yaml: roles)"
         )
-    actor = find_worker(session, by, "recorder")
-    if actor.status != "active":
-        raise Refused(f"{by}'s roster status is '{actor.status}', not active")
+    actor = acting(session, by, "recorder")
     who = " or ".join(r.replace("_", " ") for r in programme.recorded_by)
     require_may_act_for(
         actor,

@@ -19,7 +19,7 @@ from storage.history import record_event, record_events
 from storage.models import Worker
 from storage.obligations import insert_obligations
 from storage.supervision import add_records, close_items, last_held, open_items, workers_by_id
-from tasks.people import require_may_act_for
+from tasks.people import acting, require_may_act_for
 from tasks.people import worker as find_worker
 from tasks.roster.roster_import import read_csv
 from tasks.supervision.schedule import item_row, require_supervision, role_start
@@ -121,12 +121,7 @@ def record_supervision(
     organisation's supervision.yaml allows) with `worker`, in the caller's transaction."""
     programme = require_supervision(organisation)
     subject = find_worker(session, worker)
-    supervisor = find_worker(session, by, "supervisor")
-    if supervisor.status != "active":
-        raise Refused(
-            f"{by}'s roster status is '{supervisor.status}', not active, so they may not record "
-            "supervision"
-        )
+    supervisor = acting(session, by, "supervisor")
     if supervisor.id == subject.id:
         raise Refused(
             f"{by} cannot record their own supervision; their supervisor or manager records it"

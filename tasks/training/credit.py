@@ -35,12 +35,7 @@ def request_credit(
 ) -> CreditRequest:
     training = require_programme(organisation.training)
     subject = people.worker(session, worker)
-    requester = people.worker(session, actor, "requester")
-    if requester.status != "active":
-        raise Refused(
-            f"{actor}'s roster status is '{requester.status}', not active, so they may not "
-            "request credit"
-        )
+    requester = people.acting(session, actor, "requester")
     who = " or ".join(r.replace("_", " ") for r in training.credit_approvers)
     people.require_may_act_for(
         requester,
@@ -116,12 +111,7 @@ def decide_credit(
     request = session.get(CreditRequest, request_id, with_for_update=True)
     if request is None:
         raise NotFound(f"no credit request {request_id}")
-    approver = people.worker(session, actor)
-    if approver.status != "active":
-        raise Refused(
-            f"{actor}'s roster status is '{approver.status}', not active, so they may not "
-            "decide credit"
-        )
+    approver = people.acting(session, actor, "decider")
     people.require_may_act_for(
         approver,
         allowed=(),

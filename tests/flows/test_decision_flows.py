@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,22 @@ def review(**change: Any) -> dict[str, Any]:
 
 
 def test_an_asye_review_from_the_form_is_recorded_once(  # type: ignore[no-untyped-def]
-    engine, organisation, import_roster_file
+    engine, organisation, import_roster_file, caplog
 ) -> None:
     import_roster_file(engine, organisation, as_of=date(2026, 1, 1))
     recorded = Event.kind == "asye.review_recorded"
+    caplog.set_level(logging.INFO)
+
+    # Someone who may not record it (a care worker), and someone not on the roster: a clean
+    # Failed run whose message names who may, with no error logged and no traceback.
+    for actor, reason in (
+        ("W0036", "nor their manager, nor a workforce_lead or head_of_service"),
+        ("W9999", "no recorder with id 'W9999' is on the roster"),
+    ):
+        state = asye_review(review=review(recorded_by=actor), return_state=True)
+        assert state.is_failed() and reason in state.message
+    noisy = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not noisy, [r.getMessage() for r in noisy]
 
     # The form's shape is checked before anything runs: a missing field, an unknown one.
     for bad, field in (
@@ -82,6 +95,10 @@ def test_an_asye_review_from_the_form_is_recorded_once(  # type: ignore[no-untyp
     assert state.is_completed(), state.message
     assert state.result()["outcome"] == "on_track"
     assert count(engine, Event, recorded) == 1
+    # The history names the person and the channel: this form run.
+    with Session(engine) as session:
+        event = session.scalars(select(Event).where(recorded)).one()
+    assert (event.actor, event.channel) == ("W0006", f"form:{state.state_details.flow_run_id}")
 
     state = asye_review(review=review(outcome="concerns"), return_state=True)
     assert state.is_failed() and "recorded once" in state.message

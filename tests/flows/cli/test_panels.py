@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from panel_world import OBSERVED, submitted
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from definitions.panels import submission_deadline
 from flows.cli import app
 from notifications.sink import SmtpSink
+from storage.models import Event
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +42,14 @@ def test_the_cli_runs_a_candidate_from_nomination_to_decision(
     meets = calendar.today() + timedelta(days=70)
     while meets.weekday() != 0 or not calendar.is_working_day(meets):
         meets += timedelta(days=1)
+    # Only a workforce lead or head of service schedules a panel; the refusal says so.
+    for actor, reason in (
+        ("W0036", "W0036 is a care worker; only a workforce lead or head of service may"),
+        ("W9999", "no one with id 'W9999' is on the roster"),
+    ):
+        assert reason in refused(
+            "panel", "schedule", "--on", str(meets), "--where", "Room 4", "--by", actor
+        )
     scheduled = ok("panel", "schedule", "--on", str(meets), "--where", "Room 4", "--by", "W0001")
     deadline = submission_deadline(meets, 14, calendar).on
     assert f"evidence due by {deadline}" in scheduled
@@ -148,6 +160,14 @@ def test_the_cli_runs_a_candidate_from_nomination_to_decision(
         "panel.decided",
     ):
         assert expected in explained, expected
+    # The worker may not tick off their own plan: their team manager does, having seen it.
+    assert "W0019 is not W0019's team manager" in refused(
+        "panel", "action-done", "W0019", "--item", "1", "--by", "W0019", "--on", "2026-06-01"
+    )
     assert "every action is done" in ok(
         "panel", "action-done", "W0019", "--item", "1", "--by", "W0003", "--on", "2026-06-01"
     )
+    # The history names the manager and says it came by command, as whom.
+    with Session(engine) as session:
+        done = session.scalars(select(Event).where(Event.kind == "panel.action_done")).one()
+    assert (done.actor, done.channel) == ("W0003", f"cli:{getpass.getuser()}")
