@@ -486,16 +486,19 @@ def _programme_references(
     return found
 
 
-OTHER_OBLIGATION_KINDS = (
-    "training.renewal",
-    "training.required",
-    "supervision",
-    "registration.cpd",
-    "panel.evidence",
-    "panel.preparation",
-    "panel.action",
-    "panel.signature",
-)
+# The item kinds outside dated programmes, as the workforce team reads them.
+ITEM_KINDS = {
+    "training.renewal": "Refresher",
+    "training.required": "Required training",
+    "supervision": "Supervision",
+    "registration.cpd": "CPD for registration",
+    "panel.evidence": "Panel evidence",
+    "panel.preparation": "Panel preparation day",
+    "panel.action": "Action plan item",
+    "panel.signature": "Outcome report signature",
+}
+
+OTHER_OBLIGATION_KINDS = tuple(ITEM_KINDS)
 
 
 def _panel_references(
@@ -623,6 +626,18 @@ class Organisation(_Strict):
     def dated_programmes(self) -> tuple[Programme, ...]:
         """Every dated programme the organisation runs: the ASYE year first, then the rest."""
         return ((self.asye,) if self.asye else ()) + self.programmes
+
+    def item_kind(self, kind: str) -> str:
+        """An item kind as the workforce team reads it in tables: "Refresher", "ASYE:
+        review", "Induction: completion", never the key."""
+        if kind in ITEM_KINDS:
+            return ITEM_KINDS[kind]
+        programme_key, _, milestone_kind = kind.partition(".")
+        for programme in self.dated_programmes:
+            if programme.key == programme_key:
+                called = programme.called[:1].upper() + programme.called[1:]
+                return f"{called}: {milestone_kind.replace('_', ' ')}"
+        return kind.replace(".", ": ").replace("_", " ").capitalize()
 
     def programme(self, key: str) -> Programme:
         """The dated programme `key`; Misconfigured names the ones there are."""

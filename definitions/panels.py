@@ -364,31 +364,39 @@ class ActionItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    title: str = Field(min_length=3, max_length=200, description="what is to be done")
-    owner: Provider = Field(description="who does it: the worker or their team manager")
-    due: date = Field(description="the date it is due (YYYY-MM-DD)")
+    title: str = Field(min_length=3, max_length=200, description="What is to be done")
+    owner: Provider = Field(description="Who does it: the worker or their team manager")
+    due: date = Field(description="The day it is due")
 
 
+# PanelDecision is the parameter of the `panel-decision` deployment, so the Prefect UI shows
+# it as a form (its docstring and field descriptions are what the chair reads);
+# `ladder panel decide` builds the same model from its options.
 class PanelDecision(BaseModel):
-    """A progression panel's decision about one candidate. Final: recorded once.
-
-    This is the parameter of the `panel-decision` deployment, so the Prefect UI shows it
-    as a form; `ladder panel decide` builds the same model from its options.
-    """
+    """Record the panel's decision about one candidate: progress, or defer with the reasons,
+    the further work and an action plan. A decision is final once recorded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    worker: str = Field(min_length=1, description="the candidate's id, e.g. W0019")
-    panel: date = Field(description="the panel meeting's date (YYYY-MM-DD)")
-    outcome: Outcome = Field(description="progress, or defer with reasons and an action plan")
-    decided_by: str = Field(min_length=1, description="the panel member recording it")
-    decided_on: date | None = Field(
-        default=None, description="the day of the decision; default: the panel's date"
+    worker: str = Field(
+        min_length=1, description="The candidate's roster number, for example W0019"
     )
-    reasons: str = Field(default="", description="why (required for defer)")
-    further_work: str = Field(default="", description="the further work needed (defer)")
+    panel: date = Field(description="The day the panel met")
+    outcome: Outcome = Field(
+        description="Progress, or defer (then give the reasons, further work and action plan)"
+    )
+    decided_by: str = Field(
+        min_length=1, description="Your own roster number: you must be a member of the panel"
+    )
+    decided_on: date | None = Field(
+        default=None, description="The day of the decision. Leave empty for the panel's day"
+    )
+    reasons: str = Field(default="", description="Why the panel deferred (needed to defer)")
+    further_work: str = Field(
+        default="", description="The further work the candidate needs to do (needed to defer)"
+    )
     actions: tuple[ActionItem, ...] = Field(
-        default=(), description="the action plan (defer): at least one item"
+        default=(), description="The action plan: at least one item (needed to defer)"
     )
 
     @model_validator(mode="after")

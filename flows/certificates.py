@@ -13,8 +13,8 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.futures import as_completed
-from prefect.runtime import flow_run
 
+from flows.forms import dated_run_name
 from flows.guard import exclusive
 from flows.runners import configured_task_runner
 from tasks.certificates.steps import issue_certificates, plan_certificates
@@ -22,11 +22,11 @@ from tasks.delivery.steps import deliver_for_this_run
 from tasks.runtime import Runtime, current_runtime
 
 
-def _run_name() -> str:
-    return f"certificates-{flow_run.parameters.get('as_of') or 'today'}"
-
-
-@flow(name="certificate-batch", flow_run_name=_run_name, task_runner=configured_task_runner())
+@flow(
+    name="certificate-batch",
+    flow_run_name=dated_run_name("certificates"),
+    task_runner=configured_task_runner(),
+)
 def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
     """Issue every waiting award (module and pathway completions, ASYE passes, progression):
     a signed credential and a PDF each, mailed to the worker. Killed at any point and run

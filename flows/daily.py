@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, unmapped
-from prefect.runtime import flow_run
 
+from flows.forms import dated_run_name
 from flows.guard import exclusive
 from flows.panels import run_panel_steps
 from flows.runners import configured_task_runner
@@ -29,12 +29,7 @@ from tasks.supervision.steps import schedule_supervision
 from tasks.training.steps import refresh_training
 
 
-def _run_name() -> str:
-    as_of = flow_run.parameters.get("as_of")
-    return f"daily-{as_of or 'today'}"
-
-
-@flow(name="daily", flow_run_name=_run_name, task_runner=configured_task_runner())
+@flow(name="daily", flow_run_name=dated_run_name("daily"), task_runner=configured_task_runner())
 async def daily(as_of: date | None = None) -> dict[str, Any]:
     """Run one day of Ladder. `as_of` is a calendar date in the organisation's time zone
     (default: today there); days missed since the last run are caught up once."""

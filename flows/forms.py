@@ -23,6 +23,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def dated_run_name(prefix: str) -> Callable[[], str]:
+    """A run named by the day it works on: its `as_of`, or else today in the organisation's
+    time zone (a scheduled run of the daily sweep is `daily-2026-12-03`, not `daily-today`)."""
+
+    def name() -> str:
+        as_of = flow_run.parameters.get("as_of")
+        if as_of is None:
+            from tasks.runtime import current_runtime
+
+            as_of = current_runtime().calendar.today()
+        return f"{prefix}-{as_of}"
+
+    return name
+
+
 def form_run_name(prefix: str, parameter: str, *fields: str) -> Callable[[], str]:
     def name() -> str:
         form = flow_run.parameters.get(parameter) or {}

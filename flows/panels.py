@@ -11,11 +11,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 from prefect.states import State
 
 from definitions.panels import PanelDecision
-from flows.forms import Refusal, decision_step, deliver_now, form_run_name, publish
+from flows.forms import Refusal, dated_run_name, decision_step, deliver_now, form_run_name, publish
 from flows.guard import lease
 from tasks.panels.decision import DecisionResult, decide
 from tasks.panels.steps import (
@@ -113,11 +112,7 @@ def run_panel_steps(as_of: date) -> dict[str, int]:
     return counts
 
 
-def _steps_name() -> str:
-    return f"panel-steps-{flow_run.parameters.get('as_of') or 'today'}"
-
-
-@flow(name="panel-steps", flow_run_name=_steps_name)
+@flow(name="panel-steps", flow_run_name=dated_run_name("panel-steps"))
 def panel_steps_flow(as_of: date | None = None) -> dict[str, Any]:
     """Move the progression panels on for `as_of` (default: today in the organisation's
     zone). The daily sweep runs the same steps; the two never run them at once."""

@@ -10,9 +10,9 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
+from flows.forms import dated_run_name
 from storage.obligations import open_by_team
 from storage.outbox import status_counts
 from storage.reports import (
@@ -66,11 +66,7 @@ def gather(as_of: date) -> dict[str, list[dict[str, Any]]]:
         }
 
 
-def _name() -> str:
-    return f"weekly-report-{flow_run.parameters.get('as_of') or 'today'}"
-
-
-@flow(name="weekly-report", flow_run_name=_name)
+@flow(name="weekly-report", flow_run_name=dated_run_name("weekly-report"))
 def weekly_report(as_of: date | None = None) -> dict[str, int]:
     """Publish the week's figures for `as_of` (default: today in the organisation's zone)."""
     as_of = as_of or current_runtime().calendar.today()

@@ -155,6 +155,21 @@ def overdue_by_kind(session: Session, *, as_of: date) -> dict[str, int]:
     return {milestone: n for milestone, n in session.execute(stmt).all()}
 
 
+def overdue_items(session: Session, *, as_of: date, limit: int) -> list[tuple[str, str, str, date]]:
+    """(team, kind, worker id, due date) of open items past their due date on `as_of`, the
+    longest overdue first within each team and kind; at most `limit` rows (the artifact's
+    length stays bounded whatever the workforce; `overdue_by_kind` gives the totals)."""
+    stmt = (
+        select(Team.key, Obligation.kind, Worker.external_id, Obligation.due_date)
+        .join(Worker, Worker.id == Obligation.subject_id)
+        .join(Team, Team.id == Worker.team_id)
+        .where(Obligation.status == "open", Obligation.due_date < as_of)
+        .order_by(Team.key, Obligation.kind, Obligation.due_date, Worker.external_id)
+        .limit(limit)
+    )
+    return [(t, k, w, d) for t, k, w, d in session.execute(stmt).all()]
+
+
 def people_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Person]:
     """Workers still here, by id (someone who has left is told nothing more)."""
     found: dict[int, Person] = {}

@@ -16,7 +16,7 @@ from storage.models import Candidacy, Panel, Worker
 from storage.obligations import obligation_by_source
 from storage.panels import candidacies_of, obligations_from
 from tasks import people
-from tasks.panels.common import refusal_to_act, settle, source
+from tasks.panels.common import settle, source
 
 
 def _decided(session: Session, worker: Worker) -> tuple[Candidacy, Panel]:

@@ -20,9 +20,7 @@ async def publish_summary(as_of: date, window: tuple[date, date], counts: dict[s
             as_of=as_of,
             window=window,
             counts=counts,
-            supervised=runtime.organisation.supervision.roles
-            if runtime.organisation.supervision
-            else (),
+            organisation=runtime.organisation,
         )
     for table in summary.tables:
         await acreate_table_artifact(key=table.key, table=table.rows, description=table.description)

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.obligations import open_by_team, overdue_by_kind
+from definitions.organisation import Organisation
+from storage.obligations import open_by_team, overdue_by_kind, overdue_items
 from storage.outbox import day_counts, status_counts
 from storage.supervision import compliance_by_team
 
 DUE_HORIZON_DAYS = 30
+OVERDUE_ROWS = 500  # the overdue artifact lists this many items; its description says the rest
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,16 @@ def daily_summary(
     as_of: date,
     window: tuple[date, date],
     counts: dict[str, Any],
-    supervised: tuple[str, ...] = (),
+    organisation: Organisation,
 ) -> DailySummary:
-    """Open items by team, the day's mails, what is overdue, and what the sweep did; with
-    `supervised` roles (supervision.yaml), supervision compliance per team."""
+    """Open items by team and kind, the day's mails, each overdue item (by team and kind,
+    with the worker's id), and what the sweep did; where the organisation has a supervision
+    schedule, supervision compliance per team. Column headers are the same every day."""
+    supervised = organisation.supervision.roles if organisation.supervision else ()
+    kind = organisation.item_kind
     overdue = overdue_by_kind(session, as_of=as_of)
+    late_items = overdue_items(session, as_of=as_of, limit=OVERDUE_ROWS)
+    total_late = sum(overdue.values())
     outbox = status_counts(session)
     horizon = as_of + timedelta(days=DUE_HORIZON_DAYS)
     teams = open_by_team(session, as_of=as_of, horizon=horizon)
@@ -58,12 +65,13 @@ def daily_summary(
         Table(
             key="daily-due-by-team",
             rows=[
-                {"team": t, "kind": k, f"due by {horizon}": d, "overdue": o} for t, k, d, o in teams
+                {"team": t, "kind": kind(k), "due within 30 days": d, "overdue": o}
+                for t, k, d, o in teams
             ]
-            or [{"team": "(none)", "kind": "", f"due by {horizon}": 0, "overdue": 0}],
+            or [{"team": "(none)", "kind": "", "due within 30 days": 0, "overdue": 0}],
             description=(
-                f"Open items by team and kind on {as_of}: due in the next {DUE_HORIZON_DAYS} "
-                "days, and past their due date"
+                f"Open items by team and kind on {as_of}: due by {horizon} (within "
+                f"{DUE_HORIZON_DAYS} days), and past their due date"
             ),
         ),
         Table(
@@ -76,9 +84,27 @@ def daily_summary(
         ),
         Table(
             key="daily-overdue",
-            rows=[{"milestone": k, "overdue": v} for k, v in sorted(overdue.items())]
-            or [{"milestone": "(none)", "overdue": 0}],
-            description=f"Open items past their due date on {as_of}",
+            rows=[
+                {
+                    "team": t,
+                    "kind": kind(k),
+                    "worker": w,
+                    "was due": d.isoformat(),
+                    "days overdue": (as_of - d).days,
+                }
+                for t, k, w, d in late_items
+            ]
+            or [{"team": "(none)", "kind": "", "worker": "", "was due": "", "days overdue": 0}],
+            description=(
+                f"Open items past their due date on {as_of}, by team and kind, longest "
+                f"overdue first: {total_late} in all"
+                + (
+                    f"; the first {OVERDUE_ROWS} are listed (`ladder explain WORKER` shows "
+                    "each person's)"
+                    if total_late > len(late_items)
+                    else ""
+                )
+            ),
         ),
     ]
     if "refresher_without_session" in counts:

@@ -324,10 +324,21 @@ def test_the_daily_run_and_the_weekly_report_publish_tables_by_team_and_kind(  #
     import_roster_file(engine, organisation, as_of=date(2026, 1, 1))
     state = asyncio.run(daily(as_of=date(2026, 4, 16), return_state=True))
     assert state.is_completed(), state.message
-    found = artifacts("daily-due-by-team", "daily-mail", "daily-summary")
+    found = artifacts("daily-due-by-team", "daily-mail", "daily-summary", "daily-overdue")
     due = json.loads(found["daily-due-by-team"].data)
-    assert {"team", "kind", "due by 2026-05-16", "overdue"} <= set(due[0])
-    assert any(r["kind"] == "asye.review" and r["due by 2026-05-16"] > 0 for r in due)
+    # The same headers every day; kinds as the team reads them, not keys.
+    assert {"team", "kind", "due within 30 days", "overdue"} <= set(due[0])
+    assert any(r["kind"] == "ASYE: review" and r["due within 30 days"] > 0 for r in due)
+    assert not any("." in r["kind"] for r in due)
+    # Each overdue item by team and kind, with the worker's id and how late it is.
+    overdue = json.loads(found["daily-overdue"].data)
+    assert overdue and {"team", "kind", "worker", "was due", "days overdue"} == set(overdue[0])
+    for row in overdue:
+        was_due = date.fromisoformat(row["was due"])
+        assert row["days overdue"] == (date(2026, 4, 16) - was_due).days > 0
+    assert [r["team"] for r in overdue] == sorted(r["team"] for r in overdue)
+    assert {"Required training", "Induction: completion"} <= {r["kind"] for r in overdue}
+    assert f"{len(overdue)} in all" in found["daily-overdue"].description
     mail = json.loads(found["daily-mail"].data)
     assert sum(r["sent"] for r in mail) == state.result()["sent"] > 0
     assert {r["channel"] for r in mail} >= {"direct", "digest"}
@@ -346,3 +357,15 @@ def test_the_daily_run_and_the_weekly_report_publish_tables_by_team_and_kind(  #
     with Session(engine) as session:
         names = list(session.scalars(select(Worker.name)))
     assert not any(name in everything for name in names)
+
+
+def test_a_scheduled_run_is_named_by_the_day_it_works_on(  # type: ignore[no-untyped-def]
+    engine, organisation
+) -> None:
+    # No as_of, as a schedule starts it: the name carries today's date in the
+    # organisation's zone, not "today".
+    state = weekly_report(return_state=True)
+    assert state.is_completed(), state.message
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert run.name == f"weekly-report-{organisation.working_calendar().today()}"
