@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="the public address of the verification page (QR codes point here)",
     )
+    allow_local_verify_url: bool = Field(
+        default=False,
+        description=(
+            "issue certificates naming a loopback or plain-http verify_url: for the demo and "
+            "tests only (such certificates cannot be checked by anyone else, ever)"
+        ),
+    )
     certificate_chunk_size: int = Field(default=500, ge=1, description="awards per batch task")
 
     flow_lease_seconds: float = Field(
@@ -115,3 +122,36 @@ def load_configured_organisation(settings: Settings) -> Organisation:
         profile = organisation.profile.model_copy(update={"calendar": calendar})
         organisation = organisation.model_copy(update={"profile": profile})
     return organisation
+
+
+def public_verify_url(settings: Settings) -> str:
+    """The verification site's address to put in a certificate, which names it for good (in
+    the PDF, its QR code and the signed credential's issuer and ids): an https address
+    others can reach. A loopback or plain-http one is refused, except where
+    LADDER_ALLOW_LOCAL_VERIFY_URL says this is a demo or a test."""
+    from urllib.parse import urlsplit
+
+    from definitions.errors import Misconfigured
+
+    url = settings.verify_url.rstrip("/")
+    if settings.allow_local_verify_url:
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    local = host in ("localhost", "") or host.endswith(".localhost")
+    try:
+        import ipaddress
+
+        address = ipaddress.ip_address(host)
+        local = local or address.is_loopback or address.is_private or address.is_unspecified
+    except ValueError:
+        pass
+    if parts.scheme != "https" or local:
+        raise Misconfigured(
+            f"LADDER_VERIFY_URL is {url}, which nobody else can reach; certificates name it "
+            "for good (in the PDF, its QR code and the signed credential), so they are not "
+            "issued with it. Set LADDER_VERIFY_URL to the public https address of Ladder's "
+            "verification site, e.g. https://verify.your-council.gov.uk (for a demo only: "
+            "LADDER_ALLOW_LOCAL_VERIFY_URL=true)"
+        )
+    return url

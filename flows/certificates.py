@@ -13,10 +13,14 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.futures import as_completed
+from prefect.states import Failed, State
 
+from definitions.errors import LadderError
+from definitions.settings import public_verify_url
 from flows.forms import dated_run_name
 from flows.guard import exclusive
 from flows.runners import configured_task_runner
+from notifications.signing import load_key
 from tasks.certificates.steps import issue_certificates, plan_certificates
 from tasks.delivery.steps import deliver_for_this_run
 from tasks.runtime import Runtime, current_runtime
@@ -27,7 +31,7 @@ from tasks.runtime import Runtime, current_runtime
     flow_run_name=dated_run_name("certificates"),
     task_runner=configured_task_runner(),
 )
-def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
+def certificate_batch(as_of: date | None = None) -> dict[str, Any] | State[Any]:
     """Issue every waiting award (module and pathway completions, ASYE passes, progression):
     a signed credential and a PDF each, mailed to the worker. Killed at any point and run
     again, it issues each award exactly once."""
@@ -37,8 +41,14 @@ def certificate_batch(as_of: date | None = None) -> dict[str, Any]:
         return _batch(runtime, as_of)
 
 
-def _batch(runtime: Runtime, as_of: date) -> dict[str, Any]:
+def _batch(runtime: Runtime, as_of: date) -> dict[str, Any] | State[Any]:
     chunks = plan_certificates()
+    if chunks:
+        try:  # set-up that every certificate needs, checked once before any is made
+            public_verify_url(runtime.settings)
+            load_key(runtime.settings.signing_key)
+        except LadderError as exc:
+            return Failed(message=f"no certificate was issued: {exc}")
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]  # sync here
         progress=0.0, key="certificate-batch-progress", description="Awards issued so far"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import typer
 from sqlalchemy.orm import Session
@@ -63,7 +64,7 @@ def certificates_issue(
         state = certificate_batch(as_of=day, return_state=True)
     if not state.is_completed():
         fail(f"the certificate batch {(state.name or state.type.value).lower()}: {state.message}")
-    result = state.result()
+    result = cast(dict[str, Any], state.result())
     out.print(", ".join(f"{key}: {value}" for key, value in result.items()))
 
 

@@ -209,6 +209,8 @@ def run_demo(
                 "LADDER_ORGANISATION": str(folder),
                 # The demo signs its certificates with its own key, kept under var/keys/.
                 "LADDER_SIGNING_KEY": str(_demo_key(settings)),
+                # The demo's certificates name the local verification page on purpose.
+                "LADDER_ALLOW_LOCAL_VERIFY_URL": "true",
                 "LADDER_SMTP_USER": None,
                 "LADDER_SMTP_PASSWORD": None,
             }

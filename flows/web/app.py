@@ -2,7 +2,10 @@
 
 GET /verify              a form to type a serial
 GET /verify/{serial}     whether that certificate is genuine and current, in plain words
+                         (a serial typed in lower case or with spaces is read as printed)
 GET /credentials/{serial}  the signed credential (VC-JWT) itself
+GET /issuer              the issuer's Open Badges profile (the credentials' `iss`), as JSON
+GET /achievements/{id}   what a certificate certifies (the credentials' achievement ids)
 GET /.well-known/jwks.json the public key set verifiers check signatures with
 
 The public key set is read from the signing key once and again only when the key file
@@ -28,11 +31,13 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from definitions.certificates import OB_CONTEXT, award_title
+from definitions.language import gettext_for
 from definitions.settings import Settings
 from notifications.render import ENV, environment
 from notifications.signing import load_key
 from storage.models import Certificate
-from tasks.certificates.verification import verify_serial
+from tasks.certificates.verification import normal_serial, verify_serial
 from tasks.runtime import checked_organisation, current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
@@ -111,21 +116,24 @@ def create_app(today: Any = None) -> FastAPI:
         return JSONResponse(jwks(), headers={"Cache-Control": "public, max-age=3600"})
 
     @app.get("/verify", response_class=HTMLResponse)
-    def form(serial: str | None = Query(default=None, max_length=64)) -> Any:
-        if serial:
-            return RedirectResponse(f"/verify/{serial.strip()}", status_code=303)
+    def form(serial: str | None = Query(default=None, max_length=80)) -> Any:
+        if serial and normal_serial(serial):
+            return RedirectResponse(f"/verify/{normal_serial(serial)}", status_code=303)
         page = env.get_template("verify.html").render(
             result=None, serial="", asked=False, org_name=organisation.profile.name
         )
         return HTMLResponse(page)
 
     @app.get("/verify/{serial}", response_class=HTMLResponse)
-    def verify(serial: str) -> HTMLResponse:
+    def verify(serial: str) -> Response:
+        printed = normal_serial(serial)
+        if printed != serial:  # typed in lower case, or with spaces: the printed address
+            return RedirectResponse(f"/verify/{printed}", status_code=301)
         runtime = current_runtime()
         with Session(runtime.engine) as session:
-            result = verify_serial(session, serial[:64], jwks(), on())
+            result = verify_serial(session, printed, jwks(), on())
         page = env.get_template("verify.html").render(
-            result=result, serial=serial[:64], asked=True, org_name=organisation.profile.name
+            result=result, serial=printed, asked=True, org_name=organisation.profile.name
         )
         return HTMLResponse(page, status_code=200 if result.genuine else 404)
 
@@ -134,10 +142,54 @@ def create_app(today: Any = None) -> FastAPI:
         runtime = current_runtime()
         with Session(runtime.engine) as session:
             token = session.scalar(
-                select(Certificate.credential).where(Certificate.serial == serial[:64])
+                select(Certificate.credential).where(Certificate.serial == normal_serial(serial))
             )
         if token is None:
             return PlainTextResponse("no such certificate", status_code=404)
         return PlainTextResponse(token, media_type="application/vc+jwt")
+
+    def base() -> str:
+        return current_runtime().settings.verify_url.rstrip("/")
+
+    @app.get("/issuer")
+    def issuer() -> JSONResponse:
+        """The issuer profile every credential names as its `iss` and `issuer.id`."""
+        profile = {
+            "@context": OB_CONTEXT,
+            "id": f"{base()}/issuer",
+            "type": ["Profile"],
+            "name": organisation.name,
+            "url": f"{base()}/verify",
+            "email": organisation.profile.sender_address,
+        }
+        return JSONResponse(profile, headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/achievements/{achievement}")
+    def achievement(achievement: str) -> JSONResponse:
+        """What a certificate certifies, as its credentials' `achievement.id` names it
+        (`module-first_aid`, `asye-asye`): only achievements Ladder has certified."""
+        kind, _, key = achievement.partition("-")
+        runtime = current_runtime()
+        with Session(runtime.engine) as session:
+            issued = session.scalar(
+                select(Certificate.id)
+                .where(Certificate.kind == kind, Certificate.key == key)
+                .limit(1)
+            )
+        if issued is None:
+            return JSONResponse({"error": "no such achievement"}, status_code=404)
+        title, description = award_title(
+            organisation, kind, key, gettext_for(organisation.profile.locale)
+        )
+        body = {
+            "@context": OB_CONTEXT,
+            "id": f"{base()}/achievements/{achievement}",
+            "type": ["Achievement"],
+            "name": title,
+            "description": description,
+            "criteria": {"narrative": description},
+            "creator": {"id": f"{base()}/issuer", "type": ["Profile"], "name": organisation.name},
+        }
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
     return app

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from definitions.errors import BadInput, NotFound, Refused
 from definitions.organisation import Organisation
+from definitions.settings import public_verify_url
 from notifications.signing import load_key
 from storage.history import record_event
 from storage.models import Award, Certificate, Worker
@@ -92,6 +93,7 @@ def reissue(
         .where(Certificate.award_id == award.id)
         .order_by(Certificate.version.desc())
     )
+    verify_url = public_verify_url(runtime.settings)
     key = load_key(runtime.settings.signing_key)
     row = prepare_certificate(
         runtime.organisation,
@@ -101,7 +103,7 @@ def reissue(
         version=(latest or 0) + 1,
         issued_on=today,
         folder=runtime.settings.certificate_dir,
-        verify_url=runtime.settings.verify_url,
+        verify_url=verify_url,
     )
     store_certificates(
         session,
@@ -109,7 +111,7 @@ def reissue(
         [row],
         {worker.id: worker},
         runtime.sender_address,
-        runtime.settings.verify_url,
+        verify_url,
     )
     record_event(
         session,

@@ -30,6 +30,7 @@ from definitions.certificates import (
 )
 from definitions.language import gettext_for
 from definitions.organisation import Organisation
+from definitions.settings import public_verify_url
 from notifications.certificate_pdf import CertificateFace, render_certificate
 from notifications.render import render
 from notifications.signing import SigningKey
@@ -228,7 +229,7 @@ def issue_awards(
     if not pairs:
         return []
     folder = runtime.settings.certificate_dir
-    verify_url = runtime.settings.verify_url
+    verify_url = public_verify_url(runtime.settings)
     rows = [
         prepare_certificate(
             organisation,

@@ -4,6 +4,7 @@ the status a verifier is told (current, expired, superseded, revoked)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -64,7 +65,11 @@ def _verdict(
             problem="the credential names another certificate",
             reason="tampered",
         )
+    # The name as it was printed and signed at issue, not today's roster name: a worker who
+    # changed their name holds a certificate in the old one until it is reissued.
+    subject = claims.get("vc", {}).get("credentialSubject", {})
     worker = session.get(Worker, certificate.worker_id)
+    name = subject.get("name") or (worker.name if worker else None)
     replaced = (
         session.scalar(
             select(Certificate.serial).where(Certificate.id == certificate.superseded_by)
@@ -76,7 +81,7 @@ def _verdict(
         True,
         status_of(state=certificate.status, expires_on=certificate.expires_on, on=today),
         certificate.serial,
-        name=worker.name if worker else None,
+        name=name,
         title=certificate.title,
         issued_on=certificate.issued_on,
         expires_on=certificate.expires_on,
@@ -87,7 +92,15 @@ def _verdict(
     )
 
 
+def normal_serial(typed: str) -> str:
+    """A serial as people type it, made what was printed: capitals, and a dash wherever
+    they left a space or typed a dash with spaces round it ("ldr 000123-1 - k7qx2mpa" is
+    LDR-000123-1-K7QX2MPA)."""
+    return re.sub(r"[\s\-\u2013\u2014]+", "-", typed.strip()).strip("-").upper()[:64]
+
+
 def verify_serial(session: Session, serial: str, jwks: dict[str, Any], today: date) -> Verification:
+    serial = normal_serial(serial)
     certificate = session.scalars(select(Certificate).where(Certificate.serial == serial)).first()
     if certificate is None:
         return Verification(

@@ -3,6 +3,7 @@ code's address, type a serial into the form, read the verdict."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
@@ -23,11 +24,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from notifications.signing import create_key
-from storage.models import Certificate
+from storage.models import Certificate, Worker
 
 pytestmark = pytest.mark.integration
 TODAY = date(2026, 11, 23)
@@ -162,12 +163,25 @@ def test_a_person_checks_certificates_in_a_browser(
         == "Genuine, but expired on Wednesday 18 March 2026."
     )
 
-    # A made-up serial.
-    browser.get(f"{base}/verify/LDR-424242-1")
-    assert browser.find_element(By.ID, "verdict").text == (
-        "Not a genuine certificate. No certificate with the serial LDR-424242-1 was issued. "
-        "Check the serial on the certificate and type it again."
+    # A made-up serial, and the real one with one character wrong: not found, not "fake".
+    typo = serials["current"][:-1] + ("A" if serials["current"][-1] != "A" else "B")
+    for wrong in ("LDR-424242-1", typo):
+        browser.get(f"{base}/verify/{wrong}")
+        assert browser.find_element(By.ID, "verdict").text == (
+            f"Not found: check the serial. We have no certificate with the serial {wrong}. "
+            "Check it against the certificate, letter by letter, and type it again."
+        )
+
+    # Typed in lower case with spaces, as people copy a serial off paper: found.
+    browser.get(f"{base}/verify")
+    typed = " ".join(serials["current"].lower().split("-", 1))
+    browser.find_element(By.ID, "serial").send_keys(typed)
+    browser.find_element(By.ID, "check").click()
+    verdict = WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "verdict"))
     )
+    assert verdict.text.startswith("Genuine and current.")
+    assert browser.current_url == f"{base}/verify/{serials['current']}"
 
     # The key set a verifier needs, linked from the page.
     browser.get(f"{base}/.well-known/jwks.json")
@@ -224,3 +238,33 @@ def test_the_key_set_is_read_once_and_again_when_the_key_changes(
     rotated = httpx.get(f"{base}/.well-known/jwks.json").json()
     assert rotated["keys"][0]["kid"] != first["keys"][0]["kid"]
     assert len(loads) == 2
+
+
+def test_a_certificate_shows_the_name_it_was_issued_in_and_its_ids_resolve(  # type: ignore[no-untyped-def]
+    site: tuple[str, dict[str, str]], engine
+) -> None:
+    base, serials = site
+    # Efa Bowen changes her name on the roster after the certificate was issued: the
+    # certificate still says the name it was printed and signed in.
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(Worker).where(Worker.external_id == "W0031").values(name="Efa Lloyd")
+        )
+    page = httpx.get(f"{base}/verify/{serials['current']}").text
+    assert "Efa Bowen" in page and "Efa Lloyd" not in page
+
+    # The credential's issuer and achievement ids are addresses on the site that answer.
+    token = httpx.get(f"{base}/credentials/{serials['current']}").text
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==="))
+    vc = claims["vc"]
+    for url in (claims["iss"], vc["issuer"]["id"], vc["credentialSubject"]["achievement"]["id"]):
+        local = url.replace(os.environ.get("LADDER_VERIFY_URL", "http://127.0.0.1:8000"), base)
+        answer = httpx.get(local)
+        assert answer.status_code == 200, url
+        body = answer.json()
+        assert body["id"] == url
+    issuer = httpx.get(f"{base}/issuer").json()
+    assert issuer["type"] == ["Profile"] and issuer["name"] == vc["issuer"]["name"]
+    achievement = httpx.get(f"{base}/achievements/module-first_aid").json()
+    assert achievement["name"] == "First aid at work"
+    assert httpx.get(f"{base}/achievements/module-no_such").status_code == 404

@@ -71,3 +71,26 @@ def test_half_written_files_of_a_dead_process_are_swept_and_a_live_ones_kept(
         f"LDR-000002-1.{os.getpid()}.tmp",
         "LDR-000003-1.pdf",
     ]
+
+
+@pytest.mark.usefixtures("prefect_harness", "certified")
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000", "https://localhost:8443", "http://verify.example.org"]
+)
+def test_no_certificate_names_an_address_nobody_else_can_reach(  # type: ignore[no-untyped-def]
+    tmp_path: Path, engine, organisation, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    from flows.certificates import certificate_batch
+
+    completions(engine, organisation, tmp_path, [("W0019", "safeguarding", "2026-11-20")])
+    monkeypatch.setenv("LADDER_ALLOW_LOCAL_VERIFY_URL", "false")
+    monkeypatch.setenv("LADDER_VERIFY_URL", url)
+    state = certificate_batch(as_of=date(2026, 11, 23), return_state=True)
+    assert state.is_failed()
+    assert f"no certificate was issued: LADDER_VERIFY_URL is {url}" in state.message
+    assert "public https address" in state.message
+    assert certificates(engine) == []
+    # With the public address, the same batch issues it.
+    monkeypatch.setenv("LADDER_VERIFY_URL", "https://verify.sample-borough.example")
+    run_batch(date(2026, 11, 23))
+    assert len(certificates(engine)) == 1
