@@ -21,8 +21,44 @@ from notifications.render import RenderedMessage, days_phrase, render
 KINDS = ("reminder", "digest", "invite", "cancellation", "booking")
 
 
-def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]:
+_ARTICLES = ("the ", "a ", "an ")
+
+
+def item_phrase(item: DueItem, role: str, _: Callable[[str], str]) -> str:
+    """The item as a noun phrase that reads after "Your" or "The" in a subject or sentence:
+    the organisation's title without a leading article of its own ("The service's pathway"
+    would make "Your The service's pathway"), and an action plan item, which is an order
+    ("Chair two case conferences"), quoted as an action, the manager's where it is theirs."""
+    title = item.title.strip()
+    if title.lower().startswith(_ARTICLES):
+        title = title.split(" ", 1)[1]
+    if item.kind == "panel.action":
+        quoted = f"“{title}”"
+        if role == "worker" and item.responsible_role != "worker":
+            return _("manager's action {title}").format(title=quoted)
+        return _("action {title}").format(title=quoted)
+    return title
+
+
+def _as_reader(role: str, item: DueItem, reader: Person | None) -> str:
+    """The role the reader acts in: someone who is both the manager and the person who holds
+    the item (a manager who is also the assessor) is told to do it, never to chase
+    themselves."""
+    holder = {
+        "assessor": item.assessor,
+        "manager": item.manager,
+        "supervisor": item.supervisor,
+    }.get(item.responsible_role)
+    if reader is not None and holder is not None and reader.id == holder.id and role != "worker":
+        return item.responsible_role
+    return role
+
+
+def next_steps(
+    role: str, item: DueItem, as_of: date, voice: Voice, reader: Person | None = None
+) -> list[str]:
     """What the reader should do about the item, by the role they hear about it in."""
+    role = _as_reader(role, item, reader)
     overdue = item.due_date < as_of
     team = voice.team_name
     _ = gettext_for(voice.locale)
@@ -40,10 +76,18 @@ def next_steps(role: str, item: DueItem, as_of: date, voice: Voice) -> list[str]
         if role == "worker":
             return [
                 _(
-                    "go to the refresher session you are booked on (the booking mail has the "
-                    "calendar invite), or renew elsewhere and send the certificate"
-                ),
+                    "go to a refresher session: if you have a place, your booking mail has "
+                    "the calendar invite; if not, {team} will book you one, or you can renew "
+                    "elsewhere and send them the certificate"
+                ).format(team=team),
                 _("{team} records the completion; this reminder then stops").format(team=team),
+            ]
+        if overdue:
+            return [
+                _("{name}'s training has run out: make sure they go to a refresher soon").format(
+                    name=item.subject.name
+                ),
+                _("until they do, they may not be able to practise in that area"),
             ]
         return [
             _("make sure {name} can go to their refresher before it runs out").format(
@@ -252,14 +296,13 @@ def reminder(
             "recipient_name": person.name,
             "recipient_role": role,
             "subject_name": item.subject.name,
-            "subject_id": item.subject.external_id,
-            "title": item.title,
+            "title": item_phrase(item, role, gettext_for(voice.locale)),
             "due": item.due_date,
             "when": days_phrase(item.due_date, as_of, voice.locale),
             "due_today": item.due_date == as_of,
             "overdue": overdue,
             "escalation": escalation,
-            "next_steps": next_steps(role, item, as_of, voice),
+            "next_steps": next_steps(role, item, as_of, voice, reader=person),
             "rule": item.rule,
             "meeting": meeting,
         },
@@ -277,7 +320,7 @@ class DigestLine:
     meeting: MeetingView | None = None
 
 
-def _line(line: DigestLine, as_of: date, voice: Voice) -> dict[str, Any]:
+def _line(line: DigestLine, as_of: date, voice: Voice, reader: Person) -> dict[str, Any]:
     item = line.item
     overdue = item.due_date < as_of
     _ = gettext_for(voice.locale)
@@ -293,13 +336,13 @@ def _line(line: DigestLine, as_of: date, voice: Voice) -> dict[str, Any]:
         "own": line.role == "worker",
         "status": status,
         "subject_name": item.subject.name,
-        "subject_id": item.subject.external_id,
-        "title": item.title,
+        "person": item.subject.id,  # to count the people, never shown
+        "title": item_phrase(item, line.role, _),
         "due": item.due_date,
         "when": when,
         "state": "overdue" if overdue else ("today" if item.due_date == as_of else "soon"),
         "escalation": line.escalation,
-        "action": next_steps(line.role, item, as_of, voice)[0],
+        "action": next_steps(line.role, item, as_of, voice, reader=reader)[0],
         "meeting": line.meeting,
     }
 
@@ -321,7 +364,7 @@ def digest(
         keyed = sorted(
             lines, key=lambda ln: (ln.item.due_date, ln.item.subject.name, ln.item.obligation_id)
         )
-        return [_line(ln, as_of, voice) for ln in keyed]
+        return [_line(ln, as_of, voice, person) for ln in keyed]
 
     new_lines, earlier_lines = ordered(new), ordered(earlier)
     every = new_lines + earlier_lines
@@ -335,7 +378,7 @@ def digest(
             "overdue": sum(1 for ln in every if ln["state"] == "overdue"),
             "due_today": sum(1 for ln in every if ln["state"] == "today"),
             "due_soon": sum(1 for ln in every if ln["state"] == "soon"),
-            "people": len({ln["subject_id"] for ln in every if not ln["own"]}),
+            "people": len({ln["person"] for ln in every if not ln["own"]}),
             "folded": folded,
             "cap": cap,
         },
@@ -359,8 +402,7 @@ def invite(
             "recipient_name": person.name,
             "own": role == "worker",
             "subject_name": item.subject.name,
-            "subject_id": item.subject.external_id,
-            "title": item.title,
+            "title": item_phrase(item, role, gettext_for(voice.locale)),
             "due": item.due_date,
             "meeting": meeting,
             "rescheduled": rescheduled,

@@ -3,6 +3,7 @@ functions the daily flow and the booking command use."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -119,6 +120,83 @@ def _item(
     )
 
 
+def _reminder_rows(
+    organisation: Organisation, item: DueItem, sent_on: date
+) -> tuple[list[dict[str, Any]], dict[int, Person]]:
+    """The notices the item's policy sends on `sent_on`, with one made-up person per role of
+    ladder.yaml that reminders reach, each their own."""
+    holders = {
+        name: [Person(100 + n, f"P{n:03d}", f"Lee {name.replace('_', ' ').title()}", LEE.email)]
+        for n, name in enumerate(organisation.reminded_roles)
+    }
+    people = PEOPLE | {p.id: p for found in holders.values() for p in found}
+    rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, holders)
+    return rows, people
+
+
+def _reminder(
+    organisation: Organisation, item: DueItem, row: dict[str, Any], person: Person, sent_on: date
+) -> Preview:
+    message = compose.reminder(
+        item,
+        role=row["recipient_role"],
+        person=person,
+        escalation=row["escalation"],
+        as_of=sent_on,
+        voice=organisation.voice,
+    )
+    return Preview(
+        message.subject,
+        person.email,
+        sent_on,
+        message.text,
+        message.html,
+        None,
+        message_id_for(row["dedup_key"], organisation.profile.sender_address),
+    )
+
+
+def every_message(organisation: Organisation, today: date) -> Iterator[tuple[str, str, Preview]]:
+    """(what, the reader's name, the message) for every message the preview can make: each
+    kind of item's reminder at every step of its policy, to everyone that step reaches; a
+    digest for each role; invites, cancellations and bookings. Tests read them all."""
+    calendar = organisation.working_calendar()
+    due = calendar.previous_working_day(today + timedelta(days=21))
+    for index, example in enumerate(_examples(organisation)):
+        item = _item(organisation, due, milestone=index)
+        for step in organisation.policy(item.reminder_policy).steps:
+            sent_on = send_date(due, step, calendar)
+            rows, people = _reminder_rows(organisation, item, sent_on)
+            for row in (r for r in rows if r["step"] == step.key):
+                person = people[row["recipient_id"]]
+                label = f"reminder {example.kind} {example.key} {step.key} {row['recipient_role']}"
+                yield label, person.name, _reminder(organisation, item, row, person, sent_on)
+    readers = {**BY_ROLE, **dict.fromkeys(organisation.reminded_roles, LEE)}
+    for role, reader in readers.items():
+        if _examples(organisation):
+            yield (
+                f"digest {role}",
+                reader.name,
+                preview(organisation, "digest", step=None, role=role, today=today),
+            )
+    if _examples(organisation):
+        for kind in ("invite", "cancellation"):
+            for role, reader in (("worker", SAM), ("assessor", ALEX)):
+                yield (
+                    f"{kind} {role}",
+                    reader.name,
+                    preview(organisation, kind, step=None, role=role, today=today),
+                )
+    training = organisation.training
+    if training is not None and training.refreshers:
+        for booking in (None, "waitlisted"):
+            yield (
+                f"booking {booking or 'booked'}",
+                SAM.name,
+                preview(organisation, "booking", step=booking, role="worker", today=today),
+            )
+
+
 def preview(
     organisation: Organisation, kind: str, *, step: str | None, role: str | None, today: date
 ) -> Preview:
@@ -145,13 +223,7 @@ def preview(
             steps = sorted({s.key for e in examples for s in organisation.policy(e.policy).steps})
             raise PreviewError(f"no step '{step}'; steps: {', '.join(steps)}")
         sent_on = send_date(due, chosen, calendar)
-        # One made-up person per role of ladder.yaml that reminders reach, each their own.
-        holders = {
-            name: [Person(100 + n, f"P{n:03d}", f"Lee {name.replace('_', ' ').title()}", LEE.email)]
-            for n, name in enumerate(organisation.reminded_roles)
-        }
-        people = PEOPLE | {p.id: p for found in holders.values() for p in found}
-        rows = notice_rows([item], organisation, DateWindow(sent_on, sent_on), sent_on, holders)
+        rows, people = _reminder_rows(organisation, item, sent_on)
         rows = [r for r in rows if r["step"] == step]
         if role is None and rows:
             role = next(
@@ -164,24 +236,7 @@ def preview(
             raise PreviewError(
                 f"step {step} goes to {roles}, not to {role}; give one of them with --role"
             )
-        person = people[row["recipient_id"]]
-        message = compose.reminder(
-            item,
-            role=row["recipient_role"],
-            person=person,
-            escalation=row["escalation"],
-            as_of=sent_on,
-            voice=organisation.voice,
-        )
-        return Preview(
-            message.subject,
-            person.email,
-            sent_on,
-            message.text,
-            message.html,
-            None,
-            message_id_for(row["dedup_key"], sender),
-        )
+        return _reminder(organisation, item, row, people[row["recipient_id"]], sent_on)
     role = role or "worker"
     if kind == "digest":
         readers = {**BY_ROLE, **dict.fromkeys(organisation.reminded_roles, LEE)}

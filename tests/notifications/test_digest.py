@@ -70,7 +70,7 @@ def test_new_items_come_first_then_earlier_ones_each_in_due_order() -> None:
         [DigestLine(item(4, TODAY - timedelta(days=8)), "manager")],
     )
     text = message.text
-    order = [text.index(f"Newly {n} (N{n})") for n in (1, 3, 4)]
+    order = [text.index(f"Newly {n}: ") for n in (1, 3, 4)]
     assert order == sorted(order)
     assert text.index("New today (2):") < order[0]
     assert order[1] < text.index("Still open from earlier reminders (1):") < order[2]

@@ -107,7 +107,7 @@ def test_the_verification_page_says_why_not_in_french() -> None:
     page = environment(None, "fr-CD").get_template("verify.html")
     unknown = Verification(False, None, "LDR-000999-1", problem="no such", reason="unknown")
     html = page.render(result=unknown, serial="LDR-000999-1", asked=True, org_name="PTS")
-    assert "Aucun certificat n’a été délivré sous le numéro LDR-000999-1" in html
+    assert "Nous n’avons aucun certificat sous le numéro LDR-000999-1" in html
     tampered = Verification(False, None, "LDR-000042-1", problem="bad signature", reason="tampered")
     html = page.render(result=tampered, serial="LDR-000042-1", asked=True, org_name="PTS")
     assert "Demandez-en une nouvelle copie à PTS." in html
@@ -236,7 +236,7 @@ def test_a_renewal_reminder_reads_in_french() -> None:
         "Bonjour Chiamaka Ọkọ,",
         "est fixée au vendredi 1er mai 2026 (dans 30 jours).",
         "Ce qu’il faut faire :",
-        "- allez à la session de recyclage où vous êtes inscrit(e)",
+        "- allez à une session de recyclage : si vous avez une place",
         "- l’équipe de formation enregistre la formation suivie",
         "Ce rappel vous est envoyé par l’équipe de formation (Programme PTS Kinshasa).",
     ):
@@ -267,7 +267,7 @@ def test_a_managers_digest_reads_in_french() -> None:
         "Bonjour Jean Mbala,",
         "Nouveau aujourd’hui (1) :",
         "EN RETARD : échéance le lundi 30 mars 2026 (il y a 2 jours), qui vous est transmis",
-        "À faire : veillez à ce que Chiamaka Ọkọ puisse suivre son recyclage",
+        "À faire : la formation de Chiamaka Ọkọ n’est plus valide",
         "Ce récapitulatif quotidien vous est envoyé par l’équipe de formation",
     ):
         assert phrase in message.text, phrase

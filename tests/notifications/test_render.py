@@ -101,12 +101,12 @@ def test_subject_says_what_and_by_when(role: str, as_of: date, subject: str) -> 
         (
             "assessor",
             date(2026, 4, 27),
-            f"The 3-month ASYE review for Nadia Nowak (W0014) is due by {HUMAN_DUE} (in 3 days).",
+            f"The 3-month ASYE review for Nadia Nowak is due by {HUMAN_DUE} (in 3 days).",
         ),
         (
             "manager",
             date(2026, 5, 1),
-            "The 3-month ASYE review for Nadia Nowak (W0014) is overdue: it was due on "
+            "The 3-month ASYE review for Nadia Nowak is overdue: it was due on "
             f"{HUMAN_DUE} (1 day ago).",
         ),
     ],
@@ -170,7 +170,7 @@ def test_the_plain_text_is_not_html_escaped() -> None:
         "reminder",
         context("assessor", subject_name="Siobhan O'Brien & Co"),
     )
-    assert "Siobhan O'Brien & Co (W0014)" in message.text
+    assert "Siobhan O'Brien & Co" in message.text
     assert "&#39;" not in message.text
     assert "&amp;" not in message.text
     assert "Siobhan O&#39;Brien &amp; Co" in message.html

@@ -48,7 +48,7 @@ def test_preview_of_a_managers_digest_lists_their_people(cli: CliRunner, tmp_pat
     assert "To: morgan.manager@example.org" in result.output
     assert "New today (3):" in result.output
     assert "Still open from earlier reminders (1):" in result.output
-    assert "Kiran Shah (W0010): 3-month ASYE review" in result.output
+    assert "Kiran Shah: 3-month ASYE review" in result.output
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
 

@@ -1,0 +1,121 @@
+"""Every message read as the person who gets it would: no command lines, ids or keys, no
+title pasted after "Your" or "The", no empty names, nobody asked to chase themselves. The
+check runs over every message the mail preview makes, for each organisation shipped."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from definitions.items import DueItem, Person
+from definitions.loader import SAMPLE_ORGANISATION, load_organisation
+from notifications import compose
+from notifications.proofread import defects
+from tasks.preview import every_message
+
+EXAMPLES = sorted((SAMPLE_ORGANISATION.parent / "examples").iterdir())
+TODAY = date(2026, 4, 1)
+FARID = Person(3, "W0003", "Farid Rahman", "farid@example.org")
+NADIA = Person(14, "W0014", "Nadia Nowak", "nadia@example.org")
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("Sign it: `ladder panel sign W0019 --by YOUR-ID`", "a command line"),
+        ("run ladder asye review W0014 now", "a command line"),
+        ("Your The service's training pathway, completed is due", "a title pasted"),
+        ("slotted into the vacant post in children-north", "an id or key"),
+        ("the review_3 is due", "an internal key"),
+        ("recorded by W0002", "an id or key"),
+        ("Dear ,", "an empty name"),
+        ("signed by () on", "an empty name"),
+        ("check with Farid Rahman why it is late", "the reader asked to chase themselves"),
+    ],
+)
+def test_the_check_finds_each_defect(text: str, what: str) -> None:
+    found = defects(text, reader="Farid Rahman", keys=["children-north"], ids=["W0002"])
+    assert any(d.what.startswith(what) for d in found), found
+
+
+def test_the_check_passes_plain_words() -> None:
+    text = (
+        "Dear Farid Rahman,\n\nThe 3-month ASYE review for Nadia Nowak is due by Thursday "
+        "30 April 2026 (in 3 days).\n- meet the NQSW and complete the review"
+    )
+    assert defects(text, reader="Farid Rahman", keys=["children-north"], ids=["W0014"]) == []
+
+
+@pytest.mark.parametrize("folder", [SAMPLE_ORGANISATION, *EXAMPLES], ids=lambda p: p.name)
+def test_every_message_the_preview_makes_reads_well(folder: Path) -> None:
+    organisation = load_organisation(folder)
+    with (folder / "roster.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    teams = {r["team"] for r in rows}
+    messages = list(every_message(organisation, TODAY))
+    assert len(messages) >= 10  # every kind of item, step and reader
+    problems = [
+        f"{label}: {d}"
+        for label, reader, message in messages
+        for d in defects(
+            f"{message.subject}\n{message.text}", reader=reader, keys=teams, ids=["P000"]
+        )
+    ]
+    assert problems == []
+    # The plain-text part says everything the HTML part says: every word of the HTML's
+    # body is in the text (a reader without HTML mail misses nothing).
+    for label, _reader, message in messages:
+        found = re.search(r"<body[^>]*>(.*)</body>", message.html, re.DOTALL)
+        body = found.group(1) if found else message.html
+        body = re.sub(r"<th\b.*?</th>", " ", body, flags=re.DOTALL)  # a table's headers
+        shown = html.unescape(re.sub(r"<[^>]+>", " ", body))
+        missing = words(shown) - words(f"{message.subject} {message.text}")
+        assert not missing, f"{label}: the text part lacks {sorted(missing)}"
+
+
+def words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", text)}
+
+
+def _item(kind: str, title: str, responsible: str, manager: Person, due: date) -> DueItem:
+    return DueItem(
+        1, kind, "m", title, due, "p", responsible, "the rule", NADIA, manager, manager, None
+    )
+
+
+def test_a_manager_who_is_also_the_assessor_is_told_to_do_it_not_to_chase_themselves() -> None:
+    organisation = load_organisation(SAMPLE_ORGANISATION)
+    late = _item("asye.review", "3-month ASYE review", "assessor", FARID, TODAY - timedelta(days=2))
+    message = compose.reminder(
+        late, role="manager", person=FARID, escalation=True, as_of=TODAY, voice=organisation.voice
+    )
+    assert defects(message.text, reader=FARID.name) == []
+    assert "meet the NQSW and complete the review" in message.text
+
+
+def test_subjects_read_as_sentences_whatever_the_title() -> None:
+    organisation = load_organisation(SAMPLE_ORGANISATION)
+    due = TODAY + timedelta(days=10)
+
+    def subject(item: DueItem, role: str, person: Person) -> str:
+        return compose.reminder(
+            item, role=role, person=person, escalation=False, as_of=TODAY, voice=organisation.voice
+        ).subject
+
+    pathway = _item("panel.evidence", "The service's training pathway", "worker", FARID, due)
+    assert subject(pathway, "worker", NADIA) == (
+        "Your service's training pathway is due by Saturday 11 April 2026"
+    )
+    # An action the panel gave the manager, as the worker and the manager read it.
+    action = _item("panel.action", "Chair two case conferences", "manager", FARID, due)
+    assert subject(action, "worker", NADIA) == (
+        "Your manager's action “Chair two case conferences” is due by Saturday 11 April 2026"
+    )
+    assert subject(action, "manager", FARID) == (
+        "Action “Chair two case conferences” for Nadia Nowak is due by Saturday 11 April 2026"
+    )
