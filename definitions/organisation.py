@@ -245,6 +245,16 @@ class OrganisationProfile(_Strict):
     # fr-CD, cy): dates from CLDR, and Ladder's own phrases from its catalogues (English and
     # French ship; any other language gets its dates, and English phrases).
     locale: str = "en-GB"
+    # How mail and reports name a team (the roster's team column holds keys such as
+    # children-north): "Children's services, north team". A team not listed is named from
+    # its key ("Children north").
+    team_names: dict[str, str] = {}
+
+    def team_title(self, key: str) -> str:
+        if key in self.team_names:
+            return self.team_names[key]
+        words = key.replace("_", " ").replace("-", " ").strip()
+        return words[:1].upper() + words[1:]
 
     @field_validator("locale")
     @classmethod

@@ -1,16 +1,23 @@
 """The documents a progression panel works from: the panel pack (agenda, and per candidate
-a summary and an index of the evidence) and the outcome report the worker and team manager
-sign. Plain reportlab, no database and no Prefect; invariant, so the same inputs always give
-the same bytes.
-"""
+a summary, an index of the evidence and the evidence documents themselves) and the outcome
+report the worker and team manager sign. Plain reportlab and pypdf, no database and no
+Prefect; invariant, so the same inputs always give the same bytes.
+
+The evidence is in the pack so members can read it there: a PDF document's pages follow
+its candidate's index (the index gives the page it starts on, and the pack's outline has
+an entry for it); a document in another format (a Word file, a photo) is attached to the
+pack as a file, and the index says so."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -34,11 +41,12 @@ from notifications.certificate_pdf import _fonts
 @dataclass(frozen=True)
 class PackItem:
     title: str
-    author: str
+    author: str  # a name as members read it
     dated: date | None
     file_name: str
     sha256: str
     note: str
+    file_path: str = ""  # the stored document, to put in the pack
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,65 @@ def _footer(text: str, locale: str):  # type: ignore[no-untyped-def]
 
 
 def panel_pack(view: PackView) -> bytes:
-    """One PDF for the members: the agenda, then per candidate a summary and evidence index."""
+    """One PDF for the members: the agenda, per candidate a summary and evidence index, and
+    the evidence itself (PDF pages appended, other files attached)."""
+    _ = gettext_for(view.locale)
+    documents: list[tuple[int, int, PackItem, bytes]] = []  # (candidate, item, ...) in order
+    for n, c in enumerate(view.candidates, start=2):
+        for k, item in enumerate(c.items):
+            if item.file_path:
+                documents.append((n, k, item, Path(item.file_path).read_bytes()))
+    pdfs = {(n, k): _pages(content) for n, k, _item, content in documents}
+    where: dict[tuple[int, int], str] = {
+        (n, k): _("attached file: {name}").format(name=item.file_name)
+        for n, k, item, _content in documents
+        if pdfs[(n, k)] is None
+    }
+    # The index gives each document's first page, which depends on how long the pages
+    # before it are: lay out, count, and lay out again until the numbers hold.
+    base = _pack_pages(view, where)
+    for _attempt in range(3):
+        page = len(PdfReader(io.BytesIO(base)).pages) + 1
+        numbered = dict(where)
+        for n, k, _item, _content in documents:
+            count = pdfs[(n, k)]
+            if count is not None:
+                numbered[(n, k)] = _("page {n}").format(n=page)
+                page += count
+        again = _pack_pages(view, numbered)
+        if len(PdfReader(io.BytesIO(again)).pages) == len(PdfReader(io.BytesIO(base)).pages):
+            base = again
+            break
+        base = again
+    writer = PdfWriter(clone_from=io.BytesIO(base))
+    names = {n: c.name for n, c in enumerate(view.candidates, start=2)}
+    for n, k, item, content in documents:
+        label = f"{names[n]}: {item.title}"
+        if pdfs[(n, k)] is None:
+            writer.add_attachment(f"{n - 1:02d}-{k + 1:02d}-{item.file_name}", content)
+            continue
+        start = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(content)), import_outline=False)
+        writer.add_outline_item(title=label, page_number=start)
+    writer.add_metadata({"/Title": view.title, "/Author": view.organisation})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pages(content: bytes) -> int | None:
+    """The number of pages of a readable PDF document, or None for any other file."""
+    if not content.startswith(b"%PDF-"):
+        return None
+    try:
+        return len(PdfReader(io.BytesIO(content)).pages)
+    except (PdfReadError, ValueError):
+        return None
+
+
+def _pack_pages(view: PackView, where: dict[tuple[int, int], str]) -> bytes:
+    """The agenda, then per candidate a summary and evidence index; `where` says, for each
+    (candidate, item), the page its document starts on or that it is attached."""
     s = _styles()
     _ = gettext_for(view.locale)
 
@@ -211,16 +277,16 @@ def panel_pack(view: PackView) -> bytes:
         ]
         story.append(_table([[_("Summary"), ""], *summary], [45 * mm, 125 * mm], s))
         story.append(_p(_("Evidence index"), s["h2"]))
-        index = [[_("Item"), _("Author"), _("Dated"), _("File and SHA-256 (first 16)"), _("Note")]]
+        index = [[_("Item"), _("Author"), _("Dated"), _("In this pack"), _("Note")]]
         index += [
             [
                 i.title,
                 i.author,
                 day(i.dated) if i.dated else "",
-                f"{i.file_name}\n{i.sha256[:16]}" if i.file_name else "",
+                where.get((n, k), ""),
                 i.note,
             ]
-            for i in c.items
+            for k, i in enumerate(c.items)
         ]
         story.append(KeepTogether(_table(index, [45 * mm, 28 * mm, 27 * mm, 40 * mm, 30 * mm], s)))
     footer = _footer(_("{title} - confidential to panel members").format(title=title), view.locale)

@@ -53,9 +53,16 @@ def staff(engine, organisation, import_roster_file, tmp_path: Path) -> Any:  # t
 
 @pytest.fixture
 def document(tmp_path: Path) -> Path:
+    """A real one-page PDF report, as a practitioner would send it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
     path = tmp_path / "inbox" / "report.pdf"
     path.parent.mkdir()
-    path.write_bytes(b"%PDF-1.4 a report written by a person\n")
+    page = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    page.drawString(72, 760, "A report written by a person about their practice")
+    page.showPage()
+    page.save()
     return path
 
 

@@ -97,7 +97,7 @@ def decide(
         "outcome": decision.outcome,
         "sign_by": sign_by,
         "placement": placement,
-        "post_team": post_team,
+        "post_team": organisation.profile.team_title(post_team) if post_team else None,
         "actions": [a.model_dump() for a in decision.actions],
         "worker_id": subject.external_id,
         "to_title": next(
@@ -315,7 +315,7 @@ def _outcome_report(
         title=programme_of(organisation).title,
         candidate=worker.name,
         external_id=worker.external_id,
-        team=teams.get(worker.team_id, ""),
+        team=organisation.profile.team_title(teams.get(worker.team_id, "")),
         panel=panel.meets_on,
         outcome=candidacy.outcome or "",
         decided_on=candidacy.decided_on or panel.meets_on,

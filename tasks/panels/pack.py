@@ -17,9 +17,10 @@ from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.panels import CandidacyStatus, PanelProgramme, pack_day
 from notifications import panel_pdf
+from storage.dialect import in_batches
 from storage.files import write_atomically
 from storage.history import record_event
-from storage.models import Panel, Team, Worker
+from storage.models import Evidence, Panel, Team, Worker
 from storage.outbox import enqueue
 from storage.panels import (
     active_workers_with_roles,
@@ -62,24 +63,32 @@ def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> pa
             for c, p in candidacies_of(session, worker_id=worker.id)
             if c.id != candidacy.id and c.id < candidacy.id
         ]
+        manifest = (candidacy.pack or {}).get("items", [])
+        stored = _stored_files(session, [i["evidence"] for i in manifest if i.get("evidence")])
+        names = _names(session, [i["author"] for i in manifest] + [candidacy.nominated_by])
         items = [
             panel_pdf.PackItem(
                 title=i["title"],
-                author=i["author"],
+                author=(
+                    _("training record")
+                    if i["author"] == "training record"
+                    else names.get(i["author"], i["author"])
+                ),
                 dated=date.fromisoformat(i["dated"]) if i["dated"] else None,
                 file_name=i["file_name"] or "",
                 sha256=i["sha256"] or "",
                 note=_item_note(i, _, locale),
+                file_path=stored.get(i.get("evidence") or 0, ""),
             )
-            for i in (candidacy.pack or {}).get("items", [])
+            for i in manifest
         ]
         candidates.append(
             panel_pdf.PackCandidate(
                 name=worker.name,
                 external_id=worker.external_id,
-                role=worker.role.replace("_", " "),
-                team=teams.get(worker.team_id, ""),
-                nominated_by=candidacy.nominated_by,
+                role=organisation.ladder.role_title(worker.role),
+                team=organisation.profile.team_title(teams.get(worker.team_id, "")),
+                nominated_by=names.get(candidacy.nominated_by, candidacy.nominated_by),
                 history=tuple(previous),
                 items=tuple(items),
             )
@@ -95,6 +104,27 @@ def _pack_view(session: Session, organisation: Organisation, panel: Panel) -> pa
         candidates=tuple(candidates),
         locale=organisation.profile.locale,
     )
+
+
+def _stored_files(session: Session, evidence_ids: list[int]) -> dict[int, str]:
+    """The stored document of each piece of evidence (a candidate's pack has a handful)."""
+    found: dict[int, str] = {}
+    for part in in_batches(evidence_ids):
+        rows = session.execute(select(Evidence.id, Evidence.file_path).where(Evidence.id.in_(part)))
+        found.update({i: path for i, path in rows if path})
+    return found
+
+
+def _names(session: Session, external_ids: list[str]) -> dict[str, str]:
+    """Roster names of the ids among `external_ids` (an author may be an outside
+    professional, named as given)."""
+    found: dict[str, str] = {}
+    for part in in_batches(list(dict.fromkeys(external_ids))):
+        rows = session.execute(
+            select(Worker.external_id, Worker.name).where(Worker.external_id.in_(part))
+        )
+        found.update(dict(rows.tuples().all()))
+    return found
 
 
 def _item_note(item: dict[str, Any], _: Callable[[str], str], locale: str) -> str:

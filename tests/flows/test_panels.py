@@ -53,7 +53,7 @@ def test_the_daily_flow_reminds_of_missing_evidence_then_rolls_the_pack_over(
         for t in (
             "Social worker's report for the progression panel",
             "Evidence of the PE1 award and of having had a student",
-            "The service's training pathway, completed",
+            "Service training pathway",
         )
     )
     digest = next(
@@ -62,7 +62,7 @@ def test_the_daily_flow_reminds_of_missing_evidence_then_rolls_the_pack_over(
         if r.recipients == ["dev.kowalski@sample-borough.example"]
     )
     body = digest.get_body(("plain",)).get_content()
-    assert "Tariq Ahmed (W0020): Team manager's report (each PCF capability)" in body
+    assert "Tariq Ahmed: Team manager's report (each PCF capability)" in body
     assert "Social worker's report" not in body  # the worker's own items go to the worker
     # The manager provides two items in the meantime; 14 days before, both hear of what is
     # still missing, and nothing of what is in.

@@ -164,7 +164,7 @@ def test_progress_slots_the_worker_into_a_vacant_post_of_their_service(
     assert (
         "Progress: slotted into a vacant post" in text and "The panel's decision is final." in text
     )
-    assert "slotted into the vacant post in children-south" in mails[0].body_text
+    assert "slotted into the vacant post in Children's services, south team" in mails[0].body_text
     # Both sign by Monday 4 May 2026 (14 days on; a bank holiday, so the working day before).
     sign = rows(engine, Obligation, Obligation.kind == "panel.signature")
     assert {(o.responsible_role, o.due_date) for o in sign} == {

@@ -17,6 +17,7 @@ from panel_world import (
     steps,
     submitted,
 )
+from pypdf import PdfReader
 
 from definitions.errors import Refused
 from storage.models import (
@@ -78,7 +79,23 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
         "3 direct observations",
         "covers all 9 capabilities",
         "completed (training record)",
-        manifest["pe1_evidence"]["sha256"][:16],
+        "Children's services, north team",  # the team's name, not its key
+        "Chloe Patel",  # the author and nominator by name, not id
     ):
         assert expected in text, expected
+    assert "children-north" not in text and "W0003" not in text
     assert "Tariq" not in text  # only submitted candidates
+    # The evidence itself is in the pack: each document's pages follow the index, which
+    # gives the page each starts on; the outline lists them by candidate and item.
+    reader = PdfReader(packs[0].attachment_path)
+    documents = [i for i in ITEMS if manifest[i]["file_name"]]
+    report_pages = [
+        n + 1
+        for n, page in enumerate(reader.pages)
+        if "A report written by a person" in (page.extract_text() or "")
+    ]
+    assert len(report_pages) == len(documents)
+    for page in report_pages:
+        assert f"page {page}" in text
+    outline = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert outline == [f"Sam Walsh: {manifest[i]['title']}" for i in documents]
