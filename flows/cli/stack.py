@@ -92,12 +92,24 @@ def stack_start(
     # ignored (a background job of a script), and the children start with the default.
     signal.signal(signal.SIGINT, stop_on)
     signal.signal(signal.SIGTERM, stop_on)
+    first_login = not stack.auth_file.exists()
     try:
         stack.start()
         out.print(
             f"open {stack.ui_url} (Deployments: schedules and forms; Runs; Artifacts). "
             "Ctrl-C stops everything."
         )
+        if first_login:  # shown once, to the person who started it
+            out.print(
+                f"The Prefect UI asks who you are: sign in with {stack.auth_string()} "
+                f"(kept in {stack.auth_file}, readable only by you).",
+                soft_wrap=True,  # a login broken over two lines cannot be copied
+            )
+        else:
+            out.print(
+                f"The Prefect UI asks who you are: your login is in {stack.auth_file}.",
+                soft_wrap=True,
+            )
         while True:
             for name, process in stack.children.items():
                 if process.poll() is not None:

@@ -1,7 +1,9 @@
 """The full local stack, as a workforce team runs Ladder: a Prefect server (UI and API) on
-loopback, the "ladder" process work pool, every deployment in prefect.yaml, and process
-workers that run them. Each child runs in a process group of its own and is stopped with
-its group, workers first, so nothing outlives the stack; the groups are written to
+loopback that asks who you are (basic authentication, with a login generated once and kept
+owner-only under the data folder), the "ladder" process work pool, every deployment in
+prefect.yaml, and process workers that run them. Each child runs in a process group of its
+own and is stopped with its group, workers first, so nothing outlives the stack; the
+groups are written to
 `<PREFECT_HOME>/stack.json` so `ladder stack stop` can stop a stack from another shell."""
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,6 +29,7 @@ from definitions.errors import LadderError
 ROOT = Path(__file__).resolve().parents[2]  # the checkout holding prefect.yaml
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "ladder"
+LOGIN = "ladder"  # the user name of the stack's basic authentication
 
 
 class StackError(LadderError):
@@ -133,11 +137,38 @@ class Stack:
     def state_file(self) -> Path:
         return self.home / "stack.json"
 
+    @property
+    def auth_file(self) -> Path:
+        return self.home / "api-login"
+
+    def auth_string(self) -> str:
+        """`ladder:<secret>`, the login the server asks for: made once, on first start, in
+        a file only its owner can read; the workers and the CLI are handed it."""
+        if not self.auth_file.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.auth_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(f"{LOGIN}:{secrets.token_urlsafe(24)}\n")
+        os.chmod(self.auth_file, 0o600)
+        return self.auth_file.read_text().strip()
+
+    def _auth(self) -> httpx.BasicAuth:
+        user, _, password = self.auth_string().partition(":")
+        return httpx.BasicAuth(user, password)
+
     def client_env(self) -> dict[str, str]:
-        return {**self._base_env(), "PREFECT_API_URL": self.api_url}
+        return {
+            **self._base_env(),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_API_AUTH_STRING": self.auth_string(),
+        }
+
+    def server_env(self) -> dict[str, str]:
+        return {**self._base_env(), "PREFECT_SERVER_API_AUTH_STRING": self.auth_string()}
 
     def _base_env(self) -> dict[str, str]:
-        env = {k: v for k, v in self.env.items() if k != "PREFECT_API_URL"}
+        unset = ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING")
+        env = {k: v for k, v in self.env.items() if k not in unset}
         env.setdefault("PREFECT_HOME", str(self.home))
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         env.setdefault("PREFECT_SERVER_API_HOST", self.host)
@@ -160,7 +191,7 @@ class Stack:
             self._spawn(
                 "server",
                 [PREFECT, "server", "start", "--host", self.host, "--port", str(self.port)],
-                self._base_env(),
+                self.server_env(),
             )
             self._wait_healthy()
             self.say(f"Prefect server and UI on {self.ui_url}")
@@ -211,7 +242,8 @@ class Stack:
             if server.poll() is not None:
                 raise StackError(f"the Prefect server exited; see {self.logs / 'server.log'}")
             try:
-                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                health = httpx.get(f"{self.api_url}/health", timeout=2, auth=self._auth())
+                if health.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -252,7 +284,9 @@ class Stack:
         # is created under an idempotency key.
         for attempt in range(8):
             try:
-                response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=60)
+                response = httpx.request(
+                    method, f"{self.api_url}{path}", json=body, timeout=60, auth=self._auth()
+                )
             except httpx.TimeoutException:
                 if attempt == 7:
                     raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from backends import BACKENDS
 from certificate_world import completions
@@ -95,8 +97,27 @@ def test_the_local_stack_runs_the_deployments_on_two_workers_once(  # type: igno
         groups = list(state["groups"].values())
         stack = Stack(home=home, port=port, env={**env, "PREFECT_HOME": str(home)})
         assert sorted(stack.online_workers()) == ["ladder-worker-1", "ladder-worker-2"]
+
         deployments = {d["name"]: d for d in stack.deployments()}
         assert len(deployments) == 10 and {"daily", "certificate-batch"} <= set(deployments)
+
+        # The server asks who you are: without the login, nothing can be read or run (not
+        # a Secret block's value, not a form); the login is the owner's alone.
+        api = stack.api_url
+        for method, path, body in (
+            ("POST", "/block_documents/filter", {"include_secrets": True}),
+            ("POST", "/deployments/filter", {}),
+            ("POST", f"/deployments/{deployments['daily']['id']}/create_flow_run", {}),
+        ):
+            bare = httpx.request(method, f"{api}{path}", json=body, timeout=30)
+            assert bare.status_code == 401, (path, bare.status_code)
+            wrong = httpx.request(
+                method, f"{api}{path}", json=body, timeout=30, auth=("ladder", "guess")
+            )
+            assert wrong.status_code == 401, (path, wrong.status_code)
+        assert stat.S_IMODE(stack.auth_file.stat().st_mode) == 0o600
+        login = stack.auth_string()
+        assert login.startswith("ladder:") and len(login) > 30
 
         # Each batch twice at once, as two schedules or two impatient people might.
         runs = [
@@ -164,6 +185,10 @@ def test_the_local_stack_runs_the_deployments_on_two_workers_once(  # type: igno
             stop_recorded(home)  # what the stack did not stop, so the test leaves nothing
     assert process.returncode == 0, output
     assert "nothing left running" in output
+    # The login is shown once, to the person who started the stack, and to nobody else.
+    assert f"sign in with {login}" in output
+    for log in (home / "logs").glob("*.log"):
+        assert login.partition(":")[2] not in log.read_text(errors="replace"), log.name
     assert not process_alive(process.pid)
     assert groups and not any(group_alive(g) for g in groups), "a process outlived the stack"
     assert not (home / "stack.json").exists()
