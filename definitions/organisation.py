@@ -245,6 +245,9 @@ class OrganisationProfile(_Strict):
     # fr-CD, cy): dates from CLDR, and Ladder's own phrases from its catalogues (English and
     # French ship; any other language gets its dates, and English phrases).
     locale: str = "en-GB"
+    # Mail that asks someone to record something (sign an outcome report) carries a signed,
+    # single-use link to a page on Ladder's web app; false: the mail says whom to tell.
+    signed_links: bool = True
     # How mail and reports name a team (the roster's team column holds keys such as
     # children-north): "Children's services, north team". A team not listed is named from
     # its key ("Children north").

@@ -40,6 +40,7 @@ def record_panel_decision(decision: PanelDecision) -> DecisionResult:
             today=runtime.today(),
             data_dir=runtime.settings.data_dir,
             sender=runtime.sender_address,
+            links=runtime.links(),
         )
 
 

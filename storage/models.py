@@ -543,3 +543,19 @@ class FlowLease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     held_until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ActionLink(Base):
+    """A signed link a mail carries so one person can record one thing on Ladder's web app
+    (sign an outcome report): bound to the person and the item, usable once, until its day.
+    The token itself is never stored; its signature is checked against the secret key."""
+
+    __tablename__ = "action_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[int] = mapped_column(Integer)
+    expires_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -20,6 +21,9 @@ from definitions.settings import Settings, load_configured_organisation
 from notifications.render import template_problems
 from notifications.transport import SmtpConfig
 from storage.db import check_schema, make_engine
+
+if TYPE_CHECKING:
+    from tasks.links import Links
 
 
 class SmtpPasswordMissing(Misconfigured):
@@ -43,6 +47,12 @@ class Runtime:
         does. What it returns stays readable after the commit (expire_on_commit=False)."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def links(self) -> Links | None:
+        """What makes the signed links the organisation's mail carries (None: turned off)."""
+        from tasks.links import links_for
+
+        return links_for(self.settings, self.organisation)
 
     @property
     def sender_address(self) -> str:

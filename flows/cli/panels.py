@@ -212,6 +212,7 @@ def record_decision(
             today=rt.today(),
             data_dir=rt.settings.data_dir,
             sender=rt.sender_address,
+            links=rt.links(),
         )
     extra = ""
     if result.placement == "slotted":

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from definitions.errors import LadderError
 from definitions.organisation import Organisation
 from definitions.panels import PanelDecision
+from definitions.settings import Settings
 from storage.models import Worker
+from tasks.links import links_for
 from tasks.panels.decision import decide
 from tasks.panels.evidence import record_evidence, record_preparation
 from tasks.panels.follow_up import complete_action, sign_outcome
@@ -197,7 +199,8 @@ def _decide(
     session: Session, org: Organisation, today: date, data: Path, sender: str, a: dict[str, Any]
 ) -> None:
     decision = PanelDecision.model_validate({**a, "decided_by": "W0002"})
-    decide(session, org, decision=decision, today=today, data_dir=data, sender=sender)
+    links = links_for(Settings(), org)  # the demo's mail carries signing links, as yours would
+    decide(session, org, decision=decision, today=today, data_dir=data, sender=sender, links=links)
 
 
 _APPLY: dict[str, Callable[[Session, Organisation, date, Path, str, dict[str, Any]], Any]] = {

@@ -7,6 +7,9 @@ GET /credentials/{serial}  the signed credential (VC-JWT) itself
 GET /issuer              the issuer's Open Badges profile (the credentials' `iss`), as JSON
 GET /achievements/{id}   what a certificate certifies (the credentials' achievement ids)
 GET /.well-known/jwks.json the public key set verifiers check signatures with
+GET /act/{token}         a signed link from a mail: what its person is about to record,
+                         and a button to confirm (nothing is recorded by opening it)
+POST /act/{token}        record it, once, as that person
 
 The public key set is read from the signing key once and again only when the key file
 changes (reading a 3,072-bit key costs about a quarter of a second). Every response carries
@@ -32,15 +35,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from definitions.certificates import OB_CONTEXT, award_title
+from definitions.errors import LadderError
 from definitions.language import gettext_for
 from definitions.settings import Settings
 from notifications.render import ENV, environment
 from notifications.signing import load_key
 from storage.models import Certificate
 from tasks.certificates.verification import normal_serial, verify_serial
+from tasks.links import LinkRefused, Links, link_secret, read_link, record_by_link, what_it_records
 from tasks.runtime import checked_organisation, current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+PAGES = ("verify.html", "act.html")  # the site's pages, whose inline style the CSP allows
 
 
 class PublicKeySet:
@@ -69,8 +75,15 @@ def security_headers(env: Environment = ENV) -> dict[str, str]:
     """Headers for every response: the page's inline style is allowed by its hash, nothing
     else loads, no site may frame the page, and no other site learns which serial was
     checked."""
-    source = env.loader.get_source(env, "verify.html")[0] if env.loader else ""
-    styles = re.findall(r"<style>(.*?)</style>", source, flags=re.DOTALL)
+    styles = [
+        style
+        for page in PAGES
+        for style in re.findall(
+            r"<style>(.*?)</style>",
+            env.loader.get_source(env, page)[0] if env.loader else "",
+            flags=re.DOTALL,
+        )
+    ]
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
         for s in styles
@@ -191,5 +204,45 @@ def create_app(today: Any = None) -> FastAPI:
             "creator": {"id": f"{base()}/issuer", "type": ["Profile"], "name": organisation.name},
         }
         return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+
+    def act_page(state: str, status: int, **values: Any) -> HTMLResponse:
+        _ = gettext_for(organisation.profile.locale)
+        heading = {
+            "confirm": _("Sign the outcome report"),
+            "done": _("Signed"),
+            "refused": _("This link cannot be used"),
+        }[state]
+        page = env.get_template("act.html").render(
+            state=state, heading=heading, team_name=organisation.profile.team_name, **values
+        )
+        headers = {"Cache-Control": "no-store"}  # the page names a person: keep no copy
+        return HTMLResponse(page, status_code=status, headers=headers)
+
+    @app.get("/act/{token}", response_class=HTMLResponse)
+    def act_form(token: str) -> HTMLResponse:
+        runtime = current_runtime()
+        links = Links(link_secret(runtime.settings.data_dir), runtime.settings.verify_url)
+        with Session(runtime.engine) as session:
+            try:
+                link = read_link(session, links, token, today=on())
+                what = what_it_records(session, organisation, link)
+            except LinkRefused as exc:
+                return act_page("refused", 410, reason=str(exc))
+        return act_page(
+            "confirm", 200, person_name=link.person.name, what=what, action=f"/act/{token}"
+        )
+
+    @app.post("/act/{token}", response_class=HTMLResponse)
+    def act(token: str) -> HTMLResponse:
+        runtime = current_runtime()
+        links = Links(link_secret(runtime.settings.data_dir), runtime.settings.verify_url)
+        try:
+            with runtime.transaction() as session:
+                link = record_by_link(session, runtime.organisation, links, token, today=on())
+                what = what_it_records(session, organisation, link)
+                name = link.person.name
+        except LadderError as exc:  # the link, or the use case's own refusal: nothing written
+            return act_page("refused", 409, reason=str(exc).rstrip("."))
+        return act_page("done", 200, person_name=name, what=what)
 
     return app

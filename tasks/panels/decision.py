@@ -33,6 +33,7 @@ from storage.outbox import enqueue
 from storage.panels import candidacies_of, obligations_from, set_candidacy
 from storage.training import add_awards
 from tasks import people
+from tasks.links import Links
 from tasks.panels.calendar import panel_meeting, sync_panels
 from tasks.panels.common import obligation_row, panel_mail, people_by_id, programme_of, source
 from tasks.panels.placement import fill_vacancies
@@ -59,9 +60,11 @@ def decide(
     today: date,
     data_dir: Path,
     sender: str,
+    links: Links | None = None,
 ) -> DecisionResult:
     """Record a panel's decision about a candidate, once and finally: the outcome report goes
-    to the worker and team manager (who each sign it); progress slots the worker into a
+    to the worker and team manager (who each sign it, by the link in their mail where the
+    organisation has `links`); progress slots the worker into a
     vacant post or the waiting list; defer turns the action plan into dated items."""
     programme = programme_of(organisation)
     subject = people.worker(session, decision.worker)
@@ -113,7 +116,14 @@ def decide(
             key=f"panel-outcome:{candidacy.id}:{person.id}",
             person=person,
             role=role,
-            context=context,
+            context={
+                **context,
+                "sign_link": links.make(
+                    session, person=person, action="sign_outcome", target=candidacy.id, today=today
+                )
+                if links
+                else None,
+            },
             send_on=today,
             attachment_path=str(report),
             attachment_name=f"progression-outcome-{subject.external_id}-{panel.meets_on}.pdf",

@@ -7,10 +7,6 @@ import base64
 import csv
 import json
 import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,26 +14,19 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from web_world import chromium, serve
 
 from notifications.signing import create_key
 from storage.models import Certificate, Worker
 
 pytestmark = pytest.mark.integration
 TODAY = date(2026, 11, 23)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -95,43 +84,14 @@ def site(  # type: ignore[no-untyped-def]
             today=TODAY,
         )
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(today=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the verification site did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", by_name
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve(create_app(today=lambda: TODAY)) as base:
+        yield base, by_name
 
 
 @pytest.fixture
 def browser() -> Iterator[webdriver.Chrome]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail(
-            "the browser test needs Debian's chromium and chromium-driver: "
-            "`apt-get install chromium chromium-driver` (make test does this)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    browser.set_page_load_timeout(30)
-    try:
-        yield browser
-    finally:
-        browser.quit()
+    with chromium() as opened:
+        yield opened
 
 
 def test_a_person_checks_certificates_in_a_browser(

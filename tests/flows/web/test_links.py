@@ -1,0 +1,168 @@
+"""A signed link from a mail, used in a real browser: the candidate and their manager each
+sign the outcome report by the link in their own mail. Opening a link records nothing; it
+works once, for that person and that report, until its day, and a changed, replayed or
+expired link records nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from panel_world import SENDER, progress, rows, run, submitted
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from web_world import chromium, serve
+
+from definitions.settings import Settings
+from storage.models import Event, Obligation, OutboxMessage, Worker
+from tasks.links import links_for
+from tasks.panels.decision import decide
+
+pytestmark = pytest.mark.integration
+DECIDED = date(2026, 4, 20)  # the April panel
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    with chromium() as opened:
+        yield opened
+
+
+def signatures(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        o.responsible_role: o.status
+        for o in rows(engine, Obligation, Obligation.kind == "panel.signature")
+    }
+
+
+@pytest.mark.usefixtures("staff", "ladder_env")
+def test_each_signer_signs_by_the_link_in_their_own_mail_once(  # type: ignore[no-untyped-def]
+    engine, organisation, document: Path, tmp_path: Path, browser: webdriver.Chrome
+) -> None:
+    from flows.web.app import create_app
+
+    data = Path(Settings().data_dir)
+    submitted(engine, organisation, document, data)
+    links = links_for(Settings(), organisation)
+    assert links is not None
+    run(
+        engine,
+        organisation,
+        decide,
+        decision=progress(),
+        today=DECIDED,
+        data_dir=data,
+        sender=SENDER,
+        links=links,
+    )
+    # Each signer's mail carries their own link, and no command line.
+    mails = {
+        m.recipient_role: m
+        for m in rows(engine, OutboxMessage, OutboxMessage.kind == "panel_outcome")
+    }
+    assert set(mails) == {"worker", "manager"}
+    found = {role: re.search(r"http://\S+/act/\S+", mail.body_text) for role, mail in mails.items()}
+    assert all(found.values()), {r: m.body_text for r, m in mails.items()}
+    urls = {role: match.group(0) for role, match in found.items() if match}
+    assert urls["worker"] != urls["manager"]
+    assert "ladder " not in mails["worker"].body_text
+    assert f'href="{urls["worker"]}"' in mails["worker"].body_html
+
+    clock: dict[str, Any] = {"today": date(2026, 4, 21)}
+    with serve(create_app(today=lambda: clock["today"])) as base:
+
+        def local(url: str) -> str:
+            return base + url[url.index("/act/") :]
+
+        # Opening the link shows what is about to be recorded, and records nothing.
+        browser.get(local(urls["worker"]))
+        assert browser.find_element(By.ID, "what").text.startswith(
+            "Sam Walsh, you are about to sign the outcome report of your progression panel "
+            "on Monday 20 April 2026."
+        )
+        assert signatures(engine) == {"worker": "open", "manager": "open"}
+        browser.find_element(By.ID, "confirm").click()
+        result = WebDriverWait(browser, 30).until(
+            expected_conditions.presence_of_element_located((By.ID, "result"))
+        )
+        assert result.text.startswith("Thank you, Sam Walsh. Your signature on the outcome")
+        assert signatures(engine) == {"worker": "done", "manager": "open"}
+        [signed] = rows(engine, Event, Event.kind == "panel.outcome_signed")
+        assert signed.actor == "W0019" and (signed.channel or "").startswith("link:")
+
+        # Used once: opening it again, or posting it again, records nothing more.
+        browser.get(local(urls["worker"]))
+        assert "already been used" in browser.find_element(By.ID, "result").text
+        again = httpx.post(local(urls["worker"]), timeout=30)
+        assert again.status_code == 409 and "already been used" in again.text
+        assert len(rows(engine, Event, Event.kind == "panel.outcome_signed")) == 1
+
+        # Changed in one character, or another link's body under this signature: refused.
+        body, _, signature = local(urls["manager"]).rpartition(".")
+        flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+        other_body = local(urls["worker"]).rpartition(".")[0]
+        for forged in (f"{body}.{flipped}", f"{other_body}.{signature}", f"{body}x.{signature}"):
+            page = httpx.get(forged, timeout=30)
+            assert page.status_code == 410 and "has been changed" in page.text, forged
+            assert httpx.post(forged, timeout=30).status_code == 409
+        assert signatures(engine)["manager"] == "open"
+
+        # After its last day it stops working; before, the manager signs as themselves.
+        clock["today"] = date(2026, 6, 1)
+        late = httpx.get(local(urls["manager"]), timeout=30)
+        assert late.status_code == 410 and "stopped working after 2026-05-20" in late.text
+        clock["today"] = date(2026, 4, 22)
+        # Someone who has left may not use a link made for them while they were here.
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(Worker).where(Worker.external_id == "W0003").values(status="left")
+            )
+        assert "no longer active" in httpx.get(local(urls["manager"]), timeout=30).text
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(Worker).where(Worker.external_id == "W0003").values(status="active")
+            )
+        browser.get(local(urls["manager"]))
+        assert "Chloe Patel, you are about to sign the outcome report of Sam Walsh's" in (
+            browser.find_element(By.ID, "what").text
+        )
+        browser.find_element(By.ID, "confirm").click()
+        WebDriverWait(browser, 30).until(
+            expected_conditions.presence_of_element_located((By.ID, "result"))
+        )
+        assert signatures(engine) == {"worker": "done", "manager": "done"}
+        actors = {e.actor for e in rows(engine, Event, Event.kind == "panel.outcome_signed")}
+        assert actors == {"W0019", "W0003"}
+
+
+@pytest.mark.usefixtures("staff", "ladder_env")
+def test_where_links_are_off_the_mail_says_whom_to_tell(  # type: ignore[no-untyped-def]
+    engine, organisation, document: Path
+) -> None:
+    data = Path(Settings().data_dir)
+    submitted(engine, organisation, document, data)
+    profile = organisation.profile.model_copy(update={"signed_links": False})
+    quiet = organisation.model_copy(update={"profile": profile})
+    assert links_for(Settings(), quiet) is None
+    run(
+        engine,
+        quiet,
+        decide,
+        decision=progress(),
+        today=DECIDED,
+        data_dir=data,
+        sender=SENDER,
+        links=links_for(Settings(), quiet),
+    )
+    [mail, *_] = rows(engine, OutboxMessage, OutboxMessage.kind == "panel_outcome")
+    assert "/act/" not in mail.body_text
+    assert "then return it to the workforce development team" in mail.body_text
