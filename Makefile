@@ -28,8 +28,20 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium chromium-driver poppler-utils zbar-tools >/dev/null; \
 	fi
 
-test: $(STAMP) browser
-	$(VENV)/bin/python -m pytest
+# axe-core, the accessibility engine the page tests run in Chromium (WCAG 2.2 AA), from the
+# npm registry, checked against its published hash.
+AXE_VERSION := 4.14.1
+AXE_SHA256 := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE := $(VENV)/axe-core-$(AXE_VERSION).min.js
+
+$(AXE): $(STAMP)
+	curl -fsSL https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz -o $(VENV)/axe.tgz
+	echo "$(AXE_SHA256)  $(VENV)/axe.tgz" | sha256sum -c --quiet
+	tar -xzf $(VENV)/axe.tgz -O package/axe.min.js > $@.part && mv $@.part $@
+	rm -f $(VENV)/axe.tgz
+
+test: $(STAMP) browser $(AXE)
+	LADDER_AXE=$(AXE) $(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/sweep.py

@@ -60,3 +60,47 @@ def chromium(width: int = 1280) -> Iterator[webdriver.Chrome]:
         yield browser
     finally:
         browser.quit()
+
+
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe_source() -> str:
+    import os
+    import sys
+    from pathlib import Path
+
+    given = os.environ.get("LADDER_AXE")
+    found = [Path(given)] if given else sorted(Path(sys.prefix).glob("axe-core-*.min.js"))
+    if not found or not found[0].exists():
+        pytest.fail(
+            "the accessibility tests need axe-core from the npm registry: `make test` fetches "
+            "it into .venv (or set LADDER_AXE to an axe.min.js)"
+        )
+    return found[0].read_text(encoding="utf-8")
+
+
+def accessibility_problems(browser: webdriver.Chrome) -> list[str]:
+    """What axe-core finds against WCAG 2.2 AA on the page open now, at its width and at
+    390 px (a phone), and whether the page scrolls sideways there. Empty: none."""
+    problems: list[str] = []
+    width = browser.get_window_size()["width"]
+    for size in (width, 390):
+        browser.set_window_size(size, 900)
+        browser.execute_script(_axe_source())
+        result = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+            ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ('"
+            " + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')))"
+            ".catch(e => done(['axe failed: ' + e]));",
+            WCAG_22_AA,
+        )
+        problems += [f"at {size} px: {v}" for v in result]
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            problems.append(f"at {size} px the page scrolls sideways by {overflow} px")
+    browser.set_window_size(width, 900)
+    return problems

@@ -20,7 +20,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from web_world import chromium, serve
+from web_world import accessibility_problems, chromium, serve
 
 from notifications.signing import create_key
 from storage.models import Certificate, Worker
@@ -101,6 +101,7 @@ def test_a_person_checks_certificates_in_a_browser(
     # Typing the serial from the paper certificate into the form.
     browser.get(f"{base}/verify")
     assert browser.title == "Check a certificate"
+    assert accessibility_problems(browser) == []  # WCAG 2.2 AA, at its width and at 390 px
     browser.find_element(By.ID, "serial").send_keys(serials["current"])
     browser.find_element(By.ID, "check").click()
     # The form posts and a new page loads: wait for it (a loaded machine takes its time).
@@ -111,12 +112,14 @@ def test_a_person_checks_certificates_in_a_browser(
     assert browser.current_url == f"{base}/verify/{serials['current']}"
     assert browser.find_element(By.ID, "name").text == "Efa Bowen"
     assert browser.find_element(By.ID, "title").text == "First aid at work"
+    assert accessibility_problems(browser) == []
 
     # What the QR code opens, for a revoked and for an expired certificate.
     browser.get(f"{base}/verify/{serials['revoked']}")
     assert browser.find_element(By.ID, "verdict").text == (
         "Revoked on Monday 23 November 2026: issued in error"
     )
+    assert accessibility_problems(browser) == []
     browser.get(f"{base}/verify/{serials['expired']}")
     assert (
         browser.find_element(By.ID, "verdict").text
@@ -131,6 +134,7 @@ def test_a_person_checks_certificates_in_a_browser(
             f"Not found: check the serial. We have no certificate with the serial {wrong}. "
             "Check it against the certificate, letter by letter, and type it again."
         )
+        assert accessibility_problems(browser) == []
 
     # Typed in lower case with spaces, as people copy a serial off paper: found.
     browser.get(f"{base}/verify")
@@ -228,3 +232,14 @@ def test_a_certificate_shows_the_name_it_was_issued_in_and_its_ids_resolve(  # t
     achievement = httpx.get(f"{base}/achievements/module-first_aid").json()
     assert achievement["name"] == "First aid at work"
     assert httpx.get(f"{base}/achievements/module-no_such").status_code == 404
+
+
+def test_the_accessibility_check_finds_what_a_page_gets_wrong(browser: webdriver.Chrome) -> None:
+    # A page with no language, an image with no text and a row wider than a phone.
+    browser.get(
+        "data:text/html,<html><head><title>t</title></head><body><img src='x.png'>"
+        "<div style='width:800px'>wide</div></body></html>"
+    )
+    problems = " ".join(accessibility_problems(browser))
+    assert "html-has-lang" in problems and "image-alt" in problems
+    assert "at 390 px the page scrolls sideways" in problems

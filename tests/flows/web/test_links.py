@@ -20,7 +20,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from web_world import chromium, serve
+from web_world import accessibility_problems, chromium, serve
 
 from definitions.settings import Settings
 from storage.models import Event, Obligation, OutboxMessage, Worker
@@ -90,11 +90,13 @@ def test_each_signer_signs_by_the_link_in_their_own_mail_once(  # type: ignore[n
             "on Monday 20 April 2026."
         )
         assert signatures(engine) == {"worker": "open", "manager": "open"}
+        assert accessibility_problems(browser) == []  # WCAG 2.2 AA, at its width and 390 px
         browser.find_element(By.ID, "confirm").click()
         result = WebDriverWait(browser, 30).until(
             expected_conditions.presence_of_element_located((By.ID, "result"))
         )
         assert result.text.startswith("Thank you, Sam Walsh. Your signature on the outcome")
+        assert accessibility_problems(browser) == []
         assert signatures(engine) == {"worker": "done", "manager": "open"}
         [signed] = rows(engine, Event, Event.kind == "panel.outcome_signed")
         assert signed.actor == "W0019" and (signed.channel or "").startswith("link:")
@@ -102,6 +104,7 @@ def test_each_signer_signs_by_the_link_in_their_own_mail_once(  # type: ignore[n
         # Used once: opening it again, or posting it again, records nothing more.
         browser.get(local(urls["worker"]))
         assert "already been used" in browser.find_element(By.ID, "result").text
+        assert accessibility_problems(browser) == []
         again = httpx.post(local(urls["worker"]), timeout=30)
         assert again.status_code == 409 and "already been used" in again.text
         assert len(rows(engine, Event, Event.kind == "panel.outcome_signed")) == 1
