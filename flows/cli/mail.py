@@ -17,6 +17,7 @@ from storage.outbox import channel_counts, leases_held, status_counts, undeliver
 from tasks.delivery.send import deliver_queued
 from tasks.holders import gone_here
 from tasks.preview import preview
+from tasks.proofreading import proofread_folder
 from tasks.runtime import checked_organisation
 
 app = command_group("Mail: the local SMTP sink and the outbox.")
@@ -82,6 +83,24 @@ def mail_preview(
         html.write_text(shown.html, encoding="utf-8")
     if eml:
         eml.write_bytes(bytes(shown.email(organisation)))
+
+
+@app.command("proofread")
+def mail_proofread(
+    folder: Path = typer.Argument(None, help="a folder of .eml files (default: the sink's)"),
+) -> None:
+    """Read every message in the folder as its reader would: a command line, an id or key,
+    a title pasted after "Your" or "The", an empty name, a reader asked to chase themselves.
+    Exit code 1 if any message has one."""
+    rt = runtime()
+    folder = folder or rt.settings.mail_dir
+    with Session(rt.engine) as session:
+        read, findings = proofread_folder(session, rt.organisation, folder)
+    for finding in findings:
+        out.print(f"{finding.file} ({finding.subject}): {finding.defect}", highlight=False)
+    out.print(f"{read} message(s) read, {len({f.file for f in findings})} with something to fix")
+    if findings:
+        raise typer.Exit(1)
 
 
 @app.command("send")

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from definitions.loader import SAMPLE_ORGANISATION, load_organisation
 from definitions.settings import Settings
 from flows.demo.year import run_demo
+from tasks.proofreading import proofread_folder
 
 pytestmark = pytest.mark.integration
 
@@ -108,6 +112,15 @@ def test_demo_simulates_days_and_keeps_every_message_in_var_mail(
         if any(part.get_content_type() == "application/pdf" for part in m.walk())
     ]
     assert len(with_pdf) == issued
+
+    # Every message reads well to the person who gets it (no command line, id or key, no
+    # "Your The", no empty name, nobody asked to chase themselves).
+    with Session(create_engine(f"sqlite:///{database}")) as session:
+        read, findings = proofread_folder(
+            session, load_organisation(SAMPLE_ORGANISATION), demo_settings.mail_dir
+        )
+    assert read == len(sent)
+    assert [f"{f.file} ({f.subject}): {f.defect}" for f in findings] == []
 
     # Running it again starts a fresh demo, with the same result.
     code, again = _run(demo_settings)
