@@ -305,6 +305,8 @@ def reminder(
             "next_steps": next_steps(role, item, as_of, voice, reader=person),
             "rule": item.rule,
             "meeting": meeting,
+            # booked after the day it is due: say so, and what to do
+            "meeting_late": meeting is not None and meeting.starts.date() > item.due_date,
         },
         voice,
     )

@@ -315,6 +315,7 @@ def test_a_panel_outcome_mail_and_report_read_in_french() -> None:
         "actions": [{"title": "Deux observations", "owner": "worker", "due": date(2026, 7, 1)}],
         "worker_id": "W0031",
         "to_title": "Superviseur",
+        "sign_link": None,
     }
     mail = render("panel_outcome", context, KINSHASA)
     assert mail.subject == (

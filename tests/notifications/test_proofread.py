@@ -119,3 +119,30 @@ def test_subjects_read_as_sentences_whatever_the_title() -> None:
     assert subject(action, "manager", FARID) == (
         "Action “Chair two case conferences” for Nadia Nowak is due by Saturday 11 April 2026"
     )
+
+
+def test_a_meeting_booked_after_the_due_date_is_called_late() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from definitions.meetings import MeetingView
+
+    organisation = load_organisation(SAMPLE_ORGANISATION)
+    review = _item("asye.review", "3-month ASYE review", "assessor", FARID, TODAY)
+    zone = ZoneInfo("Europe/London")
+
+    def text(day: date) -> str:
+        meeting = MeetingView(datetime(day.year, day.month, day.day, 10, tzinfo=zone), 60, "Room 2")
+        return compose.reminder(
+            review,
+            role="worker",
+            person=NADIA,
+            escalation=False,
+            as_of=TODAY,
+            voice=organisation.voice,
+            meeting=meeting,
+        ).text
+
+    later = text(TODAY + timedelta(days=14))
+    assert "That is after the due date: move it earlier if you can" in later
+    assert "after the due date" not in text(TODAY - timedelta(days=2))
