@@ -170,6 +170,7 @@ class PanelProgramme(_Strict):
     submission_days_before: int = Field(default=14, ge=1, le=90)
     preparation_days_before_deadline: int = Field(default=10, ge=0, le=90)
     pack_days_before: int = Field(default=7, ge=1, le=60)
+    meeting_minutes: int = Field(default=180, ge=15, le=600)  # for the calendar invites
     signature_days: int = Field(default=14, ge=1, le=90)
     members: tuple[PanelMember, ...] = Field(min_length=1)
     capabilities: tuple[Capability, ...] = Field(min_length=1)

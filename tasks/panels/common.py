@@ -141,3 +141,53 @@ def panel_mail(
         channel="panel",  # panel packs, roll-overs and outcome reports: not reminders
         **{"obligation_id": None, **values},
     )
+
+
+def panel_invite(
+    organisation: Organisation,
+    panel: Panel,
+    *,
+    uid: str,
+    sequence: int,
+    attendees: list[Worker],
+    sender: str,
+    on: date,
+    cancelled: bool = False,
+) -> str:
+    """The .ics of a panel meeting: its day, time and venue in the organisation's zone.
+    A candidate's invite keeps one UID across panels, so a move updates it in place."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from definitions.calendar import human_date
+    from definitions.language import gettext_for
+    from notifications.ics import Attendee, meeting_ics
+
+    programme = programme_of(organisation)
+    hours, minutes = (int(part) for part in panel.starts_at.split(":"))
+    zone = ZoneInfo(organisation.profile.calendar.timezone)
+    starts = datetime.combine(panel.meets_on, time(hours, minutes), tzinfo=zone)
+    _ = gettext_for(organisation.profile.locale)
+    return meeting_ics(
+        uid=uid,
+        sequence=sequence,
+        starts=starts,
+        minutes=programme.meeting_minutes,
+        summary=programme.title,
+        location=panel.venue,
+        description=_("{title}: the panel of {date}. Arranged by {team} of {org}.").format(
+            title=programme.title,
+            date=human_date(panel.meets_on, organisation.profile.locale),
+            team=organisation.profile.team_name,
+            org=organisation.name,
+        ),
+        organiser=Attendee(organisation.profile.sender_name, sender),
+        attendees=[Attendee(p.name, p.email) for p in attendees],
+        stamp=datetime.combine(on, time(0, 0), tzinfo=zone),
+        cancelled=cancelled,
+    )
+
+
+def candidate_uid(worker: Worker, sender: str) -> str:
+    """One invite per candidate, moved from panel to panel (its SEQUENCE rises)."""
+    return f"panel-candidate-{worker.id}@{sender.rpartition('@')[2]}"

@@ -25,7 +25,14 @@ from storage.panels import (
     set_candidacy,
     set_panel,
 )
-from tasks.panels.common import panel_mail, people_by_id, programme_of, source
+from tasks.panels.common import (
+    candidate_uid,
+    panel_invite,
+    panel_mail,
+    people_by_id,
+    programme_of,
+    source,
+)
 from tasks.panels.evidence import pack_items
 
 
@@ -108,6 +115,8 @@ def lock_due_panels(
                     subject_id=worker.id,
                     payload={"candidacy": candidacy.id, "panel": panel.meets_on.isoformat()},
                 )
+                if worker.status != "left":
+                    invite_candidate(session, organisation, panel, candidacy, worker, as_of, sender)
                 result.submitted += 1
                 continue
             roll_over(
@@ -207,6 +216,18 @@ def roll_over(
         "next_panel": following.meets_on if following else None,
         "next_deadline": following.deadline if following else None,
     }
+    # The candidate's calendar entry moves with them: the same UID, a higher SEQUENCE (the
+    # new candidacy's id), at the next panel; cancelled when no later panel is scheduled.
+    moved = panel_invite(
+        organisation,
+        following or panel,
+        uid=candidate_uid(worker, sender),
+        sequence=moved_to.id if moved_to else candidacy.id,
+        attendees=[worker],
+        sender=sender,
+        on=as_of,
+        cancelled=following is None,
+    )
     mails = [
         panel_mail(
             organisation,
@@ -217,8 +238,46 @@ def roll_over(
             role=role,
             context=context,
             send_on=as_of,
+            ics=moved if role == "worker" else None,
         )
         for role, pid in (("worker", worker.id), ("manager", worker.manager_id))
         if pid is not None and (person := told.get(pid)) is not None and person.status != "left"
     ]
     enqueue(session, rows=mails)
+
+
+def invite_candidate(
+    session: Session,
+    organisation: Organisation,
+    panel: Panel,
+    candidacy: Candidacy,
+    worker: Worker,
+    as_of: date,
+    sender: str,
+) -> None:
+    """The candidate whose pack is complete is invited to the panel meeting (.ics)."""
+    mail = panel_mail(
+        organisation,
+        sender,
+        kind="panel_invite",
+        key=f"panel-invite:{candidacy.id}:{worker.id}",
+        person=worker,
+        role="worker",
+        context={
+            "panel": panel.meets_on,
+            "starts_at": panel.starts_at,
+            "venue": panel.venue,
+            "title": programme_of(organisation).title,
+        },
+        send_on=as_of,
+        ics=panel_invite(
+            organisation,
+            panel,
+            uid=candidate_uid(worker, sender),
+            sequence=candidacy.id,
+            attendees=[worker],
+            sender=sender,
+            on=as_of,
+        ),
+    )
+    enqueue(session, rows=[mail])

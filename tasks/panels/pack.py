@@ -29,7 +29,7 @@ from storage.panels import (
     panels_in_status,
     set_panel,
 )
-from tasks.panels.common import panel_mail, programme_of
+from tasks.panels.common import panel_invite, panel_mail, programme_of
 
 
 def _members(session: Session, programme: PanelProgramme) -> list[tuple[str, Worker]]:
@@ -187,6 +187,16 @@ def send_panel_packs(
             "candidates": [c.name for c in view.candidates],
             "title": programme.title,
         }
+        members = _members(session, programme)
+        invite = panel_invite(
+            organisation,
+            panel,
+            uid=f"panel-{panel.id}@{sender.rpartition('@')[2]}",
+            sequence=0,
+            attendees=[member for _title, member in members],
+            sender=sender,
+            on=as_of,
+        )
         rows = [
             panel_mail(
                 organisation,
@@ -199,8 +209,9 @@ def send_panel_packs(
                 send_on=as_of,
                 attachment_path=str(path),
                 attachment_name=path.name,
+                ics=invite,
             )
-            for title, member in _members(session, programme)
+            for title, member in members
         ]
         sent += enqueue(session, rows=rows)
         record_event(

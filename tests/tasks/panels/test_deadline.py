@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from panel_world import (
     APRIL,
     JULY,
@@ -102,6 +103,16 @@ def test_an_incomplete_pack_moves_to_the_next_panel_keeping_what_was_in(
     assert (
         "Social worker's report" not in body.split("Still missing:")[1].split("The nomination")[0]
     )
+    # The candidate's calendar entry moves with them: the same invite, a later version, at
+    # the next panel's day; the manager's mail carries none.
+    mine = next(m for m in told if m.to_address.startswith("tariq"))
+    theirs = next(m for m in told if m.to_address.startswith("dev"))
+    assert theirs.ics is None and mine.ics
+    event = Calendar.from_ical(mine.ics).walk("VEVENT")[0]
+    assert str(event["uid"]).startswith("panel-candidate-")
+    assert int(event["sequence"]) == moved.id > first.id
+    assert event.decoded("dtstart").date() == date(2026, 7, 20)
+    assert str(Calendar.from_ical(mine.ics)["method"]) == "REQUEST"
     # Running the step again changes nothing and tells nobody twice.
     again = steps(engine, organisation, date(2026, 4, 4), data)
     assert again["packs_rolled_over"] == 0

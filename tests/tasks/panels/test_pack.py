@@ -3,10 +3,12 @@ PDF to every member, once."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 from panel_world import (
     APRIL,
     ITEMS,
@@ -68,6 +70,20 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
         "orla",
     ]
     assert len({m.attachment_path for m in packs}) == 1
+    # Every member gets the meeting as a calendar invite with their pack: one event, all
+    # of them attending, at 10:00 London time on the panel's day.
+    [meeting] = {m.ics for m in packs}
+    event = Calendar.from_ical(meeting).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == datetime(
+        2026, 4, 20, 10, 0, tzinfo=ZoneInfo("Europe/London")
+    )
+    assert len(event.get("attendee")) == 5
+    # The candidate whose pack was complete is invited too, at the deadline.
+    [invite] = rows(engine, OutboxMessage, OutboxMessage.kind == "panel_invite")
+    assert invite.to_address.startswith("sam.walsh")
+    assert invite.subject == "Your progression panel: Monday 20 April 2026 at 10:00"
+    assert "ladder " not in invite.body_text and invite.ics
+    assert Calendar.from_ical(invite.ics).walk("VEVENT")[0].decoded("dtstart").date() == APRIL
     text = pdf_text(packs[0].attachment_path)
     for expected in (
         "Agenda",
