@@ -116,8 +116,8 @@ def next_steps(
         if role == "worker":
             return [
                 _(
-                    "record your CPD for this renewal with {team}, or ask your manager to; "
-                    "the reminders stop once it meets the rule"
+                    "record your CPD for this renewal with {team}, or ask your manager to "
+                    "record it for you; the reminders stop once it meets the rule"
                 ).format(team=team),
             ]
         return [

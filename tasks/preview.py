@@ -22,6 +22,7 @@ from notifications.message import build_email, message_id_for
 from tasks.reminders.compose import invite_rows
 from tasks.reminders.notices import notice_rows
 from tasks.training.renewals import RENEWAL, renewal_title
+from tasks.training.required import required_title
 
 SAM = Person(1, "W0001", "Sam Sample", "sam.sample@example.org")
 MORGAN = Person(2, "W0002", "Morgan Manager", "morgan.manager@example.org")
@@ -91,6 +92,36 @@ def _examples(organisation: Organisation) -> list[_Example]:
             )
             for r in training.refreshers
         ]
+        found += [
+            _Example(
+                "training.required",
+                r.module,
+                required_title(organisation, training.module(r.module).title),
+                training.required_policy,
+                "worker",
+            )
+            for r in training.required[:1]
+        ]
+    if organisation.supervision is not None:
+        found.append(
+            _Example(
+                "supervision",
+                "supervision",
+                organisation.supervision.title,
+                organisation.supervision.reminder_policy,
+                "supervisor",
+            )
+        )
+    if organisation.registration is not None:
+        found.append(
+            _Example(
+                "registration.cpd",
+                "cpd",
+                organisation.registration.title,
+                organisation.registration.reminder_policy,
+                "worker",
+            )
+        )
     return found
 
 

@@ -59,7 +59,7 @@ def test_renewal_reminders_follow_the_refresher_ladder(
         for r in smtp_sink.received
         if r.recipients == ["chloe.patel@sample-borough.example"]
     ]
-    about_sam = [subject for subject, text in manager if "Sam Walsh (W0019): Safeguarding" in text]
+    about_sam = [subject for subject, text in manager if "Sam Walsh: Safeguarding" in text]
     assert [s.split(":")[0] for s in about_sam] == [
         "Your digest for Wednesday 25 February 2026",
         "Your digest for Wednesday 4 March 2026",
@@ -69,7 +69,7 @@ def test_renewal_reminders_follow_the_refresher_ladder(
         r for r in smtp_sink.received if r.recipients == ["sam.walsh@sample-borough.example"]
     )
     text = worker_mail.message.get_body(("plain",)).get_content()
-    assert "go to the refresher session you are booked on" in text
+    assert "go to a refresher session: if you have a place" in text
     assert "completed 2024-03-04 + 24 months = 2026-03-04" in text
 
 
