@@ -192,6 +192,7 @@ def test_a_batch_killed_midway_and_run_again_issues_each_award_once(
         "LADDER_SMTP_PORT": str(smtp_sink.port),
         "LADDER_SMTP_SECURITY": "none",
         "LADDER_CERTIFICATE_CHUNK_SIZE": "2",
+        "LADDER_ALLOW_LOCAL_VERIFY_URL": "true",  # the test names the local site
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     env.pop("PREFECT_API_URL", None)

@@ -90,7 +90,7 @@ def test_reminders_reach_the_smtp_server_once(engine, smtp_sink: SmtpSink) -> No
     ]
     digest = next(r for r in smtp_sink.received if r.recipients == ["assessor@example.org"])
     text = digest.message.get_body(("plain",)).get_content()
-    assert "Nia Newly (N1): 3-month ASYE review" in text
+    assert "Nia Newly: 3-month ASYE review" in text
     assert "Due by Thursday 30 April 2026 (in 14 days)" in text
     ids = [str(r.message["Message-ID"]) for r in smtp_sink.received]
     assert len(set(ids)) == 2

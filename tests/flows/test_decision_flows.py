@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from panel_world import APRIL, ITEMS, OBSERVED, run
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,11 +39,15 @@ LATER = date(2030, 6, 10)  # a Monday
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness", "ladder_env")]
 
 
-def artifacts(*keys: str) -> dict[str, Any]:
-    """The newest artifact of each key."""
+def artifacts(*keys: str, run: Any = None) -> dict[str, Any]:
+    """The newest artifact of each key (of one flow run, given its id: the harness is
+    shared by the whole session, and a read returns a page, not every artifact)."""
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys)))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=list(keys)),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run]) if run else None,
+            )
         )
     return {a.key: a for a in sorted(found, key=lambda a: a.created)}
 
@@ -324,7 +332,13 @@ def test_the_daily_run_and_the_weekly_report_publish_tables_by_team_and_kind(  #
     import_roster_file(engine, organisation, as_of=date(2026, 1, 1))
     state = asyncio.run(daily(as_of=date(2026, 4, 16), return_state=True))
     assert state.is_completed(), state.message
-    found = artifacts("daily-due-by-team", "daily-mail", "daily-summary", "daily-overdue")
+    found = artifacts(
+        "daily-due-by-team",
+        "daily-mail",
+        "daily-summary",
+        "daily-overdue",
+        run=state.state_details.flow_run_id,
+    )
     due = json.loads(found["daily-due-by-team"].data)
     # The same headers every day; kinds as the team reads them, not keys.
     assert {"team", "kind", "due within 30 days", "overdue"} <= set(due[0])

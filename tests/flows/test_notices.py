@@ -139,7 +139,7 @@ def test_escalation_ladder_over_a_simulated_month(engine, smtp_sink: SmtpSink) -
         ],
     }
     lead = text_of(smtp_sink, "lead@example.org")
-    assert "Nia Newly (N1): 3-month ASYE review" in lead
+    assert "Nia Newly: 3-month ASYE review" in lead
     assert "OVERDUE: was due Thursday 30 April 2026 (14 days ago), escalated to you" in lead
     supervisor = text_of(smtp_sink, "supervisor@example.org")
     assert "use your next supervision session to help the NQSW prepare" in supervisor
@@ -172,7 +172,7 @@ def test_a_mass_event_gives_the_manager_one_digest_not_three_hundred_mails(
     assert (counts["noticed"], counts["queued"], counts["digests"]) == (600, 301, 1)
     digest = text_of(smtp_sink, "manager@example.org")
     assert "New today (300):" in digest
-    assert all(f"Newly {i} (N{i}): 3-month ASYE review" in digest for i in range(300))
+    assert all(f"Newly {i}: 3-month ASYE review" in digest for i in range(300))
 
 
 @pytest.mark.usefixtures("prefect_harness", "ladder_env", "one_nqsw")
@@ -259,8 +259,8 @@ def test_a_digest_repeats_what_is_still_open_and_drops_what_is_done(
     assert "New today (1):" in text and "escalated to you" in text
     run_day(date(2026, 5, 6))  # the audit is due: M1 hears of it, and again of review_3
     text = text_of(smtp_sink, "manager@example.org")
-    assert "New today (1):\n- Nia Newly (N1): Case file audit" in text
-    assert "Still open from earlier reminders (1):\n- Nia Newly (N1): 3-month ASYE review" in text
+    assert "New today (1):\n- Nia Newly: Case file audit" in text
+    assert "Still open from earlier reminders (1):\n- Nia Newly: 3-month ASYE review" in text
     with Session(engine) as session, session.begin():
         record_outcome(
             session,
