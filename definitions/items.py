@@ -30,3 +30,4 @@ class DueItem:
     manager: Person | None
     assessor: Person | None
     supervisor: Person | None = None
+    source: str = ""  # what made it: panel:<candidacy>:<part>, asye:<enrolment>:<milestone>, ...

@@ -54,10 +54,53 @@ def _as_reader(role: str, item: DueItem, reader: Person | None) -> str:
     return role
 
 
+@dataclass(frozen=True)
+class SignedLink:
+    """A link a mail carries so its reader records the item themselves, until its day."""
+
+    url: str
+    until: date
+
+
+def link_label(item: DueItem, _: Callable[[str], str]) -> str:
+    """What a signed link in a mail about `item` does, as its label ("Mark it done")."""
+    if item.kind == "panel.action":
+        return _("Mark it done")
+    if item.kind == "panel.signature":
+        return _("Sign the report")
+    return _("Record the outcome")
+
+
 def next_steps(
+    role: str,
+    item: DueItem,
+    as_of: date,
+    voice: Voice,
+    reader: Person | None = None,
+    linked: bool = False,
+) -> list[str]:
+    """What the reader should do about the item, by the role they hear about it in; where
+    the mail carries a signed link (`linked`), the last step, telling the team, becomes
+    using it."""
+    steps = _steps(role, item, as_of, voice, reader)
+    if not linked:
+        return steps
+    _ = gettext_for(voice.locale)
+    programme = item.kind.partition(".")[0]
+    if voice.steps.get((programme, item.milestone), {}).get(role):  # the organisation's own
+        return [*steps, _("or record it yourself with the link below")]
+    if item.kind == "panel.action":
+        use = _("when it is done, mark it done with the link below")
+    elif item.kind == "panel.signature":
+        use = _("sign it with the link below")
+    else:
+        use = _("record the outcome with the link below")
+    return [*steps[:-1], use]
+
+
+def _steps(
     role: str, item: DueItem, as_of: date, voice: Voice, reader: Person | None = None
 ) -> list[str]:
-    """What the reader should do about the item, by the role they hear about it in."""
     role = _as_reader(role, item, reader)
     overdue = item.due_date < as_of
     team = voice.team_name
@@ -288,21 +331,27 @@ def reminder(
     as_of: date,
     voice: Voice,
     meeting: MeetingView | None = None,
+    link: SignedLink | None = None,
 ) -> RenderedMessage:
+    """A reminder of one item to one reader; `link` is the signed link that lets them
+    record it themselves."""
     overdue = item.due_date < as_of
+    _ = gettext_for(voice.locale)
     return render(
         "reminder",
         {
             "recipient_name": person.name,
             "recipient_role": role,
             "subject_name": item.subject.name,
-            "title": item_phrase(item, role, gettext_for(voice.locale)),
+            "title": item_phrase(item, role, _),
             "due": item.due_date,
             "when": days_phrase(item.due_date, as_of, voice.locale),
             "due_today": item.due_date == as_of,
             "overdue": overdue,
             "escalation": escalation,
-            "next_steps": next_steps(role, item, as_of, voice, reader=person),
+            "next_steps": next_steps(role, item, as_of, voice, reader=person, linked=bool(link)),
+            "link": link.url if link else None,
+            "link_until": link.until if link else None,
             "rule": item.rule,
             "meeting": meeting,
             # booked after the day it is due: say so, and what to do
@@ -320,6 +369,7 @@ class DigestLine:
     role: str  # the reader's role for this item: worker, assessor, supervisor, ...
     escalation: bool = False
     meeting: MeetingView | None = None
+    link: SignedLink | None = None  # the signed link that lets the reader record it
 
 
 def _line(line: DigestLine, as_of: date, voice: Voice, reader: Person) -> dict[str, Any]:
@@ -346,6 +396,8 @@ def _line(line: DigestLine, as_of: date, voice: Voice, reader: Person) -> dict[s
         "escalation": line.escalation,
         "action": next_steps(line.role, item, as_of, voice, reader=reader)[0],
         "meeting": line.meeting,
+        "link": line.link.url if line.link else None,
+        "link_label": link_label(item, _),
     }
 
 

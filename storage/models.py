@@ -553,6 +553,8 @@ class ActionLink(Base):
     __tablename__ = "action_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What a token names its row by (random, so a batch of links needs no ids back).
+    nonce: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[int] = mapped_column(Integer)

@@ -69,6 +69,7 @@ def _due_items(session: Session, *where: Any) -> list[DueItem]:
             Obligation.responsible_role,
             Obligation.rule,
             *(c for w in people for c in (w.id, w.external_id, w.name, w.email)),
+            Obligation.source,
         )
         .join(subject, Obligation.subject_id == subject.id)
         .outerjoin(manager, subject.manager_id == manager.id)
@@ -92,7 +93,7 @@ def _due_items(session: Session, *where: Any) -> list[DueItem]:
         assert subject_person is not None  # an inner join
         # The eight Obligation columns, typed so they can be spread before the people.
         head = cast(tuple[int, str, str, str, date, str, str, str], row[:8])
-        items.append(DueItem(*head, subject_person, found[1], found[2], found[3]))
+        items.append(DueItem(*head, subject_person, found[1], found[2], found[3], row[24]))
     return items
 
 

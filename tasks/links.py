@@ -1,107 +1,29 @@
-"""Signed links: a mail that asks someone to record something (sign an outcome report)
-carries a link to a page on Ladder's web app where that person, and only them, records it.
+"""Signed links: a mail that asks someone to record something (sign an outcome report,
+mark an action of a deferral plan done, record a review's outcome) carries a link to a page
+on Ladder's web app where that person, and only them, records it.
 
-A token names its link row, the person, the action, the item and the last day it works,
-and is signed with HMAC-SHA256 under a secret kept owner-only beside the data
-(`<data_dir>/keys/link-secret`). Ladder keeps the link row, never the token. A token is
-refused when its signature does not match (changed in any character), when it names
-another person or item than its row, once it has been used, after its last day, and when
-the person is no longer active. Using one marks it used in the same transaction as what it
-records, with a guarded UPDATE, so two clicks record it once."""
+Links are made by storage/links.py. A token is refused when its signature does not match
+(changed in any character), when it names another person or item than its row, once it
+has been used, after its last day, and when the person is no longer active. Using one
+marks it used in the same transaction as what it records, with a guarded UPDATE, so two
+clicks record it once."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import os
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
-from sqlalchemy import insert, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from definitions.errors import Misconfigured, Refused
+from definitions.calendar import human_date
+from definitions.errors import Refused
+from definitions.language import gettext_for
 from definitions.organisation import Organisation
-from definitions.settings import Settings, public_verify_url
-from storage.files import make_private_folders
-from storage.models import ActionLink, Worker, utcnow
-
-LINK_DAYS = 30  # a link works for this many days after its mail
-ACTIONS = ("sign_outcome",)
-
-
-class LinkRefused(Refused):
-    """The link cannot be used; the message says why, for the person who clicked it."""
-
-
-def link_secret(data_dir: Path) -> bytes:
-    """The HMAC key for links, made on first use (32 random bytes, mode 0600)."""
-    path = data_dir / "keys" / "link-secret"
-    if not path.exists():
-        make_private_folders(path.parent)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it a moment ago
-            pass
-        else:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclass(frozen=True)
-class Links:
-    """What makes links: the secret and the web app's public address."""
-
-    secret: bytes
-    base_url: str
-
-    def make(
-        self, session: Session, *, person: Worker, action: str, target: int, today: date
-    ) -> str:
-        """A new link for `person` to do `action` on `target`, in the caller's transaction."""
-        assert action in ACTIONS, action
-        expires_on = today + timedelta(days=LINK_DAYS)
-        link_id = session.execute(
-            insert(ActionLink).returning(ActionLink.id),
-            [
-                {
-                    "worker_id": person.id,
-                    "action": action,
-                    "target": target,
-                    "expires_on": expires_on,
-                }
-            ],
-        ).scalar_one()
-        body = _encode(f"{link_id}.{person.id}.{action}.{target}.{expires_on}".encode())
-        return f"{self.base_url.rstrip('/')}/act/{body}.{self._sign(body)}"
-
-    def _sign(self, body: str) -> str:
-        return _encode(hmac.new(self.secret, body.encode(), hashlib.sha256).digest())
-
-
-def links_for(settings: Settings, organisation: Organisation) -> Links | None:
-    """The organisation's links, or None where it turned them off (organisation.yaml
-    `signed_links: false`) or the web app has no address others can reach: its mail then
-    says whom to tell instead."""
-    if not organisation.profile.signed_links:
-        return None
-    try:
-        base = public_verify_url(settings)
-    except Misconfigured:
-        return None
-    return Links(link_secret(settings.data_dir), base)
+from storage.links import Links
+from storage.models import ActionLink, Candidacy, Enrolment, Obligation, Panel, Worker, utcnow
+from tasks.programmes.enrolled import programme_of
 
 
 @dataclass(frozen=True)
@@ -113,96 +35,259 @@ class OpenLink:
     expires_on: date
 
 
-def read_link(session: Session, links: Links, token: str, *, today: date) -> OpenLink:
-    """The link a token names, if it may be used today; LinkRefused says why not."""
-    body, _, signature = token.partition(".")
-    if not signature or not hmac.compare_digest(signature, links._sign(body)):
+class LinkRefused(Refused):
+    """The link cannot be used; the message says why, for the person who clicked it."""
+
+
+def read_link(
+    session: Session, links: Links, token: str, *, today: date, locale: str = "en-GB"
+) -> OpenLink:
+    """The link a token names, if it may be used today; LinkRefused says why not, in the
+    organisation's language."""
+    _ = gettext_for(locale)
+    try:
+        fields = links.fields(token)
+    except (ValueError, UnicodeDecodeError):
+        raise LinkRefused(_("this link is not one Ladder made")) from None
+    if fields is None:
         raise LinkRefused(
-            "this link is not complete or has been changed; open the link from your email "
-            "again, or ask the sender for a new one"
+            _(
+                "this link is not complete or has been changed; open the link from your email "
+                "again, or ask the sender for a new one"
+            )
         )
     try:
-        link_id, person_id, action, target, expires = _decode(body).decode().split(".")
-        row = session.get(ActionLink, int(link_id))
+        named, person_id, action, target, expires = fields
+        # A link made before 0014 names its row by id; since then, by its nonce.
+        row = (
+            session.get(ActionLink, int(named))
+            if named.isdigit()
+            else session.scalars(select(ActionLink).where(ActionLink.nonce == named)).first()
+        )
     except (ValueError, UnicodeDecodeError):
-        raise LinkRefused("this link is not one Ladder made") from None
+        raise LinkRefused(_("this link is not one Ladder made")) from None
     if row is None or (str(row.worker_id), row.action, str(row.target), str(row.expires_on)) != (
         person_id,
         action,
         target,
         expires,
     ):
-        raise LinkRefused("this link is not one Ladder made")
+        raise LinkRefused(_("this link is not one Ladder made"))
     if row.used_at is not None:
         raise LinkRefused(
-            "this link has already been used, so what it records is recorded; each link works once"
+            _(
+                "this link has already been used, so what it records is recorded; each link "
+                "works once"
+            )
         )
     if today > row.expires_on:
         raise LinkRefused(
-            f"this link stopped working after {row.expires_on}; ask the sender for a new one"
+            _("this link stopped working after {date}; ask the sender for a new one").format(
+                date=human_date(row.expires_on, locale)
+            )
         )
     person = session.get(Worker, row.worker_id)
     if person is None or person.status != "active":
-        raise LinkRefused("this link was for someone who is no longer active in Ladder")
+        raise LinkRefused(_("this link was for someone who is no longer active in Ladder"))
     return OpenLink(row.id, person, row.action, row.target, row.expires_on)
 
 
-def use_link(session: Session, links: Links, token: str, *, today: date) -> OpenLink:
+def use_link(
+    session: Session, links: Links, token: str, *, today: date, locale: str = "en-GB"
+) -> OpenLink:
     """Read the link and mark it used, once: a second use (a double click, a replay) in any
     transaction is refused."""
-    link = read_link(session, links, token, today=today)
+    link = read_link(session, links, token, today=today, locale=locale)
     marked = session.execute(
         update(ActionLink)
         .where(ActionLink.id == link.id, ActionLink.used_at.is_(None))
         .values(used_at=utcnow())
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkRefused("this link has already been used; each link works once")
+        raise LinkRefused(
+            gettext_for(locale)("this link has already been used; each link works once")
+        )
     return link
 
 
-def what_it_records(session: Session, organisation: Organisation, link: OpenLink) -> str:
-    """What the person is about to record, in words for them ("the outcome report of your
-    progression panel on Monday 20 April 2026")."""
-    from definitions.calendar import human_date
-    from definitions.language import gettext_for
-    from storage.models import Candidacy, Panel
+@dataclass(frozen=True)
+class LinkPage:
+    """What a link's page says to its person, before and after they confirm."""
 
-    _ = gettext_for(organisation.profile.locale)
-    candidacy = session.get(Candidacy, link.target)
-    panel = session.get(Panel, candidacy.panel_id) if candidacy else None
-    candidate = session.get(Worker, candidacy.worker_id) if candidacy else None
-    if candidacy is None or panel is None or candidate is None:
-        raise LinkRefused("what this link was for is no longer on record")
-    day = human_date(panel.meets_on, organisation.profile.locale)
-    if candidate.id == link.person.id:
-        return _("the outcome report of your progression panel on {date}").format(date=day)
-    return _("the outcome report of {name}'s progression panel on {date}").format(
-        name=candidate.name, date=day
+    heading: str
+    about: str  # what they are about to record, as a sentence to them
+    note: str  # what recording it means
+    button: str
+    done_heading: str
+    done: str  # the thank-you, once it is recorded; {outcome} is the outcome's words
+    choices: tuple[tuple[str, str], ...] = ()  # (outcome, its words) to pick one of
+
+
+def outcome_words(outcome: str, _: Callable[[str], str]) -> str:
+    """An outcome as its recorder reads it ("not_on_track" as "Not on track")."""
+    known = {
+        "on_track": _("On track"),
+        "concerns": _("Concerns"),
+        "not_on_track": _("Not on track"),
+        "pass": _("Pass"),
+        "fail": _("Fail"),
+        "extend": _("Extend"),
+        "submitted": _("Submitted"),
+        "done": _("Done"),
+        "received": _("Received"),
+    }
+    return known.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def _gone(_: Callable[[str], str]) -> LinkRefused:
+    return LinkRefused(_("what this link was for is no longer on record"))
+
+
+def _candidacy_of(session: Session, source: str) -> tuple[Candidacy, Panel]:
+    """The candidacy and panel an item of the form `panel:<candidacy>:<part>` came from."""
+    candidacy = session.get(Candidacy, int(source.split(":")[1]))
+    if candidacy is None:
+        raise KeyError(source)
+    return candidacy, session.get_one(Panel, candidacy.panel_id)
+
+
+def link_page(session: Session, organisation: Organisation, link: OpenLink) -> LinkPage:
+    """The page for this link, in words for its person ("Chloe Patel, you are about to sign
+    the outcome report of Sam Walsh's progression panel on Monday 20 April 2026.")."""
+    locale = organisation.profile.locale
+    _ = gettext_for(locale)
+    name = link.person.name
+    if link.action == "sign_outcome":
+        candidacy = session.get(Candidacy, link.target)
+        panel = session.get(Panel, candidacy.panel_id) if candidacy else None
+        candidate = session.get(Worker, candidacy.worker_id) if candidacy else None
+        if panel is None or candidate is None:
+            raise _gone(_)
+        day = human_date(panel.meets_on, locale)
+        what = (
+            _("the outcome report of your progression panel on {date}").format(date=day)
+            if candidate.id == link.person.id
+            else _("the outcome report of {name}'s progression panel on {date}").format(
+                name=candidate.name, date=day
+            )
+        )
+        return LinkPage(
+            heading=_("Sign the outcome report"),
+            about=_("{name}, you are about to sign {what}.").format(name=name, what=what),
+            note=_(
+                "Signing says you have read the report. It does not mean you agree with every "
+                "word of it."
+            ),
+            button=_("Sign the report"),
+            done_heading=_("Signed"),
+            done=_(
+                "Thank you, {name}. Your signature on {what} is recorded. You can close this page."
+            ).format(name=name, what=what),
+        )
+    item = session.get(Obligation, link.target)
+    subject = session.get(Worker, item.subject_id) if item else None
+    if item is None or subject is None:
+        raise _gone(_)
+    title = item.title.strip()
+    if link.action == "action_done":
+        _candidacy, panel = _candidacy_of(session, item.source)
+        return LinkPage(
+            heading=_("Mark an action done"),
+            about=_(
+                "{name}, you are about to record that {subject} has done this action from "
+                "their progression panel on {date}: “{title}”."
+            ).format(
+                name=name,
+                subject=subject.name,
+                date=human_date(panel.meets_on, locale),
+                title=title,
+            ),
+            note=_("Record it once you have seen that it is done, for example in supervision."),
+            button=_("Mark it done"),
+            done_heading=_("Recorded"),
+            done=_(
+                "Thank you, {name}. The action “{title}” is recorded as done. You can close "
+                "this page."
+            ).format(name=name, title=title),
+        )
+    enrolment = session.get(Enrolment, item.enrolment_id) if item.enrolment_id else None
+    if enrolment is None:
+        raise _gone(_)
+    rule = programme_of(organisation, enrolment.programme).milestone(item.milestone)
+    about = _(
+        "{name}, you are recording the outcome of the {title} for {subject}, due by {date}."
+    ).format(name=name, title=title, subject=subject.name, date=human_date(item.due_date, locale))
+    return LinkPage(
+        heading=_("Record the outcome"),
+        about=about,
+        note=(
+            _("Choose the outcome. It is recorded once: to change it later, contact {team}.")
+            if len(rule.outcomes) > 1
+            else _("Record it once it is done. To change it later, contact {team}.")
+        ).format(team=organisation.profile.team_name),
+        button=_("Record it"),
+        done_heading=_("Recorded"),
+        done=_(
+            "Thank you, {name}. The {title} for {subject} is recorded: {outcome}. You can close "
+            "this page."
+        ).format(name=name, title=title, subject=subject.name, outcome="{outcome}"),
+        choices=tuple((o, outcome_words(o, _)) for o in rule.outcomes),
     )
 
 
 def record_by_link(
-    session: Session, organisation: Organisation, links: Links, token: str, *, today: date
+    session: Session,
+    organisation: Organisation,
+    links: Links,
+    token: str,
+    *,
+    today: date,
+    outcome: str | None = None,
 ) -> OpenLink:
     """Use the link and record what it is for, as its person, in the caller's transaction:
-    the same use case as the command, under the channel `link:<id>`."""
+    the same use case as the command, under the channel `link:<id>`; `outcome` is the one
+    chosen on the page, where the step has several."""
     from storage.history import channel
-    from storage.models import Candidacy
-    from tasks.panels.follow_up import sign_outcome
+    from tasks.panels.follow_up import complete_action, sign_outcome
+    from tasks.programmes.decisions import record_outcome
 
-    link = use_link(session, links, token, today=today)
+    locale = organisation.profile.locale
+    _ = gettext_for(locale)
+    link = use_link(session, links, token, today=today, locale=locale)
+    page = link_page(session, organisation, link)  # refuses a link whose item is gone
+    actor = link.person.external_id
     with channel(f"link:{link.id}"):
-        candidacy = session.get(Candidacy, link.target)
-        candidate = session.get(Worker, candidacy.worker_id) if candidacy else None
-        if candidate is None:
-            raise LinkRefused("what this link was for is no longer on record")
-        sign_outcome(
+        if link.action == "sign_outcome":
+            candidacy = session.get_one(Candidacy, link.target)
+            worker = session.get_one(Worker, candidacy.worker_id).external_id
+            sign_outcome(session, organisation, worker=worker, actor=actor, on=today, today=today)
+            return link
+        item = session.get_one(Obligation, link.target)
+        worker = session.get_one(Worker, item.subject_id).external_id
+        if link.action == "action_done":
+            complete_action(
+                session,
+                organisation,
+                worker=worker,
+                item=int(item.milestone.removeprefix("action_")),
+                actor=actor,
+                on=today,
+                today=today,
+            )
+            return link
+        chosen = outcome if len(page.choices) > 1 else page.choices[0][0]
+        if chosen not in {key for key, _words in page.choices}:
+            raise LinkRefused(_("choose one of the outcomes, then record it"))
+        enrolment = session.get_one(Enrolment, item.enrolment_id)
+        record_outcome(
             session,
             organisation,
-            worker=candidate.external_id,
-            actor=link.person.external_id,
-            on=today,
+            worker=worker,
+            milestone=item.milestone,
+            outcome=chosen,
+            actor=actor,
+            occurred_on=today,
             today=today,
+            programme=enrolment.programme,
         )
     return link

@@ -4,7 +4,7 @@ functions the daily flow and the booking command use."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,8 +17,9 @@ from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import send_date
 from notifications import compose
-from notifications.compose import DigestLine
+from notifications.compose import DigestLine, SignedLink
 from notifications.message import build_email, message_id_for
+from storage.links import LINK_DAYS, reminder_link
 from tasks.reminders.compose import invite_rows
 from tasks.reminders.notices import notice_rows
 from tasks.training.renewals import RENEWAL, renewal_title
@@ -165,6 +166,15 @@ def _reminder_rows(
     return rows, people
 
 
+def _link(
+    organisation: Organisation, item: DueItem, role: str, reader: Person, on: date
+) -> SignedLink | None:
+    """The signed link the reader's mail about `item` would carry (an example address)."""
+    if not organisation.profile.signed_links or reminder_link(item, role, reader.id) is None:
+        return None
+    return SignedLink("https://ladder.example.org/act/example-link", on + timedelta(LINK_DAYS))
+
+
 def _reminder(
     organisation: Organisation, item: DueItem, row: dict[str, Any], person: Person, sent_on: date
 ) -> Preview:
@@ -175,6 +185,7 @@ def _reminder(
         escalation=row["escalation"],
         as_of=sent_on,
         voice=organisation.voice,
+        link=_link(organisation, item, row["recipient_role"], person, sent_on),
     )
     return Preview(
         message.subject,
@@ -295,6 +306,10 @@ def preview(
                 _item(organisation, today - timedelta(days=6), subject=others[3], n=4), as_role
             )
         ]
+        new, earlier = (
+            [replace(ln, link=_link(organisation, ln.item, as_role, reader, today)) for ln in lines]
+            for lines in (new, earlier)
+        )
         message = compose.digest(
             person=reader,
             new=new,

@@ -23,7 +23,7 @@ from notifications.transport import SmtpConfig
 from storage.db import check_schema, make_engine
 
 if TYPE_CHECKING:
-    from tasks.links import Links
+    from storage.links import Links
 
 
 class SmtpPasswordMissing(Misconfigured):
@@ -50,7 +50,7 @@ class Runtime:
 
     def links(self) -> Links | None:
         """What makes the signed links the organisation's mail carries (None: turned off)."""
-        from tasks.links import links_for
+        from storage.links import links_for
 
         return links_for(self.settings, self.organisation)
 

@@ -25,8 +25,8 @@ from definitions.errors import LadderError
 from definitions.organisation import Organisation
 from definitions.panels import PanelDecision
 from definitions.settings import Settings
+from storage.links import links_for
 from storage.models import Worker
-from tasks.links import links_for
 from tasks.panels.decision import decide
 from tasks.panels.evidence import record_evidence, record_preparation
 from tasks.panels.follow_up import complete_action, sign_outcome

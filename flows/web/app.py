@@ -27,8 +27,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from jinja2 import Environment
 from sqlalchemy import select
@@ -40,9 +42,10 @@ from definitions.language import gettext_for
 from definitions.settings import Settings
 from notifications.render import ENV, environment
 from notifications.signing import load_key
+from storage.links import Links, link_secret
 from storage.models import Certificate
 from tasks.certificates.verification import normal_serial, verify_serial
-from tasks.links import LinkRefused, Links, link_secret, read_link, record_by_link, what_it_records
+from tasks.links import LinkPage, LinkRefused, link_page, outcome_words, read_link, record_by_link
 from tasks.runtime import checked_organisation, current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
@@ -205,44 +208,65 @@ def create_app(today: Any = None) -> FastAPI:
         }
         return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
-    def act_page(state: str, status: int, **values: Any) -> HTMLResponse:
+    def act_page(
+        state: str, status: int, page: LinkPage | None = None, **values: Any
+    ) -> HTMLResponse:
         _ = gettext_for(organisation.profile.locale)
-        heading = {
-            "confirm": _("Sign the outcome report"),
-            "done": _("Signed"),
-            "refused": _("This link cannot be used"),
-        }[state]
-        page = env.get_template("act.html").render(
-            state=state, heading=heading, team_name=organisation.profile.team_name, **values
+        if page is None:
+            heading = _("This link cannot be used")
+        else:
+            heading = page.heading if state == "confirm" else page.done_heading
+        body = env.get_template("act.html").render(
+            state=state,
+            heading=heading,
+            page=page,
+            team_name=organisation.profile.team_name,
+            **values,
         )
         headers = {"Cache-Control": "no-store"}  # the page names a person: keep no copy
-        return HTMLResponse(page, status_code=status, headers=headers)
+        return HTMLResponse(body, status_code=status, headers=headers)
+
+    made: dict[Path, Links] = {}
+
+    def links() -> Links:
+        """The links' key, read once per data folder (not on every request)."""
+        settings = current_runtime().settings
+        if settings.data_dir not in made:
+            made[settings.data_dir] = Links(link_secret(settings.data_dir), settings.verify_url)
+        return made[settings.data_dir]
 
     @app.get("/act/{token}", response_class=HTMLResponse)
     def act_form(token: str) -> HTMLResponse:
         runtime = current_runtime()
-        links = Links(link_secret(runtime.settings.data_dir), runtime.settings.verify_url)
+        locale = organisation.profile.locale
         with Session(runtime.engine) as session:
             try:
-                link = read_link(session, links, token, today=on())
-                what = what_it_records(session, organisation, link)
+                link = read_link(session, links(), token, today=on(), locale=locale)
+                page = link_page(session, organisation, link)
             except LinkRefused as exc:
                 return act_page("refused", 410, reason=str(exc))
-        return act_page(
-            "confirm", 200, person_name=link.person.name, what=what, action=f"/act/{token}"
-        )
+        return act_page("confirm", 200, page, action=f"/act/{token}")
 
     @app.post("/act/{token}", response_class=HTMLResponse)
-    def act(token: str) -> HTMLResponse:
+    async def act(token: str, request: Request) -> HTMLResponse:
+        # The page's one field, urlencoded (the outcome, where the step has several).
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        outcome = form["outcome"][0] if form.get("outcome") else None
+        return await run_in_threadpool(record, token, outcome)
+
+    def record(token: str, outcome: str | None) -> HTMLResponse:
         runtime = current_runtime()
-        links = Links(link_secret(runtime.settings.data_dir), runtime.settings.verify_url)
+        _ = gettext_for(organisation.profile.locale)
         try:
             with runtime.transaction() as session:
-                link = record_by_link(session, runtime.organisation, links, token, today=on())
-                what = what_it_records(session, organisation, link)
-                name = link.person.name
+                link = record_by_link(
+                    session, runtime.organisation, links(), token, today=on(), outcome=outcome
+                )
+                page = link_page(session, organisation, link)
         except LadderError as exc:  # the link, or the use case's own refusal: nothing written
             return act_page("refused", 409, reason=str(exc).rstrip("."))
-        return act_page("done", 200, person_name=name, what=what)
+        chosen = outcome if len(page.choices) > 1 else (page.choices or [("", "")])[0][0]
+        words = outcome_words(chosen, _) if chosen else ""
+        return act_page("done", 200, page, done=page.done.replace("{outcome}", words))
 
     return app

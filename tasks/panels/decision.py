@@ -27,13 +27,13 @@ from definitions.panels import (
 from notifications import panel_pdf
 from storage.files import write_atomically
 from storage.history import record_event
+from storage.links import Links
 from storage.models import Candidacy, Panel, Team, Worker
 from storage.obligations import insert_obligations
 from storage.outbox import enqueue
 from storage.panels import candidacies_of, obligations_from, set_candidacy
 from storage.training import add_awards
 from tasks import people
-from tasks.links import Links
 from tasks.panels.calendar import panel_meeting, sync_panels
 from tasks.panels.common import obligation_row, panel_mail, people_by_id, programme_of, source
 from tasks.panels.placement import fill_vacancies

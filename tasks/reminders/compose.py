@@ -21,10 +21,11 @@ from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import fold_for_cap
 from notifications import compose
-from notifications.compose import DigestLine
+from notifications.compose import DigestLine, SignedLink
 from notifications.ics import Attendee, meeting_ics
 from notifications.message import message_id_for
 from notifications.render import RenderedMessage
+from storage.links import LINK_DAYS, Links, links_for_reminders
 from storage.meetings import meetings_for
 from storage.models import Worker
 from storage.notices import (
@@ -98,8 +99,11 @@ def compose_day(
     organisation: Organisation,
     as_of: date,
     sender_address: str,
+    links: dict[tuple[int, int], SignedLink] | None = None,
 ) -> Composed:
-    """Pure: the outbox rows for these recipients' notices, applying routing and the cap."""
+    """Pure: the outbox rows for these recipients' notices, applying routing and the cap;
+    `links` are the signed links made for them, by (recipient id, obligation id)."""
+    links = links or {}
     out = Composed()
     cap = organisation.delivery.daily_cap
 
@@ -128,6 +132,7 @@ def compose_day(
                 as_of=as_of,
                 voice=organisation.voice,
                 meeting=meetings.get(item.obligation_id),
+                link=links.get((person.id, item.obligation_id)),
             )
             out.messages.append(
                 outbox_row(
@@ -154,11 +159,15 @@ def compose_day(
             # One line per item: the strongest way this person hears about it today.
             escalation = notice.escalation or (line.escalation if line else False)
             new[item.obligation_id] = DigestLine(
-                item, role, escalation, meetings.get(item.obligation_id)
+                item,
+                role,
+                escalation,
+                meetings.get(item.obligation_id),
+                links.get((recipient_id, item.obligation_id)),
             )
         told_before = earlier.get(recipient_id, {})
         still = [
-            DigestLine(items[oid], role, False, meetings.get(oid))
+            DigestLine(items[oid], role, False, meetings.get(oid), links.get((recipient_id, oid)))
             for oid, role in sorted(told_before.items())
             if oid in items and oid not in new
         ]
@@ -200,14 +209,29 @@ def compose_recipients(
     as_of: date,
     recipients: tuple[int, int],
     sender_address: str,
+    links: Links | None = None,
 ) -> tuple[Composed, int]:
-    """Compose these recipients' day in the caller's transaction: (what, messages queued)."""
+    """Compose these recipients' day in the caller's transaction: (what, messages queued).
+    With `links`, a reminder that asks its reader to record something carries a signed
+    link to do it (made here, in the same transaction as the mail that carries it)."""
     lookahead = as_of + timedelta(days=organisation.delivery.digest_lookahead_days)
     pending = pending_notices(session, day=as_of, recipients=recipients)
     earlier = still_open(session, day=as_of, until=lookahead, recipients=recipients)
     wanted = {p.notice.obligation_id for ps in pending.values() for p in ps}
     wanted |= {oid for told in earlier.values() for oid in told}
     items = open_items_by_id(session, ids=wanted)
+    told = [(p.notice.obligation_id, p.role, r) for r, ps in pending.items() for p in ps]
+    told += [(oid, role, r) for r in pending for oid, role in earlier.get(r, {}).items()]
+    until = as_of + timedelta(days=LINK_DAYS)
+    made = {
+        key: SignedLink(url, until)
+        for key, url in links_for_reminders(
+            session,
+            links,
+            [(items[oid], role, reader) for oid, role, reader in told if oid in items],
+            today=as_of,
+        ).items()
+    }
     composed = compose_day(
         pending=pending,
         items=items,
@@ -219,6 +243,7 @@ def compose_recipients(
         organisation=organisation,
         as_of=as_of,
         sender_address=sender_address,
+        links=made,
     )
     queued = enqueue(session, rows=composed.messages)
     # Link by key, not by what this insert returned: a message already queued under the same

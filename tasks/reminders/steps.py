@@ -142,7 +142,12 @@ def compose_messages(recipients: tuple[int, int], as_of: date) -> dict[str, int]
     runtime = current_runtime()
     with runtime.transaction() as session:
         composed, queued = compose_recipients(
-            session, runtime.organisation, as_of, recipients, runtime.sender_address
+            session,
+            runtime.organisation,
+            as_of,
+            recipients,
+            runtime.sender_address,
+            links=runtime.links(),
         )
     counts = {
         "queued": queued,
