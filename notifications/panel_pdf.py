@@ -253,9 +253,7 @@ def _pack_pages(view: PackView, where: dict[tuple[int, int], str]) -> bytes:
     agenda += [
         [
             str(n),
-            _("Candidate: {name} ({id}), {role}, {team}").format(
-                name=c.name, id=c.external_id, role=c.role, team=c.team
-            ),
+            _("Candidate: {name}, {role}, {team}").format(name=c.name, role=c.role, team=c.team),
         ]
         for n, c in enumerate(view.candidates, start=2)
     ]
@@ -266,9 +264,7 @@ def _pack_pages(view: PackView, where: dict[tuple[int, int], str]) -> bytes:
         story.append(_p(_("No candidate's evidence pack was complete at the deadline."), s["body"]))
     for n, c in enumerate(view.candidates, start=2):
         story.append(PageBreak())
-        story.append(
-            _p(_("Item {n}: {name} ({id})").format(n=n, name=c.name, id=c.external_id), s["h1"])
-        )
+        story.append(_p(_("Item {n}: {name}").format(n=n, name=c.name), s["h1"]))
         summary = [
             [_("Current level"), c.role],
             [_("Team"), c.team],
@@ -302,9 +298,7 @@ def outcome_report(view: OutcomeView) -> bytes:
     def day(d: date) -> str:
         return human_date(d, view.locale)
 
-    title = _("Progression panel outcome: {name} ({id})").format(
-        name=view.candidate, id=view.external_id
-    )
+    title = _("Progression panel outcome: {name}").format(name=view.candidate)
     buffer, doc = _document(title, view.organisation)
     outcome = _("Progress") if view.outcome == "progress" else _("Deferred")
     placement = {

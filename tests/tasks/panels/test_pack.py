@@ -87,7 +87,8 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
     text = pdf_text(packs[0].attachment_path)
     for expected in (
         "Agenda",
-        "Sam Walsh (W0019)",
+        "Candidate: Sam Walsh, Social worker",
+        "Item 2: Sam Walsh",
         "Head of service (chair)",
         "Ben Hughes",
         "Evidence index",
@@ -99,7 +100,7 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
         "Chloe Patel",  # the author and nominator by name, not id
     ):
         assert expected in text, expected
-    assert "children-north" not in text and "W0003" not in text
+    assert "children-north" not in text and "W0003" not in text and "W0019" not in text
     assert "Tariq" not in text  # only submitted candidates
     # The evidence itself is in the pack: each document's pages follow the index, which
     # gives the page each starts on; the outline lists them by candidate and item.
