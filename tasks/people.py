@@ -40,21 +40,30 @@ def worker_ids(session: Session, external_ids: Iterable[str]) -> list[int]:
     return [found[w] for w in wanted]
 
 
-def acting(session: Session, external_id: str, what: str = "person acting") -> Worker:
-    """The person acting, who must be on the roster and active: someone who has left, is
-    on a career break or was never imported may not act for anyone."""
+def _present(session: Session, external_id: str, *, missing: str, inactive: str) -> Worker:
+    """The worker with this id, on the roster and active; NotFound says `missing`, Refused
+    says why their roster status stops them, then `inactive`."""
     actor = worker_by_external_id(session, external_id)
     if actor is None:
-        raise NotFound(
-            f"no {what} with id '{external_id}' is on the roster; check the id, or give your "
-            "own roster id"
-        )
+        raise NotFound(f"no {missing}")
     if actor.status != "active":
         raise Refused(
             f"{external_id}'s roster status is '{actor.status}', not active, so they may not "
-            f"act as {what}; ask someone active in the role to record it"
+            f"{inactive}"
         )
     return actor
+
+
+def acting(session: Session, external_id: str, what: str = "person acting") -> Worker:
+    """The person acting, who must be on the roster and active: someone who has left, is
+    on a career break or was never imported may not act for anyone."""
+    return _present(
+        session,
+        external_id,
+        missing=f"{what} with id '{external_id}' is on the roster; check the id, or give "
+        "your own roster id",
+        inactive=f"act as {what}; ask someone active in the role to record it",
+    )
 
 
 def require_role(session: Session, external_id: str, *, roles: Iterable[str], may: str) -> Worker:
@@ -62,17 +71,13 @@ def require_role(session: Session, external_id: str, *, roles: Iterable[str], ma
     organisation's, from ladder.yaml's decided_by); a refusal names the roles that may."""
     allowed = tuple(roles)
     who = " or ".join(r.replace("_", " ") for r in allowed)
-    actor = worker_by_external_id(session, external_id)
-    if actor is None:
-        raise NotFound(
-            f"no one with id '{external_id}' is on the roster; only a {who} may {may}: "
-            "give your own roster id with --by"
-        )
-    if actor.status != "active":
-        raise Refused(
-            f"{external_id}'s roster status is '{actor.status}', not active, so they may not "
-            f"{may}; ask a {who}"
-        )
+    actor = _present(
+        session,
+        external_id,
+        missing=f"one with id '{external_id}' is on the roster; only a {who} may {may}: "
+        "give your own roster id with --by",
+        inactive=f"{may}; ask a {who}",
+    )
     if actor.role not in allowed:
         raise Refused(
             f"{external_id} is a {actor.role.replace('_', ' ')}; only a {who} may {may} "
