@@ -61,9 +61,7 @@ class AsyeReview(BaseModel):
     """Record an ASYE review, the final recommendation or the assessor's report for one
     newly qualified social worker. Each is recorded once."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=_asye_choices
-    )
+    model_config = ConfigDict(**_FORM, json_schema_extra=_asye_choices)
 
     worker: str = Field(
         min_length=1, max_length=64, description="The worker's roster number, for example W0014"
@@ -121,9 +119,7 @@ class EvidenceReceived(BaseModel):
     """Record a document for a progression panel candidate's evidence pack. Ladder keeps a
     copy, checks it against what the pack needs and ticks the item off."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, json_schema_extra=_evidence_choices
-    )
+    model_config = ConfigDict(**_FORM, json_schema_extra=_evidence_choices)
 
     worker: str = Field(
         min_length=1, max_length=64, description="The candidate's roster number, e.g. W0019"

@@ -127,9 +127,15 @@ def _examples(organisation: Organisation) -> list[_Example]:
 
 
 def _item(
-    organisation: Organisation, due: date, *, milestone: int = 0, subject: Person = SAM, n: int = 0
+    organisation: Organisation,
+    due: date,
+    *,
+    milestone: int = 0,
+    subject: Person = SAM,
+    n: int = 0,
+    examples: list[_Example] | None = None,
 ) -> DueItem:
-    examples = _examples(organisation)
+    examples = _examples(organisation) if examples is None else examples
     if not examples:
         raise PreviewError(
             "this organisation's programmes make no items to remind anyone about (no ASYE "
@@ -204,8 +210,9 @@ def every_message(organisation: Organisation, today: date) -> Iterator[tuple[str
     digest for each role; invites, cancellations and bookings. Tests read them all."""
     calendar = organisation.working_calendar()
     due = calendar.previous_working_day(today + timedelta(days=21))
-    for index, example in enumerate(_examples(organisation)):
-        item = _item(organisation, due, milestone=index)
+    examples = _examples(organisation)
+    for index, example in enumerate(examples):
+        item = _item(organisation, due, milestone=index, examples=examples)
         for step in organisation.policy(item.reminder_policy).steps:
             sent_on = send_date(due, step, calendar)
             rows, people = _reminder_rows(organisation, item, sent_on)
@@ -215,13 +222,13 @@ def every_message(organisation: Organisation, today: date) -> Iterator[tuple[str
                 yield label, person.name, _reminder(organisation, item, row, person, sent_on)
     readers = {**BY_ROLE, **dict.fromkeys(organisation.reminded_roles, LEE)}
     for role, reader in readers.items():
-        if _examples(organisation):
+        if examples:
             yield (
                 f"digest {role}",
                 reader.name,
                 preview(organisation, "digest", step=None, role=role, today=today),
             )
-    if _examples(organisation):
+    if examples:
         for kind in ("invite", "cancellation"):
             for role, reader in (("worker", SAM), ("assessor", ALEX)):
                 yield (
