@@ -100,7 +100,7 @@ def run_panel_steps(as_of: date) -> dict[str, int]:
             get_run_logger().warning("panel steps are running in another flow run; skipped here")
             return {"panel_steps_skipped": 1}
         counts = {
-            **sync_panels_step(),
+            **sync_panels_step(as_of),
             **close_pathway_items_step(as_of),
             **lock_panels_step(as_of),
             **send_panel_packs_step(as_of),

@@ -454,6 +454,7 @@ class Panel(Base):
     packed_on: Mapped[date | None] = mapped_column(Date)
     pack_path: Mapped[str | None] = mapped_column(Text)
     scheduled_by: Mapped[str] = mapped_column(String(100))
+    invited_on: Mapped[date | None] = mapped_column(Date)  # the members' calendar invite
 
 
 class Candidacy(Base):

@@ -19,7 +19,7 @@ from tasks.panels.calendar import sync_panels
 from tasks.panels.deadline import lock_due_panels
 from tasks.panels.evidence import record_evidence
 from tasks.panels.nomination import nominate
-from tasks.panels.pack import send_panel_packs
+from tasks.panels.pack import invite_members, send_panel_packs
 from tasks.panels.pathway import close_pathway_items
 from tasks.panels.placement import fill_vacancies
 from tasks.training.completions import import_completions
@@ -75,6 +75,7 @@ def steps(engine, organisation, as_of: date, data_dir: Path) -> dict[str, int]: 
     """The daily panel steps in their order, each in its own transaction (as the tasks of
     tasks/panels/steps.py run them), with the same counts."""
     scheduled = run(engine, organisation, lambda s, o: sync_panels(s, o))
+    invites = run(engine, organisation, invite_members, as_of=as_of, sender=SENDER)
     pathways = run(engine, organisation, close_pathway_items, as_of=as_of)
     deadline = run(engine, organisation, lock_due_panels, as_of=as_of, sender=SENDER)
     packs = run(
@@ -83,6 +84,7 @@ def steps(engine, organisation, as_of: date, data_dir: Path) -> dict[str, int]: 
     slotted = run(engine, organisation, fill_vacancies, as_of=as_of)
     return {
         "panels_scheduled": scheduled,
+        "member_invites": invites,
         "pathways_completed": pathways,
         "panels_locked": deadline.locked,
         "packs_submitted": deadline.submitted,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
@@ -142,6 +142,67 @@ def _item_note(item: dict[str, Any], _: Callable[[str], str], locale: str) -> st
     return ""
 
 
+def member_uid(panel: Panel, sender: str) -> str:
+    """The members' calendar entry for a panel: the invite and the pack carry the same."""
+    return f"panel-{panel.id}@{sender.rpartition('@')[2]}"
+
+
+def invite_members(
+    session: Session, organisation: Organisation, *, as_of: date, sender: str
+) -> int:
+    """Every member a calendar invite to each panel newly on the calendar, once, so they
+    keep the time free long before the pack arrives; the pack's invite is the same entry."""
+    if organisation.panels is None:
+        return 0
+    programme = organisation.panels
+    calendar = organisation.working_calendar()
+    stmt = select(Panel).where(Panel.invited_on.is_(None), Panel.meets_on > as_of)
+    sent = 0
+    for panel in session.scalars(stmt.order_by(Panel.meets_on)).all():
+        marked = session.execute(
+            update(Panel)
+            .where(Panel.id == panel.id, Panel.invited_on.is_(None))
+            .values(invited_on=as_of)
+        )
+        if marked.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another run invited them just now
+        members = _members(session, programme)
+        invite = panel_invite(
+            organisation,
+            panel,
+            uid=member_uid(panel, sender),
+            sequence=0,
+            attendees=[member for _title, member in members],
+            sender=sender,
+            on=as_of,
+        )
+        context = {
+            "panel": panel.meets_on,
+            "starts_at": panel.starts_at,
+            "venue": panel.venue,
+            "title": programme.title,
+            "pack_on": pack_day(panel.meets_on, programme.pack_days_before, calendar),
+        }
+        sent += enqueue(
+            session,
+            rows=[
+                panel_mail(
+                    organisation,
+                    sender,
+                    kind="panel_invite",
+                    key=f"panel-invite:{panel.id}:{member.id}",
+                    person=member,
+                    role="panel_member",
+                    context={**context, "member_title": title},
+                    send_on=as_of,
+                    ics=invite,
+                )
+                for title, member in members
+            ],
+        )
+    return sent
+
+
 def send_panel_packs(
     session: Session, organisation: Organisation, *, as_of: date, sender: str, data_dir: Path
 ) -> int:
@@ -191,7 +252,7 @@ def send_panel_packs(
         invite = panel_invite(
             organisation,
             panel,
-            uid=f"panel-{panel.id}@{sender.rpartition('@')[2]}",
+            uid=member_uid(panel, sender),
             sequence=0,
             attendees=[member for _title, member in members],
             sender=sender,

@@ -10,18 +10,23 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.panels.calendar import sync_panels
 from tasks.panels.deadline import lock_due_panels
-from tasks.panels.pack import send_panel_packs
+from tasks.panels.pack import invite_members, send_panel_packs
 from tasks.panels.pathway import close_pathway_items
 from tasks.panels.placement import fill_vacancies
 from tasks.runtime import current_runtime
 
 
 @task(name="sync-panels", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def sync_panels_step() -> dict[str, int]:
-    """Put the meetings panels.yaml lists on the calendar."""
+def sync_panels_step(as_of: date) -> dict[str, int]:
+    """Put the meetings panels.yaml lists on the calendar, and invite the members to each
+    meeting new on it."""
     runtime = current_runtime()
     with runtime.transaction() as session:
-        return {"panels_scheduled": sync_panels(session, runtime.organisation)}
+        scheduled = sync_panels(session, runtime.organisation)
+        invites = invite_members(
+            session, runtime.organisation, as_of=as_of, sender=runtime.sender_address
+        )
+    return {"panels_scheduled": scheduled, "member_invites": invites}
 
 
 @task(name="close-pathway-items", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

@@ -79,7 +79,12 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
     )
     assert len(event.get("attendee")) == 5
     # The candidate whose pack was complete is invited too, at the deadline.
-    [invite] = rows(engine, OutboxMessage, OutboxMessage.kind == "panel_invite")
+    [invite] = rows(
+        engine,
+        OutboxMessage,
+        OutboxMessage.kind == "panel_invite",
+        OutboxMessage.recipient_role != "panel_member",
+    )
     assert invite.to_address.startswith("sam.walsh")
     assert invite.subject == "Your progression panel: Monday 20 April 2026 at 10:00"
     assert "ladder " not in invite.body_text and invite.ics
@@ -116,3 +121,47 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
         assert f"page {page}" in text
     outline = [o.title for o in reader.outline if not isinstance(o, list)]
     assert outline == [f"Sam Walsh: {manifest[i]['title']}" for i in documents]
+
+
+@pytest.mark.usefixtures("staff")
+def test_members_are_invited_to_each_panel_once_when_it_is_first_on_the_calendar(
+    engine, organisation, tmp_path: Path, document: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "var"
+    # The daily steps of Friday 3 April 2026 (in `submitted`) find four panels ahead, April
+    # to January 2027 (January 2026 has met): five members are each invited to each, once.
+    submitted(engine, organisation, document, data)
+    assert steps(engine, organisation, date(2026, 4, 6), data)["member_invites"] == 0
+    invites = rows(
+        engine,
+        OutboxMessage,
+        OutboxMessage.kind == "panel_invite",
+        OutboxMessage.recipient_role == "panel_member",
+    )
+    assert len(invites) == 20
+    panels = {p.id: p for p in rows(engine, Panel)}
+    assert {p.meets_on for p in panels.values() if p.invited_on} == {
+        date(2026, 4, 20),
+        date(2026, 7, 20),
+        date(2026, 10, 19),
+        date(2027, 1, 11),
+    }
+    chair = next(m for m in invites if m.to_address.startswith("ben") and "20 April" in m.subject)
+    assert chair.subject == "Progression panel: Monday 20 April 2026 at 10:00"
+    assert "You sit on the progression panel on Monday 20 April 2026 at 10:00, " in " ".join(
+        chair.body_text.split()
+    )
+    assert "as Head of service (chair)" in chair.body_text
+    assert "will reach you by email on Monday 13 April 2026" in chair.body_text
+    # The invite and, later, the pack are one calendar entry: the same UID.
+    event = Calendar.from_ical(chair.ics).walk("VEVENT")[0]
+    april = next(p for p in panels.values() if p.meets_on == APRIL)
+    assert str(event.get("uid")).startswith(f"panel-{april.id}@")
+    assert len(event.get("attendee")) == 5
+    steps(engine, organisation, date(2026, 4, 13), data)
+    [pack] = [
+        m
+        for m in rows(engine, OutboxMessage, OutboxMessage.kind == "panel_pack")
+        if m.to_address == chair.to_address
+    ]
+    assert Calendar.from_ical(pack.ics).walk("VEVENT")[0].get("uid") == event.get("uid")
