@@ -23,6 +23,8 @@ from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from storage.links import Links
 from storage.models import ActionLink, Candidacy, Enrolment, Obligation, Panel, Worker, utcnow
+from storage.obligations import obligation_by_source
+from tasks.programmes.decisions import open_reviews
 from tasks.programmes.enrolled import programme_of
 
 
@@ -151,9 +153,13 @@ def _candidacy_of(session: Session, source: str) -> tuple[Candidacy, Panel]:
     return candidacy, session.get_one(Panel, candidacy.panel_id)
 
 
-def link_page(session: Session, organisation: Organisation, link: OpenLink) -> LinkPage:
+def link_page(
+    session: Session, organisation: Organisation, link: OpenLink, *, to_do: bool = True
+) -> LinkPage:
     """The page for this link, in words for its person ("Chloe Patel, you are about to sign
-    the outcome report of Sam Walsh's progression panel on Monday 20 April 2026.")."""
+    the outcome report of Sam Walsh's progression panel on Monday 20 April 2026."). With
+    `to_do`, a link whose item is already recorded (by another link, or by the team) is
+    refused in words for them, before they are asked to confirm anything."""
     locale = organisation.profile.locale
     _ = gettext_for(locale)
     name = link.person.name
@@ -161,8 +167,12 @@ def link_page(session: Session, organisation: Organisation, link: OpenLink) -> L
         candidacy = session.get(Candidacy, link.target)
         panel = session.get(Panel, candidacy.panel_id) if candidacy else None
         candidate = session.get(Worker, candidacy.worker_id) if candidacy else None
-        if panel is None or candidate is None:
+        if candidacy is None or panel is None or candidate is None:
             raise _gone(_)
+        signer = "worker" if candidate.id == link.person.id else "manager"
+        signature = obligation_by_source(session, f"panel:{candidacy.id}:sign:{signer}")
+        if to_do and (signature is None or signature.status != "open"):
+            raise LinkRefused(_("your signature on this report is already recorded"))
         day = human_date(panel.meets_on, locale)
         what = (
             _("the outcome report of your progression panel on {date}").format(date=day)
@@ -189,6 +199,12 @@ def link_page(session: Session, organisation: Organisation, link: OpenLink) -> L
     if item is None or subject is None:
         raise _gone(_)
     title = item.title.strip()
+    if to_do and item.status != "open":
+        raise LinkRefused(
+            _("“{title}” for {name} is already recorded, so there is nothing more to do").format(
+                title=title, name=subject.name
+            )
+        )
     if link.action == "action_done":
         _candidacy, panel = _candidacy_of(session, item.source)
         return LinkPage(
@@ -214,6 +230,13 @@ def link_page(session: Session, organisation: Organisation, link: OpenLink) -> L
     if enrolment is None:
         raise _gone(_)
     rule = programme_of(organisation, enrolment.programme).milestone(item.milestone)
+    if to_do and rule.kind == "recommendation" and open_reviews(session, enrolment):
+        raise LinkRefused(
+            _(
+                "the reviews before the {title} are not all recorded yet; record them first, "
+                "or ask {team} to record the recommendation without them"
+            ).format(title=title, team=organisation.profile.team_name)
+        )
     about = _(
         "{name}, you are recording the outcome of the {title} for {subject}, due by {date}."
     ).format(name=name, title=title, subject=subject.name, date=human_date(item.due_date, locale))
@@ -254,7 +277,7 @@ def record_by_link(
     locale = organisation.profile.locale
     _ = gettext_for(locale)
     link = use_link(session, links, token, today=today, locale=locale)
-    page = link_page(session, organisation, link)  # refuses a link whose item is gone
+    page = link_page(session, organisation, link)  # refuses a link whose item is done or gone
     actor = link.person.external_id
     with channel(f"link:{link.id}"):
         if link.action == "sign_outcome":

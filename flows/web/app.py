@@ -262,7 +262,7 @@ def create_app(today: Any = None) -> FastAPI:
                 link = record_by_link(
                     session, runtime.organisation, links(), token, today=on(), outcome=outcome
                 )
-                page = link_page(session, organisation, link)
+                page = link_page(session, organisation, link, to_do=False)
         except LadderError as exc:  # the link, or the use case's own refusal: nothing written
             return act_page("refused", 409, reason=str(exc).rstrip("."))
         chosen = outcome if len(page.choices) > 1 else (page.choices or [("", "")])[0][0]

@@ -84,13 +84,7 @@ def record_outcome(
     if obligation is None:
         raise NotFound(f"{worker} has no {rule.title} on record")
     if rule.kind == "recommendation" and obligation.status == "open":
-        missing = [
-            o.title
-            for o in obligations_of(session, subject_id=subject.id)
-            if o.enrolment_id == enrolment.id
-            and o.kind == f"{programme}.review"
-            and o.status == "open"
-        ]
+        missing = open_reviews(session, enrolment)
         if missing and not override.strip():
             raise Refused(
                 f"{worker}'s {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
@@ -154,6 +148,18 @@ def record_outcome(
             .values(status="completed", completed_on=occurred_on)
         )
     return RecordedDecision(event_id, worker, milestone, outcome, obligation.due_date, occurred_on)
+
+
+def open_reviews(session: Session, enrolment: Enrolment) -> list[str]:
+    """The titles of the enrolment's reviews not yet recorded (a recommendation waits for
+    them, or for a reason to make it without them)."""
+    return [
+        o.title
+        for o in obligations_of(session, subject_id=enrolment.worker_id)
+        if o.enrolment_id == enrolment.id
+        and o.kind == f"{enrolment.programme}.review"
+        and o.status == "open"
+    ]
 
 
 def _open_items(session: Session, enrolment_id: int) -> list[int]:

@@ -18,7 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from web_world import accessibility_problems, chromium, serve
 
@@ -297,6 +297,25 @@ def test_an_assessor_records_a_review_by_the_link_in_their_reminder(  # type: ig
             base + url[url.index("/act/") :], data={"outcome": "on_track"}, timeout=30
         )
         assert again.status_code == 409 and "already been used" in again.text
+        # Another link to the same review (the next day's digest) finds it recorded.
+        [recorded] = rows(engine, Event, Event.kind == "asye.review_recorded")
+        with Session(engine) as session, session.begin():
+            farid = session.scalars(select(Worker).where(Worker.external_id == "W0006")).one()
+            assert links is not None
+            later = links.make(
+                session,
+                person=farid,
+                action="record_step",
+                target=recorded.obligation_id,
+                today=day,
+            )
+        page = httpx.get(base + later[later.index("/act/") :], timeout=30)
+        assert page.status_code == 410
+        assert (
+            "Nothing was recorded: “3-month ASYE review” for Nadia Nowak is already recorded, "
+            "so there is nothing more to do." in page.text
+        )
+        assert "W0014" not in page.text
     [recorded] = rows(engine, Event, Event.kind == "asye.review_recorded")
     assert recorded.actor == "W0006" and (recorded.channel or "").startswith("link:")
     assert recorded.payload["outcome"] == "concerns"
