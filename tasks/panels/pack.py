@@ -20,7 +20,7 @@ from notifications import panel_pdf
 from storage.dialect import in_batches
 from storage.files import write_atomically
 from storage.history import record_event
-from storage.models import Evidence, Panel, Team, Worker
+from storage.models import Candidacy, Evidence, Panel, Team, Worker
 from storage.outbox import enqueue
 from storage.panels import (
     active_workers_with_roles,
@@ -150,13 +150,13 @@ def member_uid(panel: Panel, sender: str) -> str:
 def invite_members(
     session: Session, organisation: Organisation, *, as_of: date, sender: str
 ) -> int:
-    """Every member a calendar invite to each panel newly on the calendar, once, so they
-    keep the time free long before the pack arrives; the pack's invite is the same entry."""
+    """Every member a calendar invite to each coming panel once it has a candidate, once,
+    so they keep the time free long before the pack arrives (the pack's invite is the same
+    entry). A panel nobody is nominated for does not trouble them."""
     if organisation.panels is None:
         return 0
-    programme = organisation.panels
-    calendar = organisation.working_calendar()
-    stmt = select(Panel).where(Panel.invited_on.is_(None), Panel.meets_on > as_of)
+    has_candidate = select(Candidacy.id).where(Candidacy.panel_id == Panel.id).exists()
+    stmt = select(Panel).where(Panel.invited_on.is_(None), Panel.meets_on > as_of, has_candidate)
     sent = 0
     for panel in session.scalars(stmt.order_by(Panel.meets_on)).all():
         marked = session.execute(
@@ -164,43 +164,60 @@ def invite_members(
             .where(Panel.id == panel.id, Panel.invited_on.is_(None))
             .values(invited_on=as_of)
         )
-        if marked.rowcount != 1:  # type: ignore[attr-defined]
-            continue  # another run invited them just now
-        members = _members(session, programme)
-        invite = panel_invite(
-            organisation,
-            panel,
-            uid=member_uid(panel, sender),
-            sequence=0,
-            attendees=[member for _title, member in members],
-            sender=sender,
-            on=as_of,
-        )
-        context = {
-            "panel": panel.meets_on,
-            "starts_at": panel.starts_at,
-            "venue": panel.venue,
-            "title": programme.title,
-            "pack_on": pack_day(panel.meets_on, programme.pack_days_before, calendar),
-        }
-        sent += enqueue(
-            session,
-            rows=[
-                panel_mail(
-                    organisation,
-                    sender,
-                    kind="panel_invite",
-                    key=f"panel-invite:{panel.id}:{member.id}",
-                    person=member,
-                    role="panel_member",
-                    context={**context, "member_title": title},
-                    send_on=as_of,
-                    ics=invite,
-                )
-                for title, member in members
-            ],
-        )
+        if marked.rowcount == 1:  # type: ignore[attr-defined]  # else: invited just now
+            sent += _members_invite(session, organisation, panel, as_of=as_of, sender=sender)
     return sent
+
+
+def _members_invite(
+    session: Session,
+    organisation: Organisation,
+    panel: Panel,
+    *,
+    as_of: date,
+    sender: str,
+    cancelled: bool = False,
+) -> int:
+    """The members' calendar invite to `panel`, or its cancellation, each member once."""
+    programme = programme_of(organisation)
+    members = _members(session, programme)
+    invite = panel_invite(
+        organisation,
+        panel,
+        uid=member_uid(panel, sender),
+        sequence=1 if cancelled else 0,
+        attendees=[member for _title, member in members],
+        sender=sender,
+        on=as_of,
+        cancelled=cancelled,
+    )
+    context = {
+        "panel": panel.meets_on,
+        "starts_at": panel.starts_at,
+        "venue": panel.venue,
+        "title": programme.title,
+        "cancelled": cancelled,
+        "pack_on": pack_day(
+            panel.meets_on, programme.pack_days_before, organisation.working_calendar()
+        ),
+    }
+    return enqueue(
+        session,
+        rows=[
+            panel_mail(
+                organisation,
+                sender,
+                kind="panel_invite",
+                key=f"panel-{'cancel' if cancelled else 'invite'}:{panel.id}:{member.id}",
+                person=member,
+                role="panel_member",
+                context={**context, "member_title": title},
+                send_on=as_of,
+                ics=invite,
+            )
+            for title, member in members
+        ],
+    )
 
 
 def send_panel_packs(
@@ -222,6 +239,10 @@ def send_panel_packs(
         view = _pack_view(session, organisation, panel)
         if not view.candidates:  # nothing to decide: no pack, and members are not troubled
             set_panel(session, panel_id=panel.id, was="locked", status="empty", packed_on=as_of)
+            if panel.invited_on is not None:  # they were invited: the meeting is off
+                sent += _members_invite(
+                    session, organisation, panel, as_of=as_of, sender=sender, cancelled=True
+                )
             record_event(
                 session,
                 kind="panel.no_candidates",

@@ -123,39 +123,40 @@ def test_a_complete_pack_is_locked_and_every_member_gets_one_panel_pack(
     assert outline == [f"Sam Walsh: {manifest[i]['title']}" for i in documents]
 
 
-@pytest.mark.usefixtures("staff")
-def test_members_are_invited_to_each_panel_once_when_it_is_first_on_the_calendar(
-    engine, organisation, tmp_path: Path, document: Path
-) -> None:  # type: ignore[no-untyped-def]
-    data = tmp_path / "var"
-    # The daily steps of Friday 3 April 2026 (in `submitted`) find four panels ahead, April
-    # to January 2027 (January 2026 has met): five members are each invited to each, once.
-    submitted(engine, organisation, document, data)
-    assert steps(engine, organisation, date(2026, 4, 6), data)["member_invites"] == 0
-    invites = rows(
+def member_mails(engine) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    return rows(
         engine,
         OutboxMessage,
         OutboxMessage.kind == "panel_invite",
         OutboxMessage.recipient_role == "panel_member",
     )
-    assert len(invites) == 20
-    panels = {p.id: p for p in rows(engine, Panel)}
-    assert {p.meets_on for p in panels.values() if p.invited_on} == {
-        date(2026, 4, 20),
-        date(2026, 7, 20),
-        date(2026, 10, 19),
-        date(2027, 1, 11),
-    }
-    chair = next(m for m in invites if m.to_address.startswith("ben") and "20 April" in m.subject)
+
+
+@pytest.mark.usefixtures("staff")
+def test_members_are_invited_to_a_panel_once_it_has_a_candidate(
+    engine, organisation, tmp_path: Path, document: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "var"
+    # No candidate yet: the panels on the calendar trouble nobody.
+    assert steps(engine, organisation, date(2026, 1, 30), data)["member_invites"] == 0
+    # W0019 is nominated for April on 2 February: the next daily steps invite the five
+    # members to that panel, once; later panels, with nobody nominated, wait.
+    submitted(engine, organisation, document, data)
+    invites = member_mails(engine)
+    assert len(invites) == 5
+    assert steps(engine, organisation, date(2026, 4, 6), data)["member_invites"] == 0
+    assert [p.meets_on for p in rows(engine, Panel) if p.invited_on] == [APRIL]
+    [chair] = [m for m in invites if m.to_address.startswith("ben")]
     assert chair.subject == "Progression panel: Monday 20 April 2026 at 10:00"
-    assert "You sit on the progression panel on Monday 20 April 2026 at 10:00, " in " ".join(
-        chair.body_text.split()
+    text = " ".join(chair.body_text.split())
+    assert (
+        "You sit on the progression panel on Monday 20 April 2026 at 10:00, Council House, "
+        "Committee Room 1, as Head of service (chair)." in text
     )
-    assert "as Head of service (chair)" in chair.body_text
-    assert "will reach you by email on Monday 13 April 2026" in chair.body_text
+    assert "will reach you by email on Monday 13 April 2026" in text
     # The invite and, later, the pack are one calendar entry: the same UID.
     event = Calendar.from_ical(chair.ics).walk("VEVENT")[0]
-    april = next(p for p in panels.values() if p.meets_on == APRIL)
+    [april] = [p for p in rows(engine, Panel) if p.meets_on == APRIL]
     assert str(event.get("uid")).startswith(f"panel-{april.id}@")
     assert len(event.get("attendee")) == 5
     steps(engine, organisation, date(2026, 4, 13), data)
@@ -165,3 +166,42 @@ def test_members_are_invited_to_each_panel_once_when_it_is_first_on_the_calendar
         if m.to_address == chair.to_address
     ]
     assert Calendar.from_ical(pack.ics).walk("VEVENT")[0].get("uid") == event.get("uid")
+
+
+@pytest.mark.usefixtures("staff")
+def test_members_invited_to_a_panel_left_with_no_candidate_get_it_cancelled(
+    engine, organisation, tmp_path: Path, document: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from panel_world import run
+
+    from tasks.panels.nomination import nominate
+
+    data = tmp_path / "var"
+    run(
+        engine,
+        organisation,
+        nominate,
+        worker="W0019",
+        panel=APRIL,
+        actor="W0003",
+        today=date(2026, 2, 2),
+    )
+    steps(engine, organisation, date(2026, 2, 2), data)
+    assert len(member_mails(engine)) == 5
+    # No evidence by the deadline: W0019 moves to July, whose members are invited next;
+    # April is left with nobody to decide, and on its pack day its meeting is cancelled.
+    steps(engine, organisation, date(2026, 4, 3), data)
+    steps(engine, organisation, date(2026, 4, 13), data)
+    mails = member_mails(engine)
+    cancelled = [m for m in mails if m.subject.startswith("Cancelled")]
+    assert len(cancelled) == 5 and len(mails) == 15  # April, its cancellation, July
+    [chair] = [m for m in cancelled if m.to_address.startswith("ben")]
+    assert chair.subject == "Cancelled: progression panel on Monday 20 April 2026"
+    assert "will not sit: no candidate's evidence pack was complete at the deadline" in (
+        " ".join(chair.body_text.split())
+    )
+    event = Calendar.from_ical(chair.ics)
+    assert event.get("method") == "CANCEL"
+    assert event.walk("VEVENT")[0].get("sequence") == 1
+    assert steps(engine, organisation, date(2026, 4, 14), data)["pack_mails"] == 0
+    assert len(member_mails(engine)) == 15
