@@ -46,17 +46,16 @@ def human_date(d: date, locale: str = "en-GB") -> str:
 
 
 def rule_date(d: date, locale: str = "en-GB") -> str:
-    """A date inside a "why this date" rule: ISO in English (the rules' long-standing form),
-    CLDR's long date in any other language ('1 mars 2026')."""
+    """A date inside a "why this date" rule, as a reader says it: '5 January 2026' in
+    English (the GOV.UK style), CLDR's long date in any other language ('1 mars 2026')."""
     if locale.lower().startswith("en"):
-        return d.isoformat()
+        return f"{d.day} {d:%B %Y}"
     return format_date(d, "long", locale=locale.replace("-", "_"))
 
 
 def rule_day(d: date, locale: str = "en-GB") -> str:
-    """A date with its weekday inside a rule: 'Friday 2026-02-27', 'vendredi 27 février 2026'."""
-    if locale.lower().startswith("en"):
-        return f"{d:%A} {d.isoformat()}"
+    """A date with its weekday inside a rule, as in mail: 'Friday 27 February 2026',
+    'vendredi 27 février 2026'."""
     return human_date(d, locale)
 
 
@@ -146,3 +145,18 @@ class WorkingCalendar:
                 date=rule_date(d, self.locale), weekday=weekday
             )
         return None
+
+    def why_moved_back(self, d: date) -> str | None:
+        """Why something on `d` is due earlier, in words ('28 February 2026 is a Saturday, so
+        it is due the working day before, Friday 27 February 2026'), or None on a working day."""
+        why = self.why_not_working(d)
+        if why is None:
+            return None
+        return self._("{why}, so it is due the working day before, {day}").format(
+            why=why, day=rule_day(self.previous_working_day(d), self.locale)
+        )
+
+    def clauses(self, *parts: str | None) -> str:
+        """The clauses of a rule as one sentence, joined as the language joins them
+        ('; ' in English, ' ; ' in French); None parts are left out."""
+        return self._("; ").join(p for p in parts if p)

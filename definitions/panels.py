@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from babel.dates import format_date
+from babel.lists import format_list
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from definitions.calendar import WorkingCalendar, human_date
@@ -245,15 +247,30 @@ def submission_deadline(meets_on: date, days_before: int, calendar: WorkingCalen
     if calendar.is_working_day(nominal):
         return DatedRule(nominal, rule)
     moved = calendar.previous_working_day(nominal)
-    skipped = []
-    day = nominal
-    while day > moved:
-        skipped.append(str(calendar.why_not_working(day)))
-        day -= timedelta(days=1)
+    tag = calendar.locale.replace("-", "_")
+    closed: dict[str, None] = {}  # each closed day named once, oldest first
+    day = moved + timedelta(days=1)
+    while day <= nominal:
+        closed[calendar.holiday_name(day) or format_date(day, "EEEE", locale=tag)] = None
+        day += timedelta(days=1)
+    said = (
+        _(
+            "{rule} is {day}; {closed} is not a working day, so the deadline is the working day "
+            "before, {deadline}"
+        )
+        if nominal - moved == timedelta(days=1)
+        else _(
+            "{rule} is {day}; {closed} are not working days, so the deadline is the working day "
+            "before them, {deadline}"
+        )
+    )
     return DatedRule(
         moved,
-        _("{rule}; {skipped}, so the working day before").format(
-            rule=rule, skipped="; ".join(skipped)
+        said.format(
+            rule=rule,
+            day=human_date(nominal, calendar.locale),
+            closed=format_list(list(closed), locale=tag),
+            deadline=human_date(moved, calendar.locale),
         ),
     )
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from babel.dates import format_date
+from babel.lists import format_list
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +27,7 @@ from definitions.calendar import (
     rule_day,
 )
 from definitions.errors import Misconfigured
+from definitions.language import typeset
 from definitions.spans import Span
 
 MilestoneKind = Literal["review", "recommendation", "report", "completion", "evidence"]
@@ -316,7 +318,7 @@ def date_milestones(
         if previous is not None and rule.from_previous:
             before, base = previous
             reasons = [
-                _("{title} {base} + {span} = {date}").format(
+                _("{span} after the {title} on {base} is {date}").format(
                     title=before.title,
                     base=rule_date(base, locale),
                     span=span.text(locale),
@@ -326,28 +328,35 @@ def date_milestones(
         elif span.unit == "months":
             months = span.count + extended
             reasons = [
-                _("start {start} + {months} calendar months = {date}").format(
+                (
+                    _("{months} calendar month after the start on {start} is {date}")
+                    if months == 1
+                    else _("{months} calendar months after the start on {start} is {date}")
+                ).format(
                     start=rule_date(start, locale), months=months, date=rule_date(nominal, locale)
                 )
             ]
-            if extended:
-                reasons[-1] += _(" (extended by {n} months)").format(n=extended)
             if is_month_end_clamped(start, months):
                 month = format_date(nominal, "MMMM", locale=locale.replace("-", "_"))
-                reasons[-1] += _(" (no day {day} in {month}: month end)").format(
-                    day=start.day, month=month
+                clamped = _(", the last day of {month}, which has only {days} days")
+                reasons[-1] += typeset(clamped.format(month=month, days=nominal.day), locale)
+            if extended:
+                reasons[-1] += _(" (extended by {span})").format(
+                    span=Span(months=extended).text(locale)
                 )
         else:
+            spans = [span.text(locale)] + ([Span(months=extended).text(locale)] if extended else [])
             reasons = [
-                _("start {start} + {span} = {date}").format(
+                _("{span} after the start on {start} is {date}").format(
                     start=rule_date(start, locale),
-                    span=span.text(locale)
-                    + (f" + {Span(months=extended).text(locale)}" if extended else ""),
+                    span=format_list(spans, locale=locale.replace("-", "_")),
                     date=rule_date(nominal, locale),
                 )
             ]
             if extended:
-                reasons[-1] += _(" (extended by {n} months)").format(n=extended)
+                reasons[-1] += _(" (extended by {span})").format(
+                    span=Span(months=extended).text(locale)
+                )
         previous = (rule, nominal)
         pushed = nominal
         for period in periods:
@@ -355,9 +364,9 @@ def date_milestones(
                 paused = Leave(max(period.start, start), period.end)
                 pushed += timedelta(days=paused.days)
                 leave_rule = (
-                    _("+ {n} day of leave {start}..{end} = {date}")
+                    _("{n} day of leave on {start} moves it to {date}")
                     if paused.days == 1
-                    else _("+ {n} days of leave {start}..{end} = {date}")
+                    else _("{n} days of leave from {start} to {end} move it to {date}")
                 )
                 reasons.append(
                     leave_rule.format(
@@ -368,16 +377,19 @@ def date_milestones(
                     )
                 )
         due = calendar.previous_working_day(pushed)
-        if due != pushed:
-            reasons.append(
-                _("{why}, so due the previous working day, {day}").format(
-                    why=calendar.why_not_working(pushed), day=rule_day(due, locale)
-                )
-            )
+        moved_back = calendar.why_moved_back(pushed)
+        if moved_back:
+            reasons.append(moved_back)
         due = _after_leave(due, periods, calendar, reasons)
         milestones.append(
             Milestone(
-                rule.key, rule.title, rule.kind, rule.responsible, nominal, due, "; ".join(reasons)
+                rule.key,
+                rule.title,
+                rule.kind,
+                rule.responsible,
+                nominal,
+                due,
+                calendar.clauses(*reasons),
             )
         )
     return sorted(milestones, key=lambda m: m.nominal)
@@ -396,10 +408,18 @@ def _after_leave(
         due = period.end + timedelta(days=1)
         while not calendar.is_working_day(due):
             due += timedelta(days=1)
-        reasons.append(
+        said = (
             calendar._(
-                "{day} falls in leave {start}..{end}, so due the first working day after it, {due}"
-            ).format(
+                "{day} is a day of leave, so it is due the first working day after it, {due}"
+            )
+            if period.start == period.end
+            else calendar._(
+                "{day} is during leave from {start} to {end}, so it is due the first working day "
+                "after it, {due}"
+            )
+        )
+        reasons.append(
+            said.format(
                 day=rule_day(landed, calendar.locale),
                 start=rule_date(period.start, calendar.locale),
                 end=rule_date(period.end, calendar.locale),

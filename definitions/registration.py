@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from definitions.calendar import WorkingCalendar, rule_date, rule_day
+from definitions.calendar import WorkingCalendar, rule_date
 from definitions.people import DECIDERS
 
 
@@ -158,8 +158,8 @@ def cpd_due(
         asks.append(_("{n} hours").format(n=rule.min_hours))
     start = programme.cycle.start_for(cycle_end)
     text = _(
-        "{regulator} renewal: {asks} in the cycle {start} to {end}; the renewal window opens "
-        "{opens} and closes {end}"
+        "{regulator} renewal: {asks} in the cycle from {start} to {end}; the renewal window "
+        "opens on {opens} and closes on {end}"
     ).format(
         regulator=programme.regulator,
         asks=", ".join(asks),
@@ -167,9 +167,5 @@ def cpd_due(
         end=rule_date(cycle_end, locale),
         opens=rule_date(programme.cycle.opens_for(cycle_end), locale),
     )
-    due = calendar.previous_working_day(cycle_end)
-    if due != cycle_end:
-        text += "; " + _("{why}, so due the previous working day, {day}").format(
-            why=calendar.why_not_working(cycle_end), day=rule_day(due, locale)
-        )
-    return due, text
+    text = calendar.clauses(text, calendar.why_moved_back(cycle_end))
+    return calendar.previous_working_day(cycle_end), text

@@ -8,7 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from definitions.calendar import WorkingCalendar, rule_date, rule_day
+from definitions.calendar import WorkingCalendar, rule_date
 from definitions.people import DECIDERS
 from definitions.spans import Span
 
@@ -130,13 +130,9 @@ def next_supervision(
             date=rule_date(nominal, locale),
         )
     else:
-        rule = _("last supervision {last}; supervision {often}, so the next by {date}")
+        rule = _("last supervision on {last}; supervision {often}, so the next by {date}")
         text = rule.format(
             last=rule_date(last, locale), often=how_often, date=rule_date(nominal, locale)
         )
-    due = calendar.previous_working_day(nominal)
-    if due != nominal:
-        text += "; " + _("{why}, so due the previous working day, {day}").format(
-            why=calendar.why_not_working(nominal), day=rule_day(due, locale)
-        )
-    return NextSupervision(due, text)
+    text = calendar.clauses(text, calendar.why_moved_back(nominal))
+    return NextSupervision(calendar.previous_working_day(nominal), text)

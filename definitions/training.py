@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from babel.dates import format_date
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -300,19 +301,26 @@ def expiry_for(
         day = _on_fixed_day(earliest.year, validity.fixed_on)
         if day < earliest:
             day = _on_fixed_day(earliest.year + 1, validity.fixed_on)
+        fixed_on = format_date(day, "d MMMM", locale=locale.replace("-", "_"))
+        why = (
+            _(
+                "completed {completed}, so it expires on {expires}, the first {fixed_on} at least "
+                "{span} later"
+            )
+            if validity.min_active_months
+            else _("completed {completed}, so it expires on {expires}, the next {fixed_on}")
+        )
         return Expiry(
             day,
-            _(
-                "completed {completed}; expires on the next {fixed_on} at least {months} months "
-                "later = {expires}"
-            ).format(
+            why.format(
                 completed=on(completed_on),
-                fixed_on=validity.fixed_on,
-                months=validity.min_active_months,
+                fixed_on=fixed_on,
+                span=Span(months=validity.min_active_months or 1).text(locale),
                 expires=on(day),
             ),
         )
     assert validity.months is not None
+    span = Span(months=validity.months).text(locale)
     if validity.mode == "from_previous_expiry" and previous_expiry is not None:
         opens = previous_expiry - timedelta(days=validity.early_renewal_days)
         closes = previous_expiry + timedelta(days=validity.grace_days)
@@ -321,33 +329,35 @@ def expiry_for(
             return Expiry(
                 day,
                 _(
-                    "renewed {completed}, within {days} days before the previous expiry "
-                    "{previous}: keeps the anniversary, {previous} + {months} months = {expires}"
+                    "renewed {completed}, within {days} days of the previous expiry on "
+                    "{previous}, so it keeps the anniversary and expires {span} after it, on "
+                    "{expires}"
                 ).format(
                     completed=on(completed_on),
                     days=validity.early_renewal_days,
                     previous=on(previous_expiry),
-                    months=validity.months,
+                    span=span,
                     expires=on(day),
                 ),
             )
         day = add_months(completed_on, validity.months)
         why = (
             _(
-                "completed {completed} (too early to keep the anniversary) + {months} months = "
-                "{expires}"
+                "completed {completed}, too early to keep the anniversary; valid for {span}, so "
+                "it expires on {expires}"
             )
             if completed_on < opens
-            else _("completed {completed} (after a lapse) + {months} months = {expires}")
+            else _(
+                "completed {completed}, after the previous one lapsed; valid for {span}, so it "
+                "expires on {expires}"
+            )
         )
-        return Expiry(
-            day, why.format(completed=on(completed_on), months=validity.months, expires=on(day))
-        )
+        return Expiry(day, why.format(completed=on(completed_on), span=span, expires=on(day)))
     day = add_months(completed_on, validity.months)
     return Expiry(
         day,
-        _("completed {completed} + {months} months = {expires}").format(
-            completed=on(completed_on), months=validity.months, expires=on(day)
+        _("completed {completed}, valid for {span}, so it expires on {expires}").format(
+            completed=on(completed_on), span=span, expires=on(day)
         ),
     )
 
@@ -373,13 +383,10 @@ def renewal_due(
 ) -> tuple[date, str]:
     """A renewal item's due date (the expiry, or the working day before it when the expiry
     is a weekend or bank holiday) and the rule text that explains it."""
-    due = calendar.previous_working_day(expires_on)
     rule = calendar._("{title}: {rule}").format(title=title, rule=expiry_rule)
-    if due != expires_on:
-        rule += calendar._("; expiry {expires} is not a working day, so due {due}").format(
-            expires=rule_date(expires_on, calendar.locale), due=rule_date(due, calendar.locale)
-        )
-    return due, rule
+    return calendar.previous_working_day(expires_on), calendar.clauses(
+        rule, calendar.why_moved_back(expires_on)
+    )
 
 
 def require_programme(training: TrainingProgramme | None) -> TrainingProgramme:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from definitions.calendar import rule_date, rule_day
+from definitions.calendar import rule_date
 from definitions.language import gettext_for
 from definitions.organisation import Organisation
 from definitions.training import RequiredModule, require_programme
@@ -40,14 +40,10 @@ def required_due(
         if moved
         else _("started as {role} on {since}")
     ).format(role=organisation.ladder.role_title(role), since=rule_date(since, locale))
-    rule = _("{started}; required within {span} = {date}").format(
+    rule = _("{started}; required within {span}, so by {date}").format(
         started=started, span=requirement.within.text(locale), date=rule_date(nominal, locale)
     )
-    if due != nominal:
-        rule += "; " + _("{why}, so due the previous working day, {day}").format(
-            why=calendar.why_not_working(nominal), day=rule_day(due, locale)
-        )
-    return due, rule
+    return due, calendar.clauses(rule, calendar.why_moved_back(nominal))
 
 
 def ensure_required_items(session: Session, organisation: Organisation) -> int:

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from definitions.calendar import WorkingCalendar, add_months, human_date, is_month_end_clamped
+from definitions.calendar import (
+    WorkingCalendar,
+    add_months,
+    human_date,
+    is_month_end_clamped,
+    rule_date,
+    rule_day,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -253,10 +260,10 @@ def test_bank_holidays_follow_the_subdivision(
 @pytest.mark.parametrize(
     ("d", "reason"),
     [
-        (date(2026, 2, 28), "2026-02-28 is a Saturday"),
-        (date(2026, 3, 1), "2026-03-01 is a Sunday"),
-        (date(2026, 4, 3), "Friday 2026-04-03 is Good Friday"),
-        (date(2026, 12, 26), "Saturday 2026-12-26 is Boxing Day"),  # the holiday name wins
+        (date(2026, 2, 28), "28 February 2026 is a Saturday"),
+        (date(2026, 3, 1), "1 March 2026 is a Sunday"),
+        (date(2026, 4, 3), "Friday 3 April 2026 is Good Friday"),
+        (date(2026, 12, 26), "Saturday 26 December 2026 is Boxing Day"),  # the holiday name wins
         (date(2026, 4, 30), None),
     ],
 )
@@ -264,6 +271,39 @@ def test_why_not_working_says_weekend_or_holiday_in_words(
     england: WorkingCalendar, d: date, reason: str | None
 ) -> None:
     assert england.why_not_working(d) == reason
+
+
+@pytest.mark.parametrize(
+    ("d", "reason"),
+    [
+        (
+            date(2026, 4, 5),
+            "5 April 2026 is a Sunday, so it is due the working day before, Thursday 2 April 2026",
+        ),
+        (
+            date(2026, 4, 6),
+            "Monday 6 April 2026 is Easter Monday, so it is due the working day before, "
+            "Thursday 2 April 2026",
+        ),
+        (date(2026, 4, 30), None),
+    ],
+)
+def test_a_date_off_work_says_in_words_which_working_day_it_moves_to(
+    england: WorkingCalendar, d: date, reason: str | None
+) -> None:
+    assert england.why_moved_back(d) == reason
+
+
+@pytest.mark.parametrize(
+    ("locale", "day", "with_weekday"),
+    [
+        ("en-GB", "5 January 2026", "Monday 5 January 2026"),
+        ("fr-FR", "5 janvier 2026", "lundi 5 janvier 2026"),
+    ],
+)
+def test_rules_write_dates_as_people_read_them(locale: str, day: str, with_weekday: str) -> None:
+    assert rule_date(date(2026, 1, 5), locale) == day
+    assert rule_day(date(2026, 1, 5), locale) == with_weekday
 
 
 # --- today() in the organisation's time zone ------------------------------------------------

@@ -70,7 +70,33 @@ def test_a_deadline_on_a_weekend_moves_to_the_friday() -> None:
     # November: it moves back over the weekend to Friday 6 November.
     found = submission_deadline(date(2026, 11, 23), 15, CAL)
     assert found.on == date(2026, 11, 6)
-    assert "Sunday" in found.rule and "Saturday" in found.rule
+    assert found.rule == (
+        "15 days before the panel on Monday 23 November 2026 is Sunday 8 November 2026; Saturday "
+        "and Sunday are not working days, so the deadline is the working day before them, "
+        "Friday 6 November 2026"
+    )
+
+
+@pytest.mark.parametrize(
+    ("meets_on", "said"),
+    [
+        (
+            date(2026, 4, 20),
+            "14 days before the panel on Monday 20 April 2026 is Monday 6 April 2026; Good "
+            "Friday, Saturday, Sunday and Easter Monday are not working days, so the deadline is "
+            "the working day before them, Thursday 2 April 2026",
+        ),
+        (
+            date(2027, 1, 8),
+            "14 days before the panel on Friday 8 January 2027 is Friday 25 December 2026; "
+            "Christmas Day is not a working day, so the deadline is the working day before, "
+            "Thursday 24 December 2026",
+        ),
+        (date(2026, 7, 20), "14 days before the panel on Monday 20 July 2026"),
+    ],
+)
+def test_the_deadline_names_each_closed_day_once_in_one_sentence(meets_on: date, said: str) -> None:
+    assert submission_deadline(meets_on, 14, CAL).rule == said
 
 
 def test_pack_and_preparation_days_fall_on_working_days() -> None:

@@ -32,8 +32,8 @@ def test_a_new_nqsw_is_supervised_weekly_then_fortnightly_then_monthly() -> None
     first = nxt(NQSW, start, None)
     assert first.due == date(2026, 1, 12)
     assert first.rule == (
-        "started as Newly qualified on 2026-01-05; supervision every 1 week for the first "
-        "6 weeks in the role, so the first by 2026-01-12"
+        "started as Newly qualified on 5 January 2026; supervision every 1 week for the first "
+        "6 weeks in the role, so the first by 12 January 2026"
     )
     # Week 5 is still in the weekly band; from week 6 (16 February) the fortnightly one.
     assert nxt(NQSW, start, date(2026, 2, 9)).due == date(2026, 2, 16)
@@ -41,8 +41,11 @@ def test_a_new_nqsw_is_supervised_weekly_then_fortnightly_then_monthly() -> None
     # From six months in the role (5 July): monthly, clamped at a month end.
     late = nxt(NQSW, start, date(2026, 7, 31))
     assert late.due == date(2026, 8, 28)  # 31 August is the summer bank holiday
-    assert "every 1 month after that" in late.rule
-    assert "Summer Bank Holiday" in late.rule
+    assert late.rule == (
+        "last supervision on 31 July 2026; supervision every 1 month after that, so the next by "
+        "31 August 2026; Monday 31 August 2026 is Late Summer Bank Holiday, so it is due the "
+        "working day before, Friday 28 August 2026"
+    )
 
 
 def test_monthly_supervision_keeps_to_the_calendar_month() -> None:

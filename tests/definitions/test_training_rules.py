@@ -46,18 +46,45 @@ def test_first_aid_every_three_years_from_a_leap_day() -> None:
     validity = Validity(mode="from_completion", months=36)
     expiry = expiry_for(validity, date(2028, 2, 29))
     assert expiry.expires_on == date(2031, 2, 28)
-    assert expiry.rule == "completed 2028-02-29 + 36 months = 2031-02-28"
+    assert expiry.rule == (
+        "completed 29 February 2028, valid for 36 months, so it expires on 28 February 2031"
+    )
 
 
 @pytest.mark.parametrize(
     ("renewed", "expires", "why"),
     [
         # renewed early but inside the window: the anniversary (4 March) is kept
-        (date(2026, 1, 10), date(2028, 3, 4), "keeps the anniversary"),
-        (date(2026, 3, 4), date(2028, 3, 4), "keeps the anniversary"),  # on the day
-        (date(2026, 3, 30), date(2028, 3, 4), "keeps the anniversary"),  # late, within grace
-        (date(2025, 11, 1), date(2027, 11, 1), "too early to keep the anniversary"),
-        (date(2026, 4, 20), date(2028, 4, 20), "after a lapse"),
+        (
+            date(2026, 1, 10),
+            date(2028, 3, 4),
+            "renewed 10 January 2026, within 90 days of the previous expiry on 4 March 2026, so "
+            "it keeps the anniversary and expires 24 months after it, on 4 March 2028",
+        ),
+        (  # on the day
+            date(2026, 3, 4),
+            date(2028, 3, 4),
+            "renewed 4 March 2026, within 90 days of the previous expiry on 4 March 2026, so it "
+            "keeps the anniversary and expires 24 months after it, on 4 March 2028",
+        ),
+        (  # late, within grace
+            date(2026, 3, 30),
+            date(2028, 3, 4),
+            "renewed 30 March 2026, within 90 days of the previous expiry on 4 March 2026, so it "
+            "keeps the anniversary and expires 24 months after it, on 4 March 2028",
+        ),
+        (
+            date(2025, 11, 1),
+            date(2027, 11, 1),
+            "completed 1 November 2025, too early to keep the anniversary; valid for 24 months, "
+            "so it expires on 1 November 2027",
+        ),
+        (
+            date(2026, 4, 20),
+            date(2028, 4, 20),
+            "completed 20 April 2026, after the previous one lapsed; valid for 24 months, so it "
+            "expires on 20 April 2028",
+        ),
     ],
 )
 def test_from_previous_expiry_keeps_the_anniversary_inside_its_window(
@@ -65,7 +92,7 @@ def test_from_previous_expiry_keeps_the_anniversary_inside_its_window(
 ) -> None:
     expiry = expiry_for(TWO_YEARS_KEEP, renewed, previous_expiry=date(2026, 3, 4))
     assert expiry.expires_on == expires
-    assert why in expiry.rule
+    assert expiry.rule == why
 
 
 def test_from_previous_expiry_keeps_a_leap_day_anniversary_where_it_exists() -> None:
@@ -95,6 +122,10 @@ def test_a_fixed_29_february_falls_on_28_february_in_other_years() -> None:
     validity = Validity(mode="fixed_date", fixed_on="02-29", min_active_months=1)
     assert expiry_for(validity, date(2026, 6, 1)).expires_on == date(2027, 2, 28)
     assert expiry_for(validity, date(2027, 6, 1)).expires_on == date(2028, 2, 29)
+    assert expiry_for(validity, date(2026, 6, 1)).rule == (
+        "completed 1 June 2026, so it expires on 28 February 2027, the first 28 February at "
+        "least 1 month later"
+    )
 
 
 @pytest.mark.parametrize(

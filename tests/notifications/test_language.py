@@ -377,13 +377,14 @@ def test_why_a_day_is_not_worked_reads_in_french(day: date, why: str | None) -> 
 
 def test_english_holiday_names_and_reasons_are_unchanged() -> None:
     england = WorkingCalendar()
-    assert england.why_not_working(date(2026, 4, 6)) == "Monday 2026-04-06 is Easter Monday"
-    assert england.why_not_working(date(2026, 2, 28)) == "2026-02-28 is a Saturday"
+    assert england.why_not_working(date(2026, 4, 6)) == "Monday 6 April 2026 is Easter Monday"
+    assert england.why_not_working(date(2026, 2, 28)) == "28 February 2026 is a Saturday"
 
 
 def test_the_rules_that_date_items_read_in_french() -> None:
     from definitions.loader import SAMPLE_ORGANISATION, load_organisation
-    from definitions.programmes import date_milestones, require_asye
+    from definitions.panels import submission_deadline
+    from definitions.programmes import Leave, date_milestones, require_asye
     from definitions.training import expiry_for, renewal_due, require_programme
 
     sample = load_organisation(SAMPLE_ORGANISATION)
@@ -391,14 +392,32 @@ def test_the_rules_that_date_items_read_in_french() -> None:
     assert validity is not None
     expiry = expiry_for(validity, date(2024, 2, 28), locale="fr-CD")
     due, rule = renewal_due(KINSHASA_CALENDAR, "Premiers secours", expiry.expires_on, expiry.rule)
-    assert rule.startswith("Premiers secours : suivi le 28 février 2024 + ")
-    assert "mois = " in rule and "-" not in rule.split(":")[1]  # no ISO dates
-    # 31 January + 3 months has no 31st: the month end, said in French.
-    review = date_milestones(date(2026, 1, 31), require_asye(sample.asye), KINSHASA_CALENDAR)[0]
-    assert review.rule.startswith(
-        "début le 31 janvier 2026 + 3 mois calendaires = 30 avril 2026 (pas de 31 en avril : "
-        "fin du mois)"
-    ), review.rule
+    assert due == date(2027, 2, 26)
+    assert rule == (
+        "Premiers secours : suivi le 28 février 2024, valable 36 mois, expire donc le 28 février "
+        "2027 ; le 28 février 2027 est un dimanche, l’échéance est donc le jour ouvré précédent, "
+        "le vendredi 26 février 2027"
+    )
+    # 31 January + 3 months has no 31st: the month end, said in French (with its elision).
+    review = date_milestones(
+        date(2026, 1, 31),
+        require_asye(sample.asye),
+        KINSHASA_CALENDAR,
+        [Leave(date(2026, 3, 2), date(2026, 3, 6))],
+    )[0]
+    assert review.rule == (
+        "3 mois calendaires après le début, le 31 janvier 2026, soit le 30 avril 2026, le dernier "
+        "jour d’avril, qui n’a que 30 jours ; 5 jours de congé du 2 mars 2026 au 6 mars 2026 "
+        "reportent l’échéance au 5 mai 2026"
+    )
+    # A deadline over closed days names each of them once.
+    deadline = submission_deadline(date(2026, 4, 20), 14, KINSHASA_CALENDAR)
+    assert deadline.rule == (
+        "14 jours avant la commission du lundi 20 avril 2026, c’est le lundi 6 avril 2026 ; "
+        "samedi, dimanche et Journée du combat de Simon Kimbangu et de la conscience africaine "
+        "ne sont pas des jours ouvrés, la date limite est donc le jour ouvré qui les précède, "
+        "le vendredi 3 avril 2026"
+    )
 
 
 ITEM_KINDS = (

@@ -14,9 +14,15 @@ import pytest
 
 from definitions.items import DueItem, Person
 from definitions.loader import SAMPLE_ORGANISATION, load_organisation
+from definitions.panels import submission_deadline
+from definitions.programmes import Leave, date_milestones
+from definitions.registration import cpd_due
+from definitions.supervision import next_supervision
+from definitions.training import expiry_for, renewal_due
 from notifications import compose
 from notifications.proofread import defects
 from tasks.preview import every_message
+from tasks.training.required import required_due
 
 EXAMPLES = sorted((SAMPLE_ORGANISATION.parent / "examples").iterdir())
 TODAY = date(2026, 4, 1)
@@ -36,6 +42,10 @@ NADIA = Person(14, "W0014", "Nadia Nowak", "nadia@example.org")
         ("Dear ,", "an empty name"),
         ("signed by () on", "an empty name"),
         ("check with Farid Rahman why it is late", "the reader asked to chase themselves"),
+        ("Why this date: start 2026-01-05 + 3 calendar months", "a date written for machines"),
+        ("start on 5 January 2026 + 3 calendar months", "a rule written as a sum"),
+        ("3 calendar months = 5 April 2026", "a rule written as a sum"),
+        ("14 jours de congé 1 mars 2026..14 mars 2026", "a rule written as a sum"),
     ],
 )
 def test_the_check_finds_each_defect(text: str, what: str) -> None:
@@ -49,6 +59,73 @@ def test_the_check_passes_plain_words() -> None:
         "30 April 2026 (in 3 days).\n- meet the NQSW and complete the review"
     )
     assert defects(text, reader="Farid Rahman", keys=["children-north"], ids=["W0014"]) == []
+
+
+def test_the_algebra_check_leaves_links_phone_numbers_and_file_names_alone() -> None:
+    text = (
+        "Why this date: 3 calendar months after the start on 5 January 2026 is 5 April 2026; "
+        "5 April 2026 is a Sunday, so it is due the working day before, Thursday 2 April 2026.\n"
+        "Record it: https://ladder.example.org/act?on=2026-04-02&t=a+b=c..d\n"
+        "Call +44 20 7946 0000, or see the invite panel-2026-04-20.ics attached…"
+    )
+    assert defects(text) == []
+
+
+@pytest.mark.parametrize("folder", [SAMPLE_ORGANISATION, *EXAMPLES], ids=lambda p: p.name)
+def test_every_why_this_date_reads_as_words(folder: Path) -> None:
+    """The rules mailed as "Why this date", as each producer writes them in the
+    organisation's language, over a year of start dates (month ends, weekends, bank holidays,
+    leave): no ISO date, no sum, no range written with "..".
+    """
+    organisation = load_organisation(folder)
+    calendar = organisation.working_calendar()
+    locale = organisation.profile.locale
+    starts = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 366, 3)]
+    rules: list[str] = []
+    for start in starts:
+        leave = [Leave(start + timedelta(days=20), start + timedelta(days=20 + start.day % 9))]
+        for programme in organisation.dated_programmes:
+            rules += [m.rule for m in date_milestones(start, programme, calendar, leave)]
+            rules += [m.rule for m in date_milestones(start, programme, calendar, leave, 1)]
+    training = organisation.training
+    if training is not None:
+        for refresher in training.refreshers:
+            validity = training.module(refresher.module).validity
+            assert validity is not None
+            for start in starts:
+                expiry = expiry_for(validity, start, start + timedelta(days=30), locale)
+                rules.append(renewal_due(calendar, "Module", expiry.expires_on, expiry.rule)[1])
+        for requirement in training.required:
+            role = requirement.roles[0]
+            for start in starts:
+                for moved in (False, True):
+                    rules.append(
+                        required_due(
+                            organisation, requirement, role=role, since=start, moved=moved
+                        )[1]
+                    )
+    if organisation.supervision is not None:
+        for schedule in organisation.supervision.schedules:
+            for start in starts:
+                for last in (None, start + timedelta(days=45)):
+                    rules.append(
+                        next_supervision(
+                            schedule,
+                            role_start=start,
+                            last=last,
+                            calendar=calendar,
+                            role_title="Social worker",
+                        ).rule
+                    )
+    if organisation.registration is not None:
+        for start in starts:
+            rules.append(cpd_due(organisation.registration, start, calendar)[1])
+    if organisation.panels is not None:
+        days = organisation.panels.submission_days_before
+        rules += [submission_deadline(start, days, calendar).rule for start in starts]
+    assert len(rules) > 100
+    problems = [f"{rule}: {d}" for rule in rules for d in defects(rule)]
+    assert problems == []
 
 
 @pytest.mark.parametrize("folder", [SAMPLE_ORGANISATION, *EXAMPLES], ids=lambda p: p.name)
@@ -146,3 +223,10 @@ def test_a_meeting_booked_after_the_due_date_is_called_late() -> None:
     later = text(TODAY + timedelta(days=14))
     assert "That is after the due date: move it earlier if you can" in later
     assert "after the due date" not in text(TODAY - timedelta(days=2))
+
+
+def test_a_signed_links_token_is_not_read_as_words() -> None:
+    # A token may hold anything base64 does: a snake_case run, a double dash, a date.
+    link = "https://ladder.example.org/act/ab_cd--ef.2026-05-16_x"
+    assert defects(f"Record the outcome with this link:\n{link}\n") == []
+    assert [d.what for d in defects(f"{link} then run_this")] == ["an internal key"]

@@ -1,7 +1,7 @@
 """Rendering reminders and building their MIME messages: wording, escaping, headers. No server.
 
 The item in these tests is W0014 Nadia Nowak's 3-month ASYE review, due Thursday 30 April
-2026 (start 2026-01-31 + 3 months, clamped to the month end).
+2026 (3 months after the start on 31 January 2026, clamped to the month end).
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from notifications.render import render as render_in
 DUE = date(2026, 4, 30)
 HUMAN_DUE = "Thursday 30 April 2026"
 HOSTILE = "<script>alert(1)</script>\r\nBcc: evil@x"
-RULE = "start 2026-01-31 + 3 calendar months = 2026-04-30 (no day 31 in April: month end)"
+RULE = (
+    "3 calendar months after the start on 31 January 2026 is 30 April 2026, the last day of "
+    "April, which has only 30 days"
+)
 SENDER = "workforce@sample-borough.example"
 VOICE = Voice(
     "Sample Borough Council, Adults and Children's Services", "the workforce development team"
@@ -62,6 +65,8 @@ def context(role: str, *, as_of: date = date(2026, 4, 16), **overrides: Any) -> 
         ],
         "rule": RULE,
         "meeting": None,
+        "link": None,
+        "link_until": None,
         **overrides,
     }
 
@@ -135,6 +140,18 @@ def test_html_body_says_the_same(role: str) -> None:
     assert "<strong>3-month ASYE review</strong>" in html
     assert f"Why this date: {RULE}" in html
     assert html.count("<li>") == len(ctx["next_steps"])
+
+
+def test_a_signed_link_is_in_both_parts_with_the_day_it_stops_working() -> None:
+    url = "https://ladder.example.org/act/abc.def"
+    ctx = context("assessor", link=url, link_until=date(2026, 5, 16))
+    message = render("reminder", ctx)
+    assert (
+        f"This link is yours alone. It works once, until Saturday 16 May 2026:\n{url}"
+        in message.text
+    )
+    assert f'<a href="{url}">{url}</a>' in message.html
+    assert "/act/" not in render("reminder", context("assessor")).text
 
 
 def test_escalation_says_why_the_recipient_gets_it() -> None:

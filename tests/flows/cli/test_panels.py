@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from definitions.calendar import rule_date
 from definitions.panels import submission_deadline
 from flows.cli import app
 from notifications.sink import SmtpSink
@@ -60,7 +61,7 @@ def test_the_cli_runs_a_candidate_from_nomination_to_decision(
         "panel", "schedule", "--on", str(meets), "--where", "Room 4", "--by", "W0001"
     )
     saturday = meets + timedelta(days=5)
-    assert f"{saturday} is a Saturday" in refused(
+    assert f"a panel meets on a working day; {rule_date(saturday)} is a Saturday" in refused(
         "panel", "schedule", "--on", str(saturday), "--where", "Room 4", "--by", "W0001"
     )
     assert f"due by {deadline}" in ok(

@@ -50,7 +50,10 @@ def test_a_supervision_is_recorded_and_explained(cli: CliRunner, tmp_path: Path)
     assert "1 held, the last on 2025-11-28 with W0003" in text
     # Data protection, required of a social worker and never done, is an item with its rule.
     assert "(required for your role)" in text
-    assert "started as Social worker on 2018-01-10; required within 30 days" in text
+    assert (
+        "started as Social worker on 10 January 2018; required within 30 days, so by "
+        "9 February 2018"
+    ) in text
     log = write(
         tmp_path / "log.csv",
         ["external_id", "held_on", "supervisor_id"],

@@ -41,7 +41,11 @@ def test_nomination_turns_the_evidence_pack_into_items_due_at_the_deadline(
     evidence = {o.milestone: o for o in made if o.kind == "panel.evidence"}
     assert sorted(evidence) == sorted(i.key for i in organisation.panels.evidence_pack)
     assert {o.due_date for o in evidence.values()} == {date(2026, 4, 2)}
-    assert "Good Friday" in evidence["social_worker_report"].rule
+    assert evidence["social_worker_report"].rule == (
+        "the evidence pack is due at the submission deadline: 14 days before the panel on Monday "
+        "20 April 2026 is Monday 6 April 2026; Good Friday, Saturday, Sunday and Easter Monday are "
+        "not working days, so the deadline is the working day before them, Thursday 2 April 2026"
+    )
     assert evidence["social_worker_report"].responsible_role == "worker"
     assert evidence["team_manager_report"].responsible_role == "manager"
     prep = next(o for o in made if o.kind == "panel.preparation")

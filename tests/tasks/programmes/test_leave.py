@@ -50,7 +50,11 @@ def test_leave_moves_every_open_milestone_back_by_the_days_away(
     assert moved == [(k, W0014_DUE[k], expected[k]) for k in W0014_DUE]
     stored = obligations(roster)
     assert {k: o.due_date for k, o in stored.items()} == expected
-    assert "+ 14 days of leave 2026-03-02..2026-03-15 = 2026-05-14" in stored["review_3"].rule
+    assert stored["review_3"].rule == (
+        "3 calendar months after the start on 31 January 2026 is 30 April 2026, the last day of "
+        "April, which has only 30 days; 14 days of leave from 2 March 2026 to 15 March 2026 move "
+        "it to 14 May 2026"
+    )
     assert {o.status for o in stored.values()} == {"open"}
     (event,) = events(roster, "asye.leave_recorded")
     assert event.actor == "W0006"

@@ -63,7 +63,10 @@ def test_every_scheduled_worker_has_one_next_supervision(engine, organisation) -
     (kiran,) = items(engine, "W0011")
     assert kiran.due_date == date(2025, 9, 8)
     assert kiran.responsible_role == "supervisor"
-    assert kiran.rule.startswith("started as Newly qualified social worker (ASYE) on 2025-09-01")
+    assert kiran.rule == (
+        "started as Newly qualified social worker (ASYE) on 1 September 2025; supervision every "
+        "1 week for the first 6 weeks in the role, so the first by 8 September 2025"
+    )
     # The workforce lead and HR have no schedule; a second pass adds nothing.
     assert items(engine, "W0001") == []
     assert schedule(engine, organisation) == 0
@@ -77,7 +80,8 @@ def test_recording_closes_the_item_and_dates_the_next_from_it(engine, organisati
     assert first.status == "done" and first.closed_on == date(2026, 2, 27)
     assert second.status == "open" and second.due_date == date(2026, 3, 27)
     assert second.rule == (
-        "last supervision 2026-02-27; supervision every 1 month, so the next by 2026-03-27"
+        "last supervision on 27 February 2026; supervision every 1 month, so the next by "
+        "27 March 2026"
     )
     # Recorded twice (a re-run): nothing changes.
     again = record(engine, organisation, "W0019", date(2026, 2, 27), "W0003")

@@ -91,7 +91,10 @@ def test_completions_become_credentials_and_awards_once(
             select(Obligation).where(Obligation.kind == "training.renewal")
         ).one()
         assert (item.due_date, item.milestone) == (date(2026, 5, 1), "first_aid")
-        assert "not a working day, so due 2026-05-01" in item.rule
+        assert item.rule.endswith(
+            "so it expires on 2 May 2026; 2 May 2026 is a Saturday, so it is due the working day "
+            "before, Friday 1 May 2026"
+        )
     assert count(engine, Completion) == 7
 
 

@@ -70,7 +70,7 @@ def test_renewal_reminders_follow_the_refresher_ladder(
     )
     text = worker_mail.message.get_body(("plain",)).get_content()
     assert "go to a refresher session: if you have a place" in text
-    assert "completed 2024-03-04 + 24 months = 2026-03-04" in text
+    assert "completed 4 March 2024, valid for 24 months, so it expires on 4 March 2026" in text
 
 
 @pytest.mark.usefixtures("staffed")
@@ -91,4 +91,8 @@ def test_a_renewal_due_over_christmas_moves_to_the_last_working_day_before(
             select(Obligation).where(Obligation.kind == "training.renewal")
         ).one()
     assert item.due_date == date(2026, 12, 24)
-    assert "expiry 2026-12-28 is not a working day, so due 2026-12-24" in item.rule
+    assert item.rule == (
+        "Safeguarding refresher: completed 28 December 2024, valid for 24 months, so it expires "
+        "on 28 December 2026; Monday 28 December 2026 is Boxing Day (observed), so it is due the "
+        "working day before, Thursday 24 December 2026"
+    )

@@ -83,7 +83,10 @@ def test_a_changed_rule_is_previewed_then_applied_with_a_reason(
             select(Obligation).where(Obligation.kind == "training.renewal")
         ).one()
         assert item.due_date == date(2026, 2, 27)  # Saturday 28 Feb -> Friday 27 Feb
-        assert "expiry 2026-02-28 is not a working day, so due 2026-02-27" in item.rule
+        assert item.rule.endswith(
+            "so it expires on 28 February 2026; 28 February 2026 is a Saturday, so it is due the "
+            "working day before, Friday 27 February 2026"
+        )
         event = session.scalars(select(Event).where(Event.kind == "training.expiry_changed")).one()
         assert event.payload["old"] == "2027-02-28" and event.payload["new"] == "2026-02-28"
         assert event.payload["reason"] == "HSE guidance: first aid every two years"
