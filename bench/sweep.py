@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ from definitions.roster import REQUIRED_COLUMNS  # noqa: E402
 from notifications import compose  # noqa: E402
 from notifications.message import message_id_for  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
+from storage.links import Links  # noqa: E402
 from storage.models import Obligation, OutboxMessage, Worker  # noqa: E402
 from storage.notices import pending_recipient_chunks  # noqa: E402
 from storage.obligations import open_id_chunks, people_with_roles  # noqa: E402
@@ -120,9 +122,11 @@ def set_based_sweep(engine, organisation, chunk_size: int) -> tuple[int, int]:  
             noticed += decide_notices(session, organisation, WINDOW, AS_OF, chunk)[1]
     with Session(engine) as session:
         recipients = pending_recipient_chunks(session, day=AS_OF, size=chunk_size)
+    # The assessors' and managers' mail carries their signed links, as in the daily run.
+    links = Links(secrets.token_bytes(32), "https://ladder.example.org")
     for part in recipients:
         with Session(engine) as session, session.begin():
-            queued += compose_recipients(session, organisation, AS_OF, part, SENDER)[1]
+            queued += compose_recipients(session, organisation, AS_OF, part, SENDER, links)[1]
     return noticed, queued
 
 
