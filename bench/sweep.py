@@ -163,7 +163,8 @@ def per_row_sweep(engine, organisation) -> tuple[int, int]:  # type: ignore[no-u
                 as_person(manager),
                 as_person(manager),
             )
-            people = {p.id: p for p in (item.subject, item.manager, *leads) if p}
+            holders = (p for found in leads.values() for p in found)
+            people = {p.id: p for p in (item.subject, item.manager, *holders) if p}
             for row in notice_rows([item], organisation, WINDOW, AS_OF, leads):
                 person = people[row["recipient_id"]]
                 message = compose.reminder(
@@ -172,7 +173,7 @@ def per_row_sweep(engine, organisation) -> tuple[int, int]:  # type: ignore[no-u
                     person=person,
                     escalation=row["escalation"],
                     as_of=AS_OF,
-                    org_name=organisation.name,
+                    voice=organisation.voice,
                 )
                 session.add(
                     OutboxMessage(
