@@ -326,15 +326,25 @@ def expiry_for(
         closes = previous_expiry + timedelta(days=validity.grace_days)
         if opens <= completed_on <= closes:
             day = add_months(previous_expiry, validity.months)
-            return Expiry(
-                day,
+            late = completed_on > previous_expiry  # in the grace period after it
+            kept = (
                 _(
+                    "renewed {completed}, in the {days} days of grace after the previous expiry "
+                    "on {previous}, so it keeps the anniversary and expires {span} after it, on "
+                    "{expires}"
+                )
+                if late
+                else _(
                     "renewed {completed}, within {days} days of the previous expiry on "
                     "{previous}, so it keeps the anniversary and expires {span} after it, on "
                     "{expires}"
-                ).format(
+                )
+            )
+            return Expiry(
+                day,
+                kept.format(
                     completed=on(completed_on),
-                    days=validity.early_renewal_days,
+                    days=validity.grace_days if late else validity.early_renewal_days,
                     previous=on(previous_expiry),
                     span=span,
                     expires=on(day),

@@ -70,8 +70,9 @@ def test_first_aid_every_three_years_from_a_leap_day() -> None:
         (  # late, within grace
             date(2026, 3, 30),
             date(2028, 3, 4),
-            "renewed 30 March 2026, within 90 days of the previous expiry on 4 March 2026, so it "
-            "keeps the anniversary and expires 24 months after it, on 4 March 2028",
+            "renewed 30 March 2026, in the 30 days of grace after the previous expiry on 4 "
+            "March 2026, so it keeps the anniversary and expires 24 months after it, on 4 March "
+            "2028",
         ),
         (
             date(2025, 11, 1),
