@@ -169,16 +169,21 @@ def invite_members(
     return sent
 
 
-def _members_invite(
+def _mail_members(
     session: Session,
     organisation: Organisation,
     panel: Panel,
     *,
+    kind: str,
+    key: str,
+    context: dict[str, Any],
     as_of: date,
     sender: str,
     cancelled: bool = False,
-) -> int:
-    """The members' calendar invite to `panel`, or its cancellation, each member once."""
+    **values: Any,
+) -> tuple[int, int]:
+    """One mail of `kind` about `panel` to every member, each carrying the members' calendar
+    entry (cancelled, when it is off): (mails queued now, members)."""
     programme = programme_of(organisation)
     members = _members(session, programme)
     invite = panel_invite(
@@ -191,33 +196,55 @@ def _members_invite(
         on=as_of,
         cancelled=cancelled,
     )
-    context = {
+    about = {
         "panel": panel.meets_on,
         "starts_at": panel.starts_at,
         "venue": panel.venue,
         "title": programme.title,
-        "cancelled": cancelled,
-        "pack_on": pack_day(
-            panel.meets_on, programme.pack_days_before, organisation.working_calendar()
-        ),
+        **context,
     }
-    return enqueue(
+    rows = [
+        panel_mail(
+            organisation,
+            sender,
+            kind=kind,
+            key=f"{key}:{panel.id}:{member.id}",
+            person=member,
+            role="panel_member",
+            context={**about, "member_title": title},
+            send_on=as_of,
+            ics=invite,
+            **values,
+        )
+        for title, member in members
+    ]
+    return enqueue(session, rows=rows), len(rows)
+
+
+def _members_invite(
+    session: Session,
+    organisation: Organisation,
+    panel: Panel,
+    *,
+    as_of: date,
+    sender: str,
+    cancelled: bool = False,
+) -> int:
+    """The members' calendar invite to `panel`, or its cancellation, each member once."""
+    programme = programme_of(organisation)
+    pack_on = pack_day(panel.meets_on, programme.pack_days_before, organisation.working_calendar())
+    queued, _members_told = _mail_members(
         session,
-        rows=[
-            panel_mail(
-                organisation,
-                sender,
-                kind="panel_invite",
-                key=f"panel-{'cancel' if cancelled else 'invite'}:{panel.id}:{member.id}",
-                person=member,
-                role="panel_member",
-                context={**context, "member_title": title},
-                send_on=as_of,
-                ics=invite,
-            )
-            for title, member in members
-        ],
+        organisation,
+        panel,
+        kind="panel_invite",
+        key="panel-cancel" if cancelled else "panel-invite",
+        context={"cancelled": cancelled, "pack_on": pack_on},
+        as_of=as_of,
+        sender=sender,
+        cancelled=cancelled,
     )
+    return queued
 
 
 def send_panel_packs(
@@ -262,40 +289,19 @@ def send_panel_packs(
             pack_path=str(path),
         ):
             continue
-        context = {
-            "panel": panel.meets_on,
-            "starts_at": panel.starts_at,
-            "venue": panel.venue,
-            "candidates": [c.name for c in view.candidates],
-            "title": programme.title,
-        }
-        members = _members(session, programme)
-        invite = panel_invite(
+        queued, members = _mail_members(
+            session,
             organisation,
             panel,
-            uid=member_uid(panel, sender),
-            sequence=0,
-            attendees=[member for _title, member in members],
+            kind="panel_pack",
+            key="panel-pack",
+            context={"candidates": [c.name for c in view.candidates]},
+            as_of=as_of,
             sender=sender,
-            on=as_of,
+            attachment_path=str(path),
+            attachment_name=path.name,
         )
-        rows = [
-            panel_mail(
-                organisation,
-                sender,
-                kind="panel_pack",
-                key=f"panel-pack:{panel.id}:{member.id}",
-                person=member,
-                role="panel_member",
-                context={**context, "member_title": title},
-                send_on=as_of,
-                attachment_path=str(path),
-                attachment_name=path.name,
-                ics=invite,
-            )
-            for title, member in members
-        ]
-        sent += enqueue(session, rows=rows)
+        sent += queued
         record_event(
             session,
             kind="panel.pack_sent",
@@ -304,7 +310,7 @@ def send_panel_packs(
             payload={
                 "panel": panel.meets_on.isoformat(),
                 "candidates": [c.external_id for c in view.candidates],
-                "members": len(rows),
+                "members": members,
             },
         )
     return sent
