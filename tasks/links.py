@@ -11,7 +11,7 @@ clicks record it once."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select, update
@@ -145,21 +145,19 @@ def _gone(_: Callable[[str], str]) -> LinkRefused:
     return LinkRefused(_("what this link was for is no longer on record"))
 
 
-def _candidacy_of(session: Session, source: str) -> tuple[Candidacy, Panel]:
-    """The candidacy and panel an item of the form `panel:<candidacy>:<part>` came from."""
+def _panel_of(session: Session, source: str, _: Callable[[str], str]) -> Panel:
+    """The panel an item of the form `panel:<candidacy>:<part>` came from."""
     candidacy = session.get(Candidacy, int(source.split(":")[1]))
     if candidacy is None:
-        raise KeyError(source)
-    return candidacy, session.get_one(Panel, candidacy.panel_id)
+        raise _gone(_)
+    return session.get_one(Panel, candidacy.panel_id)
 
 
-def link_page(
-    session: Session, organisation: Organisation, link: OpenLink, *, to_do: bool = True
-) -> LinkPage:
+def link_page(session: Session, organisation: Organisation, link: OpenLink) -> LinkPage:
     """The page for this link, in words for its person ("Chloe Patel, you are about to sign
-    the outcome report of Sam Walsh's progression panel on Monday 20 April 2026."). With
-    `to_do`, a link whose item is already recorded (by another link, or by the team) is
-    refused in words for them, before they are asked to confirm anything."""
+    the outcome report of Sam Walsh's progression panel on Monday 20 April 2026."). A link
+    whose item is already recorded (by another link, or by the team) is refused in words for
+    them, before they are asked to confirm anything."""
     locale = organisation.profile.locale
     _ = gettext_for(locale)
     name = link.person.name
@@ -171,12 +169,12 @@ def link_page(
             raise _gone(_)
         signer = "worker" if candidate.id == link.person.id else "manager"
         signature = obligation_by_source(session, f"panel:{candidacy.id}:sign:{signer}")
-        if to_do and (signature is None or signature.status != "open"):
+        if signature is None or signature.status != "open":
             raise LinkRefused(_("your signature on this report is already recorded"))
         day = human_date(panel.meets_on, locale)
         what = (
             _("the outcome report of your progression panel on {date}").format(date=day)
-            if candidate.id == link.person.id
+            if signer == "worker"
             else _("the outcome report of {name}'s progression panel on {date}").format(
                 name=candidate.name, date=day
             )
@@ -199,14 +197,14 @@ def link_page(
     if item is None or subject is None:
         raise _gone(_)
     title = item.title.strip()
-    if to_do and item.status != "open":
+    if item.status != "open":
         raise LinkRefused(
             _("“{title}” for {name} is already recorded, so there is nothing more to do").format(
                 title=title, name=subject.name
             )
         )
     if link.action == "action_done":
-        _candidacy, panel = _candidacy_of(session, item.source)
+        panel = _panel_of(session, item.source, _)
         return LinkPage(
             heading=_("Mark an action done"),
             about=_(
@@ -230,7 +228,7 @@ def link_page(
     if enrolment is None:
         raise _gone(_)
     rule = programme_of(organisation, enrolment.programme).milestone(item.milestone)
-    if to_do and rule.kind == "recommendation" and open_reviews(session, enrolment):
+    if rule.kind == "recommendation" and open_reviews(session, enrolment):
         raise LinkRefused(
             _(
                 "the reviews before the {title} are not all recorded yet; record them first, "
@@ -266,10 +264,10 @@ def record_by_link(
     *,
     today: date,
     outcome: str | None = None,
-) -> OpenLink:
+) -> LinkPage:
     """Use the link and record what it is for, as its person, in the caller's transaction:
     the same use case as the command, under the channel `link:<id>`; `outcome` is the one
-    chosen on the page, where the step has several."""
+    chosen on the page, where the step has several. The page to show once it is done."""
     from storage.history import channel
     from tasks.panels.follow_up import complete_action, sign_outcome
     from tasks.programmes.decisions import record_outcome
@@ -284,7 +282,7 @@ def record_by_link(
             candidacy = session.get_one(Candidacy, link.target)
             worker = session.get_one(Worker, candidacy.worker_id).external_id
             sign_outcome(session, organisation, worker=worker, actor=actor, on=today, today=today)
-            return link
+            return page
         item = session.get_one(Obligation, link.target)
         worker = session.get_one(Worker, item.subject_id).external_id
         if link.action == "action_done":
@@ -297,7 +295,7 @@ def record_by_link(
                 on=today,
                 today=today,
             )
-            return link
+            return page
         chosen = outcome if len(page.choices) > 1 else page.choices[0][0]
         if chosen not in {key for key, _words in page.choices}:
             raise LinkRefused(_("choose one of the outcomes, then record it"))
@@ -313,4 +311,4 @@ def record_by_link(
             today=today,
             programme=enrolment.programme,
         )
-    return link
+    return replace(page, done=page.done.replace("{outcome}", outcome_words(chosen, _)))

@@ -45,7 +45,7 @@ from notifications.signing import load_key
 from storage.links import Links, link_secret
 from storage.models import Certificate
 from tasks.certificates.verification import normal_serial, verify_serial
-from tasks.links import LinkPage, LinkRefused, link_page, outcome_words, read_link, record_by_link
+from tasks.links import LinkPage, LinkRefused, link_page, read_link, record_by_link
 from tasks.runtime import checked_organisation, current_runtime
 
 SERIAL_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
@@ -256,17 +256,13 @@ def create_app(today: Any = None) -> FastAPI:
 
     def record(token: str, outcome: str | None) -> HTMLResponse:
         runtime = current_runtime()
-        _ = gettext_for(organisation.profile.locale)
         try:
             with runtime.transaction() as session:
-                link = record_by_link(
+                page = record_by_link(
                     session, runtime.organisation, links(), token, today=on(), outcome=outcome
                 )
-                page = link_page(session, organisation, link, to_do=False)
         except LadderError as exc:  # the link, or the use case's own refusal: nothing written
             return act_page("refused", 409, reason=str(exc).rstrip("."))
-        chosen = outcome if len(page.choices) > 1 else (page.choices or [("", "")])[0][0]
-        words = outcome_words(chosen, _) if chosen else ""
-        return act_page("done", 200, page, done=page.done.replace("{outcome}", words))
+        return act_page("done", 200, page)
 
     return app
