@@ -31,3 +31,11 @@ class DueItem:
     assessor: Person | None
     supervisor: Person | None = None
     source: str = ""  # what made it: panel:<candidacy>:<part>, asye:<enrolment>:<milestone>, ...
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    """A link a mail carries so its reader records an item themselves, until its last day."""
+
+    url: str
+    until: date

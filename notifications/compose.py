@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from definitions.calendar import human_date
-from definitions.items import DueItem, Person
+from definitions.items import DueItem, Person, SignedLink
 from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Voice
@@ -54,21 +54,14 @@ def _as_reader(role: str, item: DueItem, reader: Person | None) -> str:
     return role
 
 
-@dataclass(frozen=True)
-class SignedLink:
-    """A link a mail carries so its reader records the item themselves, until its day."""
-
-    url: str
-    until: date
-
-
-def link_label(item: DueItem, _: Callable[[str], str]) -> str:
-    """What a signed link in a mail about `item` does, as its label ("Mark it done")."""
+def _link_words(item: DueItem, _: Callable[[str], str]) -> tuple[str, str]:
+    """What a signed link in a mail about `item` does: its label ("Mark it done") and the
+    step that uses it ("when it is done, mark it done with the link below")."""
     if item.kind == "panel.action":
-        return _("Mark it done")
+        return _("Mark it done"), _("when it is done, mark it done with the link below")
     if item.kind == "panel.signature":
-        return _("Sign the report")
-    return _("Record the outcome")
+        return _("Sign the report"), _("sign it with the link below")
+    return _("Record the outcome"), _("record the outcome with the link below")
 
 
 def next_steps(
@@ -89,13 +82,7 @@ def next_steps(
     programme = item.kind.partition(".")[0]
     if voice.steps.get((programme, item.milestone), {}).get(role):  # the organisation's own
         return [*steps, _("or record it yourself with the link below")]
-    if item.kind == "panel.action":
-        use = _("when it is done, mark it done with the link below")
-    elif item.kind == "panel.signature":
-        use = _("sign it with the link below")
-    else:
-        use = _("record the outcome with the link below")
-    return [*steps[:-1], use]
+    return [*steps[:-1], _link_words(item, _)[1]]
 
 
 def _steps(
@@ -397,7 +384,7 @@ def _line(line: DigestLine, as_of: date, voice: Voice, reader: Person) -> dict[s
         "action": next_steps(line.role, item, as_of, voice, reader=reader)[0],
         "meeting": line.meeting,
         "link": line.link.url if line.link else None,
-        "link_label": link_label(item, _),
+        "link_label": _link_words(item, _)[0],
     }
 
 

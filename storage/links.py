@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from definitions.errors import Misconfigured
-from definitions.items import DueItem
+from definitions.items import DueItem, SignedLink
 from definitions.organisation import Organisation
 from definitions.settings import Settings, public_verify_url
 from storage.files import make_private_folders
@@ -68,14 +68,14 @@ class Links:
         self, session: Session, *, person: Worker, action: str, target: int, today: date
     ) -> str:
         """A new link for `person` to do `action` on `target`, in the caller's transaction."""
-        [url] = self.make_many(session, [(person.id, action, target)], today=today)
-        return url
+        [link] = self.make_many(session, [(person.id, action, target)], today=today)
+        return link.url
 
     def make_many(
         self, session: Session, wanted: Sequence[tuple[int, str, int]], *, today: date
-    ) -> list[str]:
+    ) -> list[SignedLink]:
         """New links, one per (person id, action, target), in one statement batched by the
-        driver, in the caller's transaction; the addresses in the same order."""
+        driver, in the caller's transaction; in the same order, each with its last day."""
         if not wanted:
             return []
         assert all(action in ACTIONS for _, action, _ in wanted), wanted
@@ -91,12 +91,13 @@ class Links:
             for person, action, target in wanted
         ]
         session.execute(insert(ActionLink), rows)
-        urls = []
+        made = []
         for row in rows:
             fields = (row["nonce"], row["worker_id"], row["action"], row["target"], expires_on)
             body = _encode(".".join(str(f) for f in fields).encode())
-            urls.append(f"{self.base_url.rstrip('/')}/act/{body}.{self._sign(body)}")
-        return urls
+            url = f"{self.base_url.rstrip('/')}/act/{body}.{self._sign(body)}"
+            made.append(SignedLink(url, expires_on))
+        return made
 
     def _sign(self, body: str) -> str:
         return _encode(hmac.new(self.secret, body.encode(), hashlib.sha256).digest())
@@ -154,9 +155,9 @@ def links_for_reminders(
     wanted: Sequence[tuple[DueItem, str, int]],
     *,
     today: date,
-) -> dict[tuple[int, int], str]:
+) -> dict[tuple[int, int], SignedLink]:
     """A new link for each (item, role, reader) whose reminder carries one, made in one
-    statement: {(reader id, obligation id): its address}."""
+    statement: {(reader id, obligation id): the link}."""
     if links is None:
         return {}
     found: dict[tuple[int, int], tuple[str, int]] = {}
@@ -165,7 +166,7 @@ def links_for_reminders(
         if action is not None:
             found.setdefault((reader, item.obligation_id), action)
     keys = sorted(found)
-    urls = links.make_many(
+    made = links.make_many(
         session, [(reader, *found[(reader, oid)]) for reader, oid in keys], today=today
     )
-    return dict(zip(keys, urls, strict=True))
+    return dict(zip(keys, made, strict=True))

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from definitions.clock import DateWindow
 from definitions.errors import BadInput
-from definitions.items import DueItem, Person
+from definitions.items import DueItem, Person, SignedLink
 from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import send_date
 from notifications import compose
-from notifications.compose import DigestLine, SignedLink
+from notifications.compose import DigestLine
 from notifications.message import build_email, message_id_for
 from storage.links import LINK_DAYS, reminder_link
 from tasks.reminders.compose import invite_rows

@@ -15,17 +15,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from definitions.calendar import human_date
-from definitions.items import DueItem, Person
+from definitions.items import DueItem, Person, SignedLink
 from definitions.language import gettext_for
 from definitions.meetings import MeetingView
 from definitions.organisation import Organisation
 from definitions.reminders import fold_for_cap
 from notifications import compose
-from notifications.compose import DigestLine, SignedLink
+from notifications.compose import DigestLine
 from notifications.ics import Attendee, meeting_ics
 from notifications.message import message_id_for
 from notifications.render import RenderedMessage
-from storage.links import LINK_DAYS, Links, links_for_reminders
+from storage.links import Links, links_for_reminders
 from storage.meetings import meetings_for
 from storage.models import Worker
 from storage.notices import (
@@ -222,16 +222,12 @@ def compose_recipients(
     items = open_items_by_id(session, ids=wanted)
     told = [(p.notice.obligation_id, p.role, r) for r, ps in pending.items() for p in ps]
     told += [(oid, role, r) for r in pending for oid, role in earlier.get(r, {}).items()]
-    until = as_of + timedelta(days=LINK_DAYS)
-    made = {
-        key: SignedLink(url, until)
-        for key, url in links_for_reminders(
-            session,
-            links,
-            [(items[oid], role, reader) for oid, role, reader in told if oid in items],
-            today=as_of,
-        ).items()
-    }
+    made = links_for_reminders(
+        session,
+        links,
+        [(items[oid], role, reader) for oid, role, reader in told if oid in items],
+        today=as_of,
+    )
     composed = compose_day(
         pending=pending,
         items=items,
