@@ -133,8 +133,8 @@ def give(
         )
 
 
-def submitted(engine, organisation, document: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    """W0019 nominated for April with a complete pack, locked at the deadline."""
+def nominated(engine, organisation) -> None:  # type: ignore[no-untyped-def]
+    """W0019 nominated for the April panel by their team manager on Monday 2 February."""
     run(
         engine,
         organisation,
@@ -144,6 +144,11 @@ def submitted(engine, organisation, document: Path, data_dir: Path) -> None:  # 
         actor="W0003",
         today=date(2026, 2, 2),
     )
+
+
+def submitted(engine, organisation, document: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """W0019 nominated for April with a complete pack, locked at the deadline."""
+    nominated(engine, organisation)
     give(engine, organisation, "W0019", "W0003", ITEMS, document, data_dir)
     steps(engine, organisation, date(2026, 4, 3), data_dir)
 

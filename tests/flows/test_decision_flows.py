@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from panel_world import APRIL, ITEMS, OBSERVED, run
+from panel_world import ITEMS, OBSERVED, run
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
@@ -292,18 +292,10 @@ def test_the_inbox_imports_good_files_and_sets_bad_ones_aside(  # type: ignore[n
 def test_panel_steps_as_a_flow_lock_at_the_deadline_and_yield_to_a_running_sweep(  # type: ignore[no-untyped-def]
     engine, organisation, document: Path, ladder_env
 ) -> None:
-    from panel_world import give
+    from panel_world import give, nominated
 
     data_dir = Path(ladder_env["LADDER_DATA_DIR"])
-    run(
-        engine,
-        organisation,
-        nominate,
-        worker="W0019",
-        panel=APRIL,
-        actor="W0003",
-        today=date(2026, 2, 2),
-    )
+    nominated(engine, organisation)
     give(engine, organisation, "W0019", "W0003", ITEMS, document, data_dir)
 
     now = datetime.now(UTC)

@@ -10,6 +10,7 @@ from panel_world import (
     APRIL,
     JULY,
     count,
+    nominated,
     rows,
     run,
 )
@@ -52,15 +53,7 @@ def test_nomination_turns_the_evidence_pack_into_items_due_at_the_deadline(
     # Ten days before Thursday 2 April is Monday 23 March; the manager gives the day.
     assert (prep.due_date, prep.responsible_role) == (date(2026, 3, 23), "manager")
     # The pathway of W0019 is complete already: nominating ticks it off at once.
-    run(
-        engine,
-        organisation,
-        nominate,
-        worker="W0019",
-        panel=APRIL,
-        actor="W0003",
-        today=date(2026, 2, 2),
-    )
+    nominated(engine, organisation)
     pathway = rows(engine, Obligation, Obligation.milestone == "training_pathway")
     assert [o.status for o in pathway] == ["open", "done"]
 
@@ -112,15 +105,7 @@ def test_only_the_team_manager_nominates_a_social_worker_once(engine, organisati
             actor="W0003",
             today=date(2026, 4, 3),
         )
-    run(
-        engine,
-        organisation,
-        nominate,
-        worker="W0019",
-        panel=APRIL,
-        actor="W0003",
-        today=date(2026, 2, 2),
-    )
+    nominated(engine, organisation)
     with pytest.raises(Refused, match="already a candidate for the panel on 2026-04-20"):
         run(
             engine,

@@ -14,6 +14,7 @@ from panel_world import (
     ITEMS,
     OBSERVED,
     give,
+    nominated,
     pdf_text,
     rows,
     steps,
@@ -172,20 +173,8 @@ def test_members_are_invited_to_a_panel_once_it_has_a_candidate(
 def test_members_invited_to_a_panel_left_with_no_candidate_get_it_cancelled(
     engine, organisation, tmp_path: Path, document: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from panel_world import run
-
-    from tasks.panels.nomination import nominate
-
     data = tmp_path / "var"
-    run(
-        engine,
-        organisation,
-        nominate,
-        worker="W0019",
-        panel=APRIL,
-        actor="W0003",
-        today=date(2026, 2, 2),
-    )
+    nominated(engine, organisation)
     steps(engine, organisation, date(2026, 2, 2), data)
     assert len(member_mails(engine)) == 5
     # No evidence by the deadline: W0019 moves to July, whose members are invited next;
