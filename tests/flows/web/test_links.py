@@ -37,6 +37,14 @@ def browser() -> Iterator[webdriver.Chrome]:
         yield opened
 
 
+def confirm(browser: webdriver.Chrome) -> Any:
+    """Press the page's button and wait for what it says once the server has answered."""
+    browser.find_element(By.ID, "confirm").click()
+    return WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "result"))
+    )
+
+
 def signatures(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {
         o.responsible_role: o.status
@@ -91,10 +99,7 @@ def test_each_signer_signs_by_the_link_in_their_own_mail_once(  # type: ignore[n
         )
         assert signatures(engine) == {"worker": "open", "manager": "open"}
         assert accessibility_problems(browser) == []  # WCAG 2.2 AA, at its width and 390 px
-        browser.find_element(By.ID, "confirm").click()
-        result = WebDriverWait(browser, 30).until(
-            expected_conditions.presence_of_element_located((By.ID, "result"))
-        )
+        result = confirm(browser)
         assert result.text.startswith("Thank you, Sam Walsh. Your signature on the outcome")
         assert accessibility_problems(browser) == []
         assert signatures(engine) == {"worker": "done", "manager": "open"}
@@ -140,10 +145,7 @@ def test_each_signer_signs_by_the_link_in_their_own_mail_once(  # type: ignore[n
         assert "Chloe Patel, you are about to sign the outcome report of Sam Walsh's" in (
             browser.find_element(By.ID, "what").text
         )
-        browser.find_element(By.ID, "confirm").click()
-        WebDriverWait(browser, 30).until(
-            expected_conditions.presence_of_element_located((By.ID, "result"))
-        )
+        confirm(browser)
         assert signatures(engine) == {"worker": "done", "manager": "done"}
         actors = {e.actor for e in rows(engine, Event, Event.kind == "panel.outcome_signed")}
         assert actors == {"W0019", "W0003"}
@@ -233,10 +235,7 @@ def test_a_manager_marks_an_action_done_by_the_link_in_their_reminder(  # type: 
         assert accessibility_problems(browser) == []
         [action] = rows(engine, Obligation, Obligation.milestone == "action_2")
         assert action.status == "open"  # opening the link records nothing
-        browser.find_element(By.ID, "confirm").click()
-        result = WebDriverWait(browser, 30).until(
-            expected_conditions.presence_of_element_located((By.ID, "result"))
-        )
+        result = confirm(browser)
         assert result.text == (
             "Thank you, Chloe Patel. The action “Review progress in supervision” is recorded "
             "as done. You can close this page."
@@ -284,10 +283,7 @@ def test_an_assessor_records_a_review_by_the_link_in_their_reminder(  # type: ig
         browser.find_element(By.ID, "confirm").click()
         assert browser.find_elements(By.ID, "what")
         browser.find_element(By.CSS_SELECTOR, "label[for='outcome-concerns']").click()
-        browser.find_element(By.ID, "confirm").click()
-        result = WebDriverWait(browser, 30).until(
-            expected_conditions.presence_of_element_located((By.ID, "result"))
-        )
+        result = confirm(browser)
         assert result.text == (
             "Thank you, Farid Rahman. The 3-month ASYE review for Nadia Nowak is recorded: "
             "Concerns. You can close this page."
